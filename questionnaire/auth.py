@@ -1,0 +1,236 @@
+"""Accounts: password hashing, server-side sign-in sessions, API tokens, rate limits."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from flask import Flask, current_app, request, session
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager, login_user, logout_user
+from sqlalchemy import delete, func, select
+
+from .db import db
+from .models import ApiToken, LoginSession, Role, User, utcnow
+
+# OWASP Password Storage Cheat Sheet / ASVS 5.0 appendix C: argon2id with at
+# least 19 MiB of memory, 2 iterations, 1 degree of parallelism.
+PASSWORD_HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 256
+# Verified against when the account does not exist, so timing does not reveal it.
+_DUMMY_HASH = PASSWORD_HASHER.hash("not-a-real-password-" + secrets.token_hex(8))
+
+login_manager = LoginManager()
+limiter = Limiter(key_func=get_remote_address, default_limits=[], strategy="moving-window")
+
+
+class AccountError(ValueError):
+    """An account cannot be created or changed as asked."""
+
+
+def hash_password(password: str) -> str:
+    """Hash a password with argon2id."""
+    return PASSWORD_HASHER.hash(password)
+
+
+def check_password_policy(password: str) -> None:
+    """Refuse passwords that are too short or too long (ASVS 5.0, 6.2)."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"The password must have at least {MIN_PASSWORD_LENGTH} characters.")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise AccountError(f"The password must have at most {MAX_PASSWORD_LENGTH} characters.")
+
+
+def verify_password(user: User | None, password: str) -> bool:
+    """Check a password, spending the same time whether or not the account exists."""
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return False
+    stored = user.password_hash if user is not None else _DUMMY_HASH
+    try:
+        PASSWORD_HASHER.verify(stored, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+    if user is None or not user.active:
+        return False
+    if PASSWORD_HASHER.check_needs_rehash(user.password_hash):
+        user.password_hash = PASSWORD_HASHER.hash(password)
+    return True
+
+
+def normalise_email(email: str) -> str:
+    """Compare e-mail addresses without regard to case or surrounding spaces."""
+    return email.strip().lower()
+
+
+def find_user(email: str) -> User | None:
+    """Return the account with this e-mail address, if any."""
+    return db.session.scalar(select(User).where(func.lower(User.email) == normalise_email(email)))
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+# --------------------------------------------------------------------------
+# Browser sessions
+# --------------------------------------------------------------------------
+
+
+def sign_in(user: User) -> None:
+    """Start a new server-side session for this browser, replacing whatever it had."""
+    session.clear()  # renew: nothing from before sign-in survives
+    secret = secrets.token_urlsafe(32)
+    lifetime = timedelta(seconds=int(current_app.config["PERMANENT_SESSION_LIFETIME"]))
+    db.session.add(
+        LoginSession(
+            id=_digest(secret),
+            user_id=user.id,
+            expires_at=utcnow() + lifetime,
+            address=(request.remote_addr or "")[:64],
+            user_agent=(request.user_agent.string or "")[:300],
+        )
+    )
+    user.last_login_at = utcnow()
+    db.session.commit()
+    user.login_secret = secret  # type: ignore[attr-defined]
+    session.permanent = True
+    login_user(user, remember=False)
+
+
+def sign_out() -> None:
+    """End this browser's session on the server, so a copied cookie is worthless."""
+    secret = session.get("_user_id")
+    if secret:
+        db.session.execute(delete(LoginSession).where(LoginSession.id == _digest(str(secret))))
+        db.session.commit()
+    logout_user()
+    session.clear()
+
+
+def end_all_sessions(user: User) -> None:
+    """Sign the user out everywhere (after a password change or deactivation)."""
+    db.session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
+
+
+def _load_user(secret: str) -> User | None:
+    row = db.session.get(LoginSession, _digest(secret))
+    if row is None:
+        return None
+    if row.expires_at <= utcnow() or not row.user.active:
+        db.session.delete(row)
+        db.session.commit()
+        return None
+    user = row.user
+    user.login_secret = secret  # type: ignore[attr-defined]
+    return user
+
+
+# --------------------------------------------------------------------------
+# API tokens
+# --------------------------------------------------------------------------
+
+TOKEN_PREFIX = "thbq_"
+
+
+def issue_token(user: User, label: str = "") -> str:
+    """Create an API token for the user and return it (only its hash is kept)."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    db.session.add(ApiToken(user_id=user.id, token_hash=_digest(token), label=label[:100]))
+    db.session.commit()
+    return token
+
+
+def user_for_token(token: str) -> User | None:
+    """Return the active user a bearer token belongs to."""
+    if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+        return None
+    row = db.session.scalar(
+        select(ApiToken).where(ApiToken.token_hash == _digest(token), ApiToken.revoked_at.is_(None))
+    )
+    if row is None or not row.user.active:
+        return None
+    return row.user
+
+
+# --------------------------------------------------------------------------
+# Accounts
+# --------------------------------------------------------------------------
+
+
+def create_user(
+    email: str, password: str, role: str, country: str | None = None, name: str = ""
+) -> User:
+    """Create an account after checking its role, country and password."""
+    from .models import Country
+
+    email = normalise_email(email)
+    if not email or "@" not in email or len(email) > 254 or any(c.isspace() for c in email):
+        raise AccountError(f"'{email}' is not a valid e-mail address.")
+    if role not in {r.value for r in Role}:
+        raise AccountError(f"Unknown role '{role}': use respondent, reviewer or admin.")
+    iso3 = country.upper() if country else None
+    if role == Role.RESPONDENT:
+        if not iso3:
+            raise AccountError("A respondent must belong to a country (give its ISO 3166-1 alpha-3 code).")
+        if db.session.get(Country, iso3) is None:
+            raise AccountError(f"Unknown country code '{country}' (use ISO 3166-1 alpha-3, e.g. FRA).")
+    elif iso3:
+        raise AccountError("Only respondents belong to a country.")
+    check_password_policy(password)
+    if find_user(email) is not None:
+        raise AccountError(f"An account for {email} already exists.")
+    user = User(
+        email=email, name=name.strip()[:200], password_hash=hash_password(password), role=role,
+        country_iso3=iso3,
+    )
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def change_password(user: User, new_password: str) -> None:
+    """Set a new password and end every session of the user."""
+    check_password_policy(new_password)
+    user.password_hash = hash_password(new_password)
+    user.password_changed_at = utcnow()
+    end_all_sessions(user)
+    db.session.commit()
+
+
+# --------------------------------------------------------------------------
+# Wiring
+# --------------------------------------------------------------------------
+
+
+def login_key() -> str:
+    """Rate-limit key for sign-in attempts on one account."""
+    return "account:" + normalise_email(request.form.get("email", ""))[:254]
+
+
+def failed_login(response: Any) -> bool:
+    """Count only attempts that did not sign in."""
+    return bool(response.status_code != 302)
+
+
+def init_app(app: Flask) -> None:
+    """Set up sign-in sessions and the rate limiter."""
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = None  # sessions are server-side already
+    login_manager.user_loader(_load_user)
+
+    from flask_babel import lazy_gettext
+
+    login_manager.login_message = lazy_gettext("Please sign in to see this page.")
+    login_manager.login_message_category = "info"
+
+    redis_url = app.config.get("REDIS_URL")
+    app.config.setdefault("RATELIMIT_STORAGE_URI", redis_url or "memory://")
+    app.config.setdefault("RATELIMIT_KEY_PREFIX", "thbq")
+    limiter.init_app(app)

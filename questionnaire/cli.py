@@ -1,0 +1,280 @@
+"""The `questionnaire` command line, built on Flask's CLI (so `flask --app questionnaire` works too)."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import Flask
+from flask.cli import AppGroup, FlaskGroup, with_appcontext
+from flask_migrate import Migrate
+
+from .catalogue import CatalogueError, load_catalogue
+from .config import DEFAULT_CATALOGUE, PROJECT_ROOT
+from .db import db
+
+MIGRATIONS = str(Path(__file__).resolve().parent / "migrations")
+migrate = Migrate(directory=MIGRATIONS)
+
+
+def _cli_app() -> Flask:
+    """Build the app for commands: they never serve requests, so no SECRET_KEY is needed."""
+    from . import create_app
+
+    return create_app({
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_hex(32),
+        "ALLOW_INSECURE_SECRET": True,
+    })
+
+
+@click.group(cls=FlaskGroup, create_app=_cli_app, add_default_commands=False, add_version_option=False,
+             help="Self-assessment platform for the resolutions on trafficking in human beings.")
+def main() -> None:
+    """Run a platform command."""
+
+
+def _fail(message: str, code: int = 1) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+# --------------------------------------------------------------------------
+# catalogue
+# --------------------------------------------------------------------------
+
+catalogue_cli = AppGroup("catalogue", help="Check and inspect the catalogue of obligations.")
+
+
+@catalogue_cli.command("validate", with_appcontext=False)
+@click.argument("path", required=False, type=click.Path(dir_okay=False, path_type=Path))
+def catalogue_validate(path: Path | None) -> None:
+    """Validate a catalogue file (default: CATALOGUE_PATH or obligations.yaml)."""
+    path = path or Path(os.environ.get("CATALOGUE_PATH") or DEFAULT_CATALOGUE)
+    try:
+        catalogue = load_catalogue(path)
+    except CatalogueError as error:
+        for problem in error.problems:
+            click.echo(str(problem))
+        sys.exit(1)
+    click.echo(f"{path}: ok: {catalogue.summary()}")
+
+
+main.add_command(catalogue_cli)
+
+
+# --------------------------------------------------------------------------
+# users
+# --------------------------------------------------------------------------
+
+users_cli = AppGroup("users", help="Manage accounts.")
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--role", required=True, type=click.Choice(["respondent", "reviewer", "admin"]))
+@click.option("--country", "country", default=None, help="ISO 3166-1 alpha-3 code (respondents only).")
+@click.option("--name", default="", help="The person's name.")
+def users_create(email: str, role: str, country: str | None, name: str) -> None:
+    """Create an account; the password is read from standard input."""
+    from . import auth
+
+    password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        user = auth.create_user(email, password, role, country, name=name)
+    except auth.AccountError as error:
+        _fail(str(error))
+        return
+    click.echo(f"created {user.role} {user.email}" + (f" ({user.country_iso3})" if user.country_iso3 else ""))
+
+
+@users_cli.command("token")
+@click.argument("email")
+@click.option("--label", default="command line", help="What the token is for.")
+def users_token(email: str, label: str) -> None:
+    """Print a new API token for the account."""
+    from . import auth
+
+    user = auth.find_user(email)
+    if user is None:
+        _fail(f"no account for {email}")
+        return
+    if not user.active:
+        _fail(f"the account {email} is deactivated")
+        return
+    click.echo(auth.issue_token(user, label))
+
+
+main.add_command(users_cli)
+
+
+# --------------------------------------------------------------------------
+# cycles
+# --------------------------------------------------------------------------
+
+cycles_cli = AppGroup("cycles", help="Open and close self-assessment cycles.")
+
+
+@cycles_cli.command("create")
+@click.argument("code")
+@click.option("--title", default="", help="A title for people, e.g. 'Self-assessment 2027'.")
+def cycles_create(code: str, title: str) -> None:
+    """Open a cycle on the current catalogue edition."""
+    from . import services
+
+    try:
+        cycle = services.create_cycle(code, title)
+    except services.ServiceError as error:
+        _fail(error.message)
+        return
+    except CatalogueError as error:
+        _fail("the catalogue is not valid:\n" + str(error))
+        return
+    click.echo(f"opened cycle {cycle.code} on catalogue edition {cycle.edition_hash}")
+
+
+@cycles_cli.command("close")
+@click.argument("code")
+def cycles_close(code: str) -> None:
+    """Close a cycle: its assessments can no longer change."""
+    from . import services
+
+    try:
+        cycle = services.close_cycle(services.find_cycle(code))
+    except services.ServiceError as error:
+        _fail(error.message)
+        return
+    click.echo(f"closed cycle {cycle.code}")
+
+
+@cycles_cli.command("list")
+def cycles_list() -> None:
+    """List cycles."""
+    from . import services
+
+    for cycle in services.list_cycles():
+        click.echo(f"{cycle.code}\t{cycle.status}\t{cycle.edition_hash}\t{cycle.title}")
+
+
+main.add_command(cycles_cli)
+
+
+# --------------------------------------------------------------------------
+# scores
+# --------------------------------------------------------------------------
+
+
+def _assessment_or_fail(cycle: str, country: str) -> Any:
+    from . import services
+
+    try:
+        services.find_cycle(cycle)
+        services.find_country(country)
+    except services.ServiceError as error:
+        _fail(error.message)
+    assessment = services.find_assessment(cycle, country)
+    if assessment is None:
+        _fail(f"{country.upper()} has no assessment in cycle {cycle}")
+    return assessment
+
+
+@main.command("score")
+@click.option("--cycle", required=True, help="Cycle code, e.g. 2026.")
+@click.option("--country", required=True, help="ISO 3166-1 alpha-3 code.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (the same content as the API).")
+@with_appcontext
+def score(cycle: str, country: str, as_json: bool) -> None:
+    """Print a country's scores."""
+    from . import services
+    from .catalogue_store import catalogue_for
+
+    assessment = _assessment_or_fail(cycle, country)
+    data = services.scores_of(assessment)
+    if as_json:
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    catalogue = catalogue_for(assessment.cycle)
+    click.echo(f"{assessment.country.name} ({assessment.country_iso3}), cycle {cycle}, "
+               f"status {assessment.status}, catalogue edition {catalogue.hash}")
+    overall = data["overall"]
+    click.echo(f"Overall: {'—' if overall is None else f'{overall:.1f}'}  band {data['band'] or '—'}"
+               + (f" (capped from {data['uncapped_band']} by {', '.join(data['capped_by'])})" if data["capped_by"] else ""))
+    click.echo("")
+    click.echo(f"{'Section':<50} {'Score':>6}")
+    for section in data["sections"]:
+        value = "—" if section["score"] is None else f"{section['score']:.1f}"
+        click.echo(f"{section['title'][:50]:<50} {value:>6}")
+    click.echo("")
+    click.echo(f"{'Instrument':<50} {'Score':>6}")
+    for instrument in data["instruments"]:
+        value = "—" if instrument["score"] is None else f"{instrument['score']:.1f}"
+        click.echo(f"{instrument['title'][:50]:<50} {value:>6}")
+    click.echo("")
+    counts = data["counts"]
+    click.echo(f"Gaps: {counts['gaps']} ({counts['critical_gaps']} critical); missing answers: "
+               f"{counts['missing']}; unsupported ratings: {counts['unsupported']}")
+    for gap in data["gaps"][:10]:
+        click.echo(f"  {gap['rank']:>2}. {gap['obligation']:<30} score {gap['score']:>5.1f}  priority {gap['priority']:>6.1f}"
+                   + ("  critical" if gap["critical"] else ""))
+    if len(data["gaps"]) > 10:
+        click.echo(f"  … and {len(data['gaps']) - 10} more (use --json for all)")
+
+
+# --------------------------------------------------------------------------
+# demo
+# --------------------------------------------------------------------------
+
+
+@main.command("demo", with_appcontext=False)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--db", "db_path", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help="SQLite file for the demo (default: instance/demo.db).")
+@click.option("--no-serve", is_flag=True, help="Create the demo database and stop.")
+def demo(port: int, db_path: Path | None, no_serve: bool) -> None:
+    """Create (if absent) a demo database with sample data and serve it on 127.0.0.1."""
+    from . import create_app
+    from .demo import DEMO_PASSWORD, build_demo, demo_accounts
+
+    config: dict[str, Any] = {"SECRET_KEY": secrets.token_hex(32), "ALLOW_INSECURE_SECRET": True}
+    if db_path is not None:
+        config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(db_path.resolve())
+    elif not os.environ.get("DATABASE_URL"):
+        instance = PROJECT_ROOT / "instance"
+        instance.mkdir(exist_ok=True)
+        config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(instance / "demo.db")
+    app = create_app(config)
+    with app.app_context():
+        created = build_demo()
+        accounts = demo_accounts()
+    click.echo(("Created" if created else "Using the existing") + f" demo database: {app.config['SQLALCHEMY_DATABASE_URI']}")
+    click.echo(f"Demo accounts (password: {DEMO_PASSWORD}):")
+    for email, role, country in accounts:
+        click.echo(f"  {email:<22} {role}" + (f" ({country})" if country else ""))
+    if no_serve:
+        return
+    click.echo(f"Serving on http://127.0.0.1:{port}/ (Ctrl+C to stop)")
+    from waitress import serve
+
+    serve(app, host="127.0.0.1", port=port, threads=8, ident="thbq")
+
+
+def init_app(app: Flask) -> None:
+    """Attach Alembic migrations (`questionnaire db upgrade`) to the app."""
+    migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True, compare_type=True)
+
+
+def _add_migrate_commands() -> None:
+    from flask_migrate.cli import db as db_group
+
+    main.add_command(db_group, "db")
+
+
+_add_migrate_commands()
+
+
+if __name__ == "__main__":
+    main()

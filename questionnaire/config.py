@@ -1,0 +1,83 @@
+"""Configuration: defaults, then the environment, then what the caller passes."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CATALOGUE = PROJECT_ROOT / "obligations.yaml"
+INSECURE_KEYS = {"", "dev", "change-me", "changeme", "secret", "demo", "test"}
+
+
+class ConfigurationError(RuntimeError):
+    """The configuration is not safe or not complete enough to start."""
+
+
+def defaults(instance_path: str) -> dict[str, Any]:
+    """Return the built-in defaults."""
+    return {
+        "SQLALCHEMY_DATABASE_URI": "sqlite:///" + os.path.join(instance_path, "questionnaire.db"),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "CATALOGUE_PATH": str(DEFAULT_CATALOGUE),
+        "REDIS_URL": None,
+        "SECRET_KEY": None,
+        # Runs for demo and tests only; production must say nothing and set SECRET_KEY.
+        "ALLOW_INSECURE_SECRET": False,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": False,
+        "SESSION_COOKIE_NAME": "thbq_session",
+        "PERMANENT_SESSION_LIFETIME": 12 * 3600,
+        # A form kept open for a working day still saves; an older token is
+        # answered with the typed data and a request to save again.
+        "WTF_CSRF_TIME_LIMIT": 12 * 3600,
+        "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
+        "MAX_FORM_MEMORY_SIZE": 2 * 1024 * 1024,
+        "MAX_FORM_PARTS": 2000,
+        "LOGIN_RATE_LIMIT": "10 per 15 minutes",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "BABEL_DEFAULT_LOCALE": "en",
+        "LANGUAGES": ["en", "fr", "es", "ar"],
+        "PREFERRED_URL_SCHEME": "http",
+        "BEHIND_HTTPS_PROXY": False,
+        "REPORT_TIMEOUT_SECONDS": 60,
+        "REPORT_MEMORY_MB": 1024,
+    }
+
+
+def from_environment() -> dict[str, Any]:
+    """Read the settings an operator may give as environment variables."""
+    env = os.environ
+    config: dict[str, Any] = {}
+    if env.get("DATABASE_URL"):
+        config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(env["DATABASE_URL"])
+    for name in ("SECRET_KEY", "REDIS_URL", "CATALOGUE_PATH"):
+        if env.get(name):
+            config[name] = env[name]
+    if env.get("BEHIND_HTTPS_PROXY", "").lower() in ("1", "true", "yes"):
+        config["BEHIND_HTTPS_PROXY"] = True
+    return config
+
+
+def normalise_database_url(url: str) -> str:
+    """Use the psycopg 3 driver for plain postgres:// and postgresql:// URLs."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def check(config: dict[str, Any]) -> None:
+    """Refuse to start with settings that are unsafe outside demo and tests."""
+    key = config.get("SECRET_KEY")
+    if config.get("ALLOW_INSECURE_SECRET"):
+        return
+    if not key or str(key).strip().lower() in INSECURE_KEYS or len(str(key)) < 32:
+        raise ConfigurationError(
+            "SECRET_KEY must be set to a random value of at least 32 characters "
+            "(for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+        )
+    if config.get("DEBUG"):
+        raise ConfigurationError("DEBUG must not be enabled outside demo and tests")

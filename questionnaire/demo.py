@@ -1,0 +1,163 @@
+"""The demo instance: two cycles, a dozen countries, answers in every state.
+
+Everything is created through the services, so the demo has the same audit
+trail and lifecycle events as real use.  Answers are generated from a seeded
+random generator: the same demo every time.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from . import auth, services
+from .catalogue import Catalogue, Item
+from .catalogue_store import catalogue_for
+from .db import db
+from .models import Cycle, Role, User
+from .seed import ensure_schema
+
+DEMO_PASSWORD = "demo-password"  # noqa: S105 - the documented demo password
+ADMIN = "admin@demo.test"
+REVIEWER = "reviewer@demo.test"
+
+# (ISO3, how far along the country is (0–1), its 2026 state)
+COUNTRIES: list[tuple[str, float, str]] = [
+    ("FRA", 0.85, "accepted"),
+    ("NGA", 0.55, "submitted"),
+    ("BRA", 0.70, "returned"),
+    ("IND", 0.60, "submitted"),
+    ("AUS", 0.90, "accepted"),
+    ("MEX", 0.50, "draft"),
+    ("KEN", 0.45, "submitted"),
+    ("THA", 0.65, "draft"),
+    ("PHL", 0.75, "submitted"),
+    ("ESP", 0.80, "returned"),
+    ("MAR", 0.40, "draft"),
+    ("CAN", 0.88, "not started"),
+]
+
+_LAWS = {
+    "criminal-law": ["Criminal Code", "Law on Trafficking in Persons", "Code of Criminal Procedure"],
+    "law-enforcement": ["Police Act", "Decree on the National Task Force", "Border Control Act"],
+    "information-exchange": ["Police Cooperation Act", "Data Protection Act", "NCB Standing Order"],
+    "victims": ["Victims' Rights Act", "Aliens Act", "National Referral Mechanism Decree"],
+    "prevention": ["National Action Plan", "Labour Inspection Act", "Education Act"],
+    "proceeds": ["Anti-Money Laundering Act", "Proceeds of Crime Act", "Criminal Code"],
+    "cooperation": ["Mutual Legal Assistance Act", "National Strategy", "Budget Act"],
+}
+_PRACTICE = {
+    "full": "In force and applied nationwide. {e}. Figures for the last three years are published in the annual report of the national coordinator.",
+    "largely": "In force and applied, with gaps in some regions. {e}. Coverage of rural areas is being extended.",
+    "partially": "Partly in place. {e}. Implementing regulations are still missing for part of the country.",
+    "initial": "A draft has been prepared and is under inter-ministerial consultation. {e} is planned for next year.",
+    "none": "Nothing is in place yet; the matter is under discussion in the national task force.",
+}
+_ASSISTANCE = ["training", "legislative", "data", "victim_services", "equipment", "cooperation"]
+
+
+def _answer_for(rng: random.Random, item: Item, strength: float, country: str, catalogue: Catalogue) -> services.AnswerInput | None:
+    """Draw a plausible answer for a country of a given strength (or None: left unanswered)."""
+    if rng.random() < 0.06:
+        return None
+    if item.id == "PR-5" and rng.random() < 0.5:
+        return services.make_input(
+            rating="not_applicable",
+            justification=f"{country} deploys no military or civilian personnel to peacekeeping operations and had no crisis of the kind in the period.",
+        )
+    roll = strength + rng.uniform(-0.35, 0.35)
+    rating = ("full" if roll > 0.85 else "largely" if roll > 0.65 else "partially" if roll > 0.45
+              else "initial" if roll > 0.3 else "none")
+    laws = _LAWS[item.section]
+    supported = rating in ("partially", "initial", "none") or rng.random() > 0.08  # a few unsupported ratings
+    references = () if rating == "none" or not supported else (
+        f"{rng.choice(laws)}, art. {rng.randint(2, 240)}",
+    )
+    description = _PRACTICE[rating].format(e=item.evidence[0]) if supported else ""
+    links = (f"https://legislation.example.org/{country.lower()}/{item.id.lower()}",) if rating in ("full", "largely") and supported else ()
+    assistance = None
+    assistance_text = ""
+    if rating in ("partially", "initial", "none") and rng.random() < 0.5:
+        assistance = rng.choice(_ASSISTANCE)
+        assistance_text = f"Support to implement {item.id}: {item.action}"
+    return services.make_input(
+        rating=rating, description=description, legal_references=references, evidence_links=links,
+        assistance_kind=assistance, assistance_description=assistance_text,
+    )
+
+
+def _fill(assessment, user: User, strength: float, rng: random.Random) -> None:  # type: ignore[no-untyped-def]
+    catalogue = catalogue_for(assessment.cycle)
+    edits = []
+    for item in catalogue.items:
+        values = _answer_for(rng, item, strength, assessment.country_iso3, catalogue)
+        if values is not None:
+            edits.append(services.Edit(item.id, values, 0))
+    services.save_answers(user, assessment, edits, source="form")
+
+
+def _cycle(code: str, title: str, opened: datetime) -> Cycle:
+    cycle = services.create_cycle(code, title)
+    cycle.opened_at = opened
+    db.session.commit()
+    return cycle
+
+
+def build_demo() -> bool:
+    """Create the demo data unless this database already has it; return whether it was created."""
+    ensure_schema()
+    if db.session.scalar(select(User).where(User.email == ADMIN)) is not None:
+        return False
+    if services.access.count_users() > 0:
+        raise RuntimeError("This database already has accounts that are not the demo's; "
+                           "give the demo its own database with --db.")
+    auth.create_user(ADMIN, DEMO_PASSWORD, Role.ADMIN, name="Demo administrator")
+    reviewer = auth.create_user(REVIEWER, DEMO_PASSWORD, Role.REVIEWER, name="Demo reviewer")
+    respondents = {
+        iso3: auth.create_user(f"{iso3.lower()}@demo.test", DEMO_PASSWORD, Role.RESPONDENT, iso3,
+                               name=f"Focal point {iso3}")
+        for iso3, _, _ in COUNTRIES
+    }
+    rng = random.Random(2026)  # noqa: S311 - demo data, not security
+
+    # 2025: closed, every country accepted (a little weaker than in 2026).
+    c2025 = _cycle("2025", "Self-assessment 2025", datetime(2025, 3, 1, tzinfo=UTC))
+    for iso3, strength, _ in COUNTRIES:
+        user = respondents[iso3]
+        assessment, _created = services.start_assessment(user, c2025, iso3)
+        _fill(assessment, user, max(0.1, strength - 0.12), rng)
+        services.submit(user, assessment, "Submitted after consultation of the ministries concerned.")
+        services.accept(reviewer, assessment, "Accepted. Thank you for the detailed answers.")
+    services.close_cycle(c2025)
+
+    # 2026: open, assessments in every state.
+    c2026 = _cycle("2026", "Self-assessment 2026", datetime(2026, 3, 1, tzinfo=UTC))
+    for iso3, strength, state in COUNTRIES:
+        if state == "not started":
+            continue
+        user = respondents[iso3]
+        assessment, _created = services.start_assessment(user, c2026, iso3)
+        _fill(assessment, user, strength, rng)
+        if state == "draft":
+            continue
+        services.submit(user, assessment, "")
+        if state == "accepted":
+            services.accept(reviewer, assessment, "")
+        elif state == "returned":
+            catalogue = catalogue_for(c2026)
+            item = catalogue.items[1].id
+            services.add_comment(reviewer, assessment, item,
+                                 "Please cite the article that defines the offence and give the number of convictions.")
+            services.return_assessment(reviewer, assessment,
+                                       f"Please complete the legal references for {item} and answer the comments.")
+    return True
+
+
+def demo_accounts() -> list[tuple[str, str, str | None]]:
+    """Return the demo accounts (e-mail, role, country)."""
+    rows = db.session.execute(
+        select(User.email, User.role, User.country_iso3).where(User.email.like("%@demo.test")).order_by(User.role, User.email)
+    )
+    return [(email, role, country) for email, role, country in rows]

@@ -1,0 +1,164 @@
+"""WTForms: sign-in, accounts, and the questionnaire built from the catalogue's sections.
+
+The questionnaire forms only parse what the browser sent; the rules (scale,
+links, justification, lengths) live in `services.answers.validate`, so the form,
+the API and the spreadsheet apply the same ones.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    EmailField,
+    Form,
+    FormField,
+    HiddenField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+
+from .auth import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from .catalogue import Catalogue, Item
+from .services import AnswerInput, make_input
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(_l("Enter your e-mail address.")), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password.")), Length(max=MAX_PASSWORD_LENGTH)])
+
+
+class PasswordForm(FlaskForm):
+    current = PasswordField(_l("Current password"), validators=[DataRequired(_l("Enter your current password."))])
+    new = PasswordField(
+        _l("New password"),
+        validators=[
+            DataRequired(_l("Enter a new password.")),
+            Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH,
+                   message=_l("Use between %(min)d and %(max)d characters.", min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH)),
+        ],
+    )
+    confirm = PasswordField(_l("New password again"), validators=[EqualTo("new", _l("The two new passwords differ."))])
+
+
+class UserForm(FlaskForm):
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(_l("Enter an e-mail address.")), Email(_l("Enter a valid e-mail address.")), Length(max=254)])
+    name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
+    role = SelectField(_l("Role"), choices=[("respondent", _l("Respondent")), ("reviewer", _l("Reviewer")), ("admin", _l("Admin"))])
+    country = SelectField(_l("Country (respondents only)"), choices=[], validate_choice=True)
+    password = PasswordField(
+        _l("Initial password"),
+        validators=[DataRequired(_l("Enter an initial password.")),
+                    Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH,
+                           message=_l("Use between %(min)d and %(max)d characters.", min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH))],
+    )
+
+
+class CycleForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[DataRequired(_l("Enter a code, such as 2027.")), Length(max=32)])
+    title = StringField(_l("Title"), validators=[Optional(), Length(max=200)])
+
+
+class CommentForm(FlaskForm):
+    body = TextAreaField(_l("Comment"), validators=[DataRequired(_l("Write a comment.")), Length(max=5000)])
+
+
+# --------------------------------------------------------------------------
+# The questionnaire
+# --------------------------------------------------------------------------
+
+# Form field names of an answer, and the service field each error belongs to.
+ANSWER_FIELDS = (
+    "rating", "description", "legal_references", "evidence_links",
+    "assistance_kind", "assistance_description", "justification",
+)
+
+
+def field_name(item_id: str) -> str:
+    """Return the form field name of an item (ids may hold '-' and '.')."""
+    return "item_" + "".join(c if c.isalnum() else "_" for c in item_id)
+
+
+class _Lenient(RadioField):
+    """A radio group that leaves the choice check to the service (one message for all channels)."""
+
+    def pre_validate(self, form: Any) -> None:
+        return None
+
+
+def _item_form(catalogue: Catalogue) -> type[Form]:
+    scale = [(level.id, level.label) for level in catalogue.scale]
+    kinds = [("none", _l("No assistance needed"))] + [(k.id, k.label) for k in catalogue.assistance_kinds]
+
+    class ItemForm(Form):
+        rating = _Lenient(_l("Rating"), choices=scale, validate_choice=False)
+        description = TextAreaField(_l("How your country implements this"))
+        legal_references = TextAreaField(_l("Legal references (one per line)"))
+        evidence_links = TextAreaField(_l("Evidence links (one per line, http or https)"))
+        assistance_kind = SelectField(_l("Technical assistance"), choices=kinds, validate_choice=False)
+        assistance_description = TextAreaField(_l("Assistance needed"))
+        justification = TextAreaField(_l("Justification (required when not applicable)"))
+        version = HiddenField()
+        original = HiddenField()
+
+        def values(self) -> AnswerInput:
+            """Return the answer as typed, cleaned."""
+            return make_input(
+                rating=self.rating.data,
+                description=self["description"].data,
+                legal_references=self.legal_references.data,
+                evidence_links=self.evidence_links.data,
+                assistance_kind=self.assistance_kind.data,
+                assistance_description=self.assistance_description.data,
+                justification=self.justification.data,
+            )
+
+        def based_on(self) -> int:
+            """Return the version the typed answer started from (0 for a new answer)."""
+            try:
+                return max(0, int(self.version.data or 0))
+            except (TypeError, ValueError):
+                return -1  # tampered: can never match, so the save is refused as stale
+
+    return ItemForm
+
+
+_section_forms: dict[tuple[str, str], type[FlaskForm]] = {}
+
+
+def section_form_class(catalogue: Catalogue, section_id: str) -> type[FlaskForm]:
+    """Return the form class of one section of one edition (built once)."""
+    key = (catalogue.hash, section_id)
+    cls = _section_forms.get(key)
+    if cls is None:
+        item_form = _item_form(catalogue)
+        fields: dict[str, Any] = {
+            field_name(item.id): FormField(item_form, label=item.id) for item in catalogue.items_in(section_id)
+        }
+        cls = _section_forms[key] = type(f"Section_{section_id}", (FlaskForm,), fields)
+    return cls
+
+
+def item_fields(form: FlaskForm, items: tuple[Item, ...]) -> list[tuple[Item, Any]]:
+    """Pair each item with its sub-form."""
+    return [(item, form[field_name(item.id)]) for item in items]
+
+
+def fill(subform: Any, values: AnswerInput, version: int) -> None:
+    """Put stored values into an item's sub-form."""
+    form = subform.form  # not attribute access: FormField has its own `description`
+    form["rating"].data = values.rating
+    form["description"].data = values.description
+    form["legal_references"].data = "\n".join(values.legal_references)
+    form["evidence_links"].data = "\n".join(values.evidence_links)
+    form["assistance_kind"].data = values.assistance_kind or "none"
+    form["assistance_description"].data = values.assistance_description
+    form["justification"].data = values.justification
+    form["version"].data = str(version)
+    form["original"].data = values.digest()

@@ -1,0 +1,1 @@
+"""Rendering of reports: HTML from templates, PDF with WeasyPrint (only here)."""

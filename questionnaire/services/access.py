@@ -1,0 +1,128 @@
+"""Who may see and do what: the rules of PRODUCT.md, "People and roles".
+
+A respondent belongs to one country and sees only its assessments.  Reviewers
+and admins see an assessment once it has been submitted; a draft is private to
+its country.  Anything a user may not see is reported as not found, so that the
+existence of another country's draft is never revealed.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from ..db import db
+from ..models import Assessment, Country, Cycle, Role, Status, User
+from .errors import CycleClosed, Forbidden, InvalidTransition, NotFound
+
+REVIEWABLE = (Status.SUBMITTED, Status.RETURNED, Status.ACCEPTED)
+EDITABLE = (Status.DRAFT, Status.RETURNED)
+
+
+def can_view(user: User, assessment: Assessment) -> bool:
+    """Tell whether the user may read this assessment."""
+    if user.role == Role.RESPONDENT:
+        return user.country_iso3 == assessment.country_iso3
+    if user.role in (Role.REVIEWER, Role.ADMIN):
+        return assessment.status in REVIEWABLE
+    return False
+
+
+def can_edit(user: User, assessment: Assessment) -> bool:
+    """Tell whether the user may change the answers now."""
+    return (
+        user.role == Role.RESPONDENT
+        and user.country_iso3 == assessment.country_iso3
+        and assessment.status in EDITABLE
+        and assessment.cycle.is_open
+    )
+
+
+def can_review(user: User, assessment: Assessment) -> bool:
+    """Tell whether the user may return or accept the assessment now."""
+    return user.is_reviewer and assessment.status == Status.SUBMITTED and assessment.cycle.is_open
+
+
+def can_comment(user: User, assessment: Assessment) -> bool:
+    """Tell whether the user may write in the item threads."""
+    if not can_view(user, assessment) or assessment.status == Status.ACCEPTED:
+        return False
+    return assessment.cycle.is_open
+
+
+def require_edit(user: User, assessment: Assessment) -> None:
+    """Raise unless the user may change the answers now."""
+    if not can_view(user, assessment):
+        raise NotFound("No such assessment.")
+    if not assessment.cycle.is_open:
+        raise CycleClosed(f"Cycle {assessment.cycle.code} is closed; its answers can no longer change.")
+    if user.role != Role.RESPONDENT:
+        raise Forbidden("Only the country's respondents can change its answers.")
+    if assessment.status not in EDITABLE:
+        raise InvalidTransition(
+            f"The assessment is {assessment.status}; answers can change only while it is a draft or returned."
+        )
+
+
+def find_cycle(code: str) -> Cycle:
+    """Return the cycle with this code, or raise NotFound."""
+    cycle = db.session.scalar(select(Cycle).where(Cycle.code == code))
+    if cycle is None:
+        raise NotFound(f"There is no cycle '{code}'.")
+    return cycle
+
+
+def find_country(iso3: str) -> Country:
+    """Return the country with this ISO 3166-1 alpha-3 code (any letter case)."""
+    country = db.session.get(Country, iso3.upper()) if len(iso3) == 3 and iso3.isalpha() else None
+    if country is None:
+        raise NotFound(f"There is no country '{iso3}'.")
+    return country
+
+
+def find_assessment(cycle_code: str, iso3: str) -> Assessment | None:
+    """Return the assessment of a country in a cycle, if it exists (no permission check)."""
+    return db.session.scalar(
+        select(Assessment)
+        .join(Cycle)
+        .where(Cycle.code == cycle_code, Assessment.country_iso3 == iso3.upper())
+    )
+
+
+def assessment_for(user: User, cycle_code: str, iso3: str) -> Assessment:
+    """Return the assessment if the user may see it; NotFound otherwise."""
+    assessment = find_assessment(cycle_code, iso3)
+    if assessment is None or not can_view(user, assessment):
+        raise NotFound("No such assessment.")
+    return assessment
+
+
+def visible_assessments(user: User, cycle: Cycle) -> list[Assessment]:
+    """Return the assessments of a cycle the user may see, by country code."""
+    query = select(Assessment).where(Assessment.cycle_id == cycle.id)
+    if user.role == Role.RESPONDENT:
+        query = query.where(Assessment.country_iso3 == user.country_iso3)
+    elif user.is_reviewer:
+        query = query.where(Assessment.status.in_([s.value for s in REVIEWABLE]))
+    else:
+        return []
+    return list(db.session.scalars(query.order_by(Assessment.country_iso3)))
+
+
+def list_cycles() -> list[Cycle]:
+    """Return every cycle, newest first."""
+    return list(db.session.scalars(select(Cycle).order_by(Cycle.opened_at.desc(), Cycle.code.desc())))
+
+
+def previous_cycle(cycle: Cycle) -> Cycle | None:
+    """Return the cycle opened before this one, if any."""
+    return db.session.scalar(
+        select(Cycle)
+        .where(Cycle.opened_at < cycle.opened_at)
+        .order_by(Cycle.opened_at.desc())
+        .limit(1)
+    )
+
+
+def count_users() -> int:
+    """Return how many accounts exist."""
+    return int(db.session.scalar(select(func.count()).select_from(User)) or 0)

@@ -1,0 +1,365 @@
+"""Saving answers: validation, optimistic locking and the audit trail.
+
+Every way of changing an answer (the section form, autosave, the API, the
+offline spreadsheet, the import command) goes through `save_answers`, so the
+rules and the audit trail are the same whatever the channel.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..catalogue import Catalogue
+from ..catalogue_store import catalogue_for
+from ..db import db
+from ..models import Answer, AnswerChange, Assessment, User, utcnow
+from .access import EDITABLE, require_edit
+from .errors import InvalidAnswer, InvalidTransition, StaleAnswer, UnknownChecklistItem
+
+MAX_DESCRIPTION = 10_000
+MAX_JUSTIFICATION = 5_000
+MAX_ASSISTANCE = 5_000
+MAX_REFERENCE = 500
+MAX_REFERENCES = 50
+MAX_LINK = 2_000
+MAX_LINKS = 30
+
+FIELDS = (
+    "rating",
+    "description",
+    "legal_references",
+    "evidence_links",
+    "assistance_kind",
+    "assistance_description",
+    "justification",
+)
+FIELD_LABELS = {
+    "rating": "Rating",
+    "description": "Description",
+    "legal_references": "Legal references",
+    "evidence_links": "Evidence links",
+    "assistance_kind": "Technical assistance",
+    "assistance_description": "Assistance needed",
+    "justification": "Justification",
+}
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class AnswerInput:
+    """The fields of an answer as a user gave them."""
+
+    rating: str | None = None
+    description: str = ""
+    legal_references: tuple[str, ...] = ()
+    evidence_links: tuple[str, ...] = ()
+    assistance_kind: str | None = None
+    assistance_description: str = ""
+    justification: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the fields as plain JSON data."""
+        data = asdict(self)
+        data["legal_references"] = list(self.legal_references)
+        data["evidence_links"] = list(self.evidence_links)
+        return data
+
+    def digest(self) -> str:
+        """Return a short fingerprint of the values (to tell an untouched form row)."""
+        return fingerprint(self.as_dict())
+
+    @property
+    def is_blank(self) -> bool:
+        return self == AnswerInput()
+
+    @classmethod
+    def of(cls, answer: Answer | None) -> AnswerInput:
+        """Return the stored answer's values (blank if there is none)."""
+        if answer is None:
+            return cls()
+        return cls(
+            rating=answer.rating,
+            description=answer.description or "",
+            legal_references=tuple(answer.legal_references or ()),
+            evidence_links=tuple(answer.evidence_links or ()),
+            assistance_kind=answer.assistance_kind,
+            assistance_description=answer.assistance_description or "",
+            justification=answer.justification or "",
+        )
+
+
+def fingerprint(data: dict[str, Any]) -> str:
+    """Hash answer values the same way every time."""
+    text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
+
+
+@dataclass(frozen=True)
+class Edit:
+    """One answer to save: the item, the new values and the version they were based on.
+
+    `original` is the fingerprint of the values the user started from, when
+    known (the web form sends it): a row whose values still match it was not
+    touched and is left alone even if someone else saved meanwhile.
+    """
+
+    item: str
+    values: AnswerInput
+    based_on: int
+    original: str | None = None
+
+
+@dataclass
+class SaveResult:
+    saved: list[Answer] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------
+# Cleaning and validation
+# --------------------------------------------------------------------------
+
+
+def clean_text(value: Any) -> str:
+    """Normalise text: NFC, Unix line ends, no control characters, no outer spaces."""
+    if value is None:
+        return ""
+    text = unicodedata.normalize("NFC", str(value)).replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROL.sub("", text).strip()
+
+
+def split_lines(value: str | Iterable[str] | None) -> tuple[str, ...]:
+    """Turn one-per-line text (or a list) into a tuple of non-blank entries."""
+    if value is None:
+        return ()
+    parts = value.split("\n") if isinstance(value, str) else list(value)
+    return tuple(t for t in (clean_text(p) for p in parts) if t)
+
+
+def check_link(link: str) -> str | None:
+    """Return why a link is not acceptable evidence, or None if it is."""
+    if len(link) > MAX_LINK:
+        return f"is longer than {MAX_LINK} characters"
+    if any(c.isspace() for c in link):
+        return "contains spaces"
+    try:
+        parts = urlsplit(link)
+    except ValueError:
+        return "is not a valid address"
+    if parts.scheme.lower() not in ("http", "https"):
+        return "must start with http:// or https://"
+    if not parts.hostname:
+        return "has no host name"
+    return None
+
+
+def validate(values: AnswerInput, catalogue: Catalogue) -> dict[str, str]:
+    """Check one answer against the rules; return {field: message} for each problem."""
+    errors: dict[str, str] = {}
+    if values.rating is not None and values.rating not in catalogue.level_by_id:
+        allowed = ", ".join(s.id for s in catalogue.scale)
+        errors["rating"] = f"'{values.rating}' is not on the rating scale (use one of: {allowed})."
+    if len(values.description) > MAX_DESCRIPTION:
+        errors["description"] = f"Keep the description under {MAX_DESCRIPTION:,} characters (it has {len(values.description):,})."
+    if len(values.justification) > MAX_JUSTIFICATION:
+        errors["justification"] = f"Keep the justification under {MAX_JUSTIFICATION:,} characters."
+    if values.rating in catalogue.not_applicable_ids and not values.justification:
+        errors["justification"] = "Explain why the item does not apply: “not applicable” needs a justification."
+    if len(values.legal_references) > MAX_REFERENCES:
+        errors["legal_references"] = f"Give at most {MAX_REFERENCES} legal references."
+    else:
+        for number, ref in enumerate(values.legal_references, 1):
+            if len(ref) > MAX_REFERENCE:
+                errors["legal_references"] = f"Reference {number} is longer than {MAX_REFERENCE} characters."
+                break
+    if len(values.evidence_links) > MAX_LINKS:
+        errors["evidence_links"] = f"Give at most {MAX_LINKS} evidence links."
+    else:
+        for number, link in enumerate(values.evidence_links, 1):
+            problem = check_link(link)
+            if problem:
+                shown = link if len(link) <= 80 else link[:77] + "…"
+                errors["evidence_links"] = f"Link {number} ({shown}) {problem}."
+                break
+    if values.assistance_kind is not None:
+        if values.assistance_kind not in catalogue.assistance_by_id:
+            allowed = ", ".join(a.id for a in catalogue.assistance_kinds)
+            errors["assistance_kind"] = f"'{values.assistance_kind}' is not a kind of assistance (use one of: {allowed})."
+        elif not values.assistance_description:
+            errors["assistance_description"] = "Describe the technical assistance your country needs."
+    if len(values.assistance_description) > MAX_ASSISTANCE:
+        errors["assistance_description"] = f"Keep the description of assistance under {MAX_ASSISTANCE:,} characters."
+    return errors
+
+
+def make_input(
+    rating: Any = None,
+    description: Any = "",
+    legal_references: Any = (),
+    evidence_links: Any = (),
+    assistance_kind: Any = None,
+    assistance_description: Any = "",
+    justification: Any = "",
+) -> AnswerInput:
+    """Build a cleaned AnswerInput from loosely typed values (form, API, spreadsheet)."""
+    rating_text = clean_text(rating) or None
+    kind = clean_text(assistance_kind) or None
+    if kind == "none":
+        kind = None
+    return AnswerInput(
+        rating=rating_text,
+        description=clean_text(description),
+        legal_references=split_lines(legal_references),
+        evidence_links=split_lines(evidence_links),
+        assistance_kind=kind,
+        assistance_description=clean_text(assistance_description) if kind else "",
+        justification=clean_text(justification),
+    )
+
+
+# --------------------------------------------------------------------------
+# Reading
+# --------------------------------------------------------------------------
+
+
+def answers_of(assessment: Assessment) -> dict[str, Answer]:
+    """Return the stored answers of an assessment by item id."""
+    rows = db.session.scalars(select(Answer).where(Answer.assessment_id == assessment.id))
+    return {a.item_id: a for a in rows}
+
+
+# --------------------------------------------------------------------------
+# Saving
+# --------------------------------------------------------------------------
+
+
+def save_answers(
+    user: User, assessment: Assessment, edits: Sequence[Edit], source: str = "form"
+) -> SaveResult:
+    """Save several answers in one transaction, or none of them.
+
+    Raises InvalidAnswer for the first answer breaking a rule (after checking
+    them all, with every field's message), StaleAnswer when an answer changed
+    since the version an edit was based on.  Nothing is written in either case.
+    """
+    require_edit(user, assessment)
+    catalogue = catalogue_for(assessment.cycle)
+    for edit in edits:
+        if edit.item not in catalogue.item_by_id:
+            raise UnknownChecklistItem(f"There is no checklist item '{edit.item}' in this cycle's questionnaire.", item=edit.item)
+    problems = {e.item: validate(e.values, catalogue) for e in edits}
+    problems = {k: v for k, v in problems.items() if v}
+    if problems:
+        item, errors = next(iter(problems.items()))
+        raise InvalidAnswer(
+            f"{len(problems)} answer(s) need correcting; nothing was saved.", errors=errors, item=item
+        ) from None
+
+    current = answers_of(assessment)
+    result = SaveResult()
+    now = utcnow()
+    try:
+        for edit in edits:
+            existing = current.get(edit.item)
+            stored = AnswerInput.of(existing)
+            version = existing.version if existing else 0
+            if edit.values == stored:
+                result.unchanged.append(edit.item)
+                continue
+            if edit.original is not None and edit.values.digest() == edit.original:
+                # Not touched in this form: keep whatever was saved meanwhile.
+                result.unchanged.append(edit.item)
+                continue
+            if edit.based_on != version:
+                raise StaleAnswer(edit.item, existing, edit.based_on)
+            changes = {
+                name: [getattr(stored, name), getattr(edit.values, name)]
+                for name in FIELDS
+                if getattr(stored, name) != getattr(edit.values, name)
+            }
+            changes = {k: [_jsonable(a), _jsonable(b)] for k, (a, b) in changes.items()}
+            values = edit.values.as_dict()
+            if existing is None:
+                answer = Answer(
+                    assessment_id=assessment.id, item_id=edit.item, version=1,
+                    updated_at=now, updated_by_id=user.id, **values,
+                )
+                db.session.add(answer)
+                db.session.flush()  # a concurrent first save fails here on the unique key
+            else:
+                # Compare-and-set: only succeeds if nobody saved since we read it.
+                outcome = db.session.execute(
+                    update(Answer)
+                    .where(Answer.id == existing.id, Answer.version == version)
+                    .values(version=version + 1, updated_at=now, updated_by_id=user.id, **values)
+                    .execution_options(synchronize_session=False)
+                )
+                if outcome.rowcount != 1:  # type: ignore[attr-defined]
+                    db.session.rollback()
+                    fresh = db.session.scalar(select(Answer).where(Answer.id == existing.id))
+                    raise StaleAnswer(edit.item, fresh, edit.based_on)
+                db.session.expire(existing)
+                answer = existing
+            db.session.add(
+                AnswerChange(
+                    assessment_id=assessment.id, item_id=edit.item, version=version + 1,
+                    user_id=user.id, at=now, source=source, changes=changes,
+                )
+            )
+            result.saved.append(answer)
+        if result.saved:
+            # Checked in the same statement, so a submission racing this save wins cleanly.
+            bumped = db.session.execute(
+                update(Assessment)
+                .where(Assessment.id == assessment.id, Assessment.status.in_([s.value for s in EDITABLE]))
+                .values(version=Assessment.version + 1, updated_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            if bumped.rowcount != 1:  # type: ignore[attr-defined]
+                db.session.rollback()
+                raise InvalidTransition("The assessment was submitted meanwhile; nothing was saved.")
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        item = edits[0].item if len(edits) == 1 else "one of the answers"
+        fresh = db.session.scalar(
+            select(Answer).where(Answer.assessment_id == assessment.id, Answer.item_id == item)
+        )
+        raise StaleAnswer(item, fresh, 0) from None
+    except StaleAnswer:
+        db.session.rollback()
+        raise
+    db.session.refresh(assessment)
+    for answer in result.saved:
+        db.session.refresh(answer)
+    return result
+
+
+def save_answer(
+    user: User, assessment: Assessment, item: str, values: AnswerInput, based_on: int, source: str = "api"
+) -> Answer | None:
+    """Save one answer (see save_answers); return it as stored (None if never answered)."""
+    save_answers(user, assessment, [Edit(item, values, based_on)], source=source)
+    return answers_of(assessment).get(item)
+
+
+def _jsonable(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def history(assessment: Assessment, item: str | None = None) -> list[AnswerChange]:
+    """Return the audit trail of an assessment (or of one item), oldest first."""
+    query = select(AnswerChange).where(AnswerChange.assessment_id == assessment.id)
+    if item is not None:
+        query = query.where(AnswerChange.item_id == item)
+    return list(db.session.scalars(query.order_by(AnswerChange.at, AnswerChange.id)))

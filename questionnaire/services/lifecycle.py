@@ -1,0 +1,200 @@
+"""The life of an assessment: start, submit, return, accept; comments; progress."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..catalogue import Catalogue
+from ..catalogue_store import catalogue_for
+from ..db import db
+from ..models import Answer, Assessment, Comment, Cycle, Event, Role, Status, User, utcnow
+from .access import can_comment, can_review, can_view, find_assessment, find_country
+from .answers import answers_of, clean_text
+from .errors import CycleClosed, Forbidden, InvalidAnswer, InvalidTransition, NotFound
+
+MAX_COMMENT = 5_000
+
+
+def start_assessment(user: User, cycle: Cycle, iso3: str) -> tuple[Assessment, bool]:
+    """Open the country's assessment in a cycle if it has none; return it and whether it is new."""
+    country = find_country(iso3)
+    existing = find_assessment(cycle.code, country.iso3)
+    if existing is not None:
+        if not can_view(user, existing):
+            raise NotFound("No such assessment.")
+        return existing, False
+    if user.role == Role.RESPONDENT and user.country_iso3 != country.iso3:
+        raise NotFound("No such assessment.")
+    if user.role not in (Role.RESPONDENT, Role.ADMIN):
+        raise Forbidden("Only the country's respondents or an admin can start its assessment.")
+    if not cycle.is_open:
+        raise CycleClosed(f"Cycle {cycle.code} is closed.")
+    assessment = Assessment(cycle_id=cycle.id, country_iso3=country.iso3, status=Status.DRAFT)
+    db.session.add(assessment)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()  # someone started it at the same moment
+        found = find_assessment(cycle.code, country.iso3)
+        assert found is not None
+        return found, False
+    db.session.add(Event(assessment_id=assessment.id, action="started", from_status=None,
+                         to_status=Status.DRAFT, user_id=user.id))
+    db.session.commit()
+    return assessment, True
+
+
+def _transition(
+    user: User, assessment: Assessment, action: str, allowed_from: tuple[str, ...], to: str, comment: str
+) -> Event:
+    now = utcnow()
+    values: dict[str, object] = {"status": to, "version": Assessment.version + 1, "updated_at": now}
+    if action == "submitted":
+        values["submitted_at"] = now
+    outcome = db.session.execute(
+        update(Assessment)
+        .where(Assessment.id == assessment.id, Assessment.status.in_(allowed_from))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if outcome.rowcount != 1:  # type: ignore[attr-defined]
+        db.session.rollback()
+        db.session.refresh(assessment)
+        raise InvalidTransition(f"The assessment is {assessment.status}: it cannot be {action} now.")
+    event = Event(assessment_id=assessment.id, action=action, from_status=assessment.status,
+                  to_status=to, user_id=user.id, at=now, comment=comment)
+    db.session.add(event)
+    db.session.commit()
+    db.session.refresh(assessment)
+    return event
+
+
+def unanswered_items(assessment: Assessment, catalogue: Catalogue | None = None) -> list[str]:
+    """Return the ids of items without a rating, in catalogue order."""
+    catalogue = catalogue or catalogue_for(assessment.cycle)
+    answers = answers_of(assessment)
+    return [i.id for i in catalogue.items if not (answers.get(i.id) and answers[i.id].rating)]
+
+
+def submit(user: User, assessment: Assessment, comment: str = "") -> Event:
+    """Send the assessment to the reviewers (from draft or returned)."""
+    if not can_view(user, assessment):
+        raise NotFound("No such assessment.")
+    if user.role != Role.RESPONDENT:
+        raise Forbidden("Only the country's respondents can submit its assessment.")
+    if not assessment.cycle.is_open:
+        raise CycleClosed(f"Cycle {assessment.cycle.code} is closed.")
+    return _transition(user, assessment, "submitted", (Status.DRAFT, Status.RETURNED),
+                       Status.SUBMITTED, _comment(comment))
+
+
+def return_assessment(user: User, assessment: Assessment, comment: str) -> Event:
+    """Send a submitted assessment back to the country, saying why."""
+    _require_review(user, assessment)
+    text = _comment(comment)
+    if not text:
+        raise InvalidAnswer("Say what the country should look at again: returning needs a comment.",
+                            errors={"comment": "A comment is required to return an assessment."})
+    return _transition(user, assessment, "returned", (Status.SUBMITTED,), Status.RETURNED, text)
+
+
+def accept(user: User, assessment: Assessment, comment: str = "") -> Event:
+    """Accept a submitted assessment; this is final."""
+    _require_review(user, assessment)
+    return _transition(user, assessment, "accepted", (Status.SUBMITTED,), Status.ACCEPTED,
+                       _comment(comment))
+
+
+def _require_review(user: User, assessment: Assessment) -> None:
+    if not can_view(user, assessment):
+        raise NotFound("No such assessment.")
+    if not user.is_reviewer:
+        raise Forbidden("Only reviewers can return or accept an assessment.")
+    if not assessment.cycle.is_open:
+        raise CycleClosed(f"Cycle {assessment.cycle.code} is closed.")
+    if not can_review(user, assessment):
+        raise InvalidTransition(f"The assessment is {assessment.status}; only a submitted assessment can be reviewed.")
+
+
+def _comment(text: str | None) -> str:
+    cleaned = clean_text(text)
+    if len(cleaned) > MAX_COMMENT:
+        raise InvalidAnswer(f"Keep the comment under {MAX_COMMENT:,} characters.",
+                            errors={"comment": f"Keep the comment under {MAX_COMMENT:,} characters."})
+    return cleaned
+
+
+def events(assessment: Assessment) -> list[Event]:
+    """Return the lifecycle events, oldest first."""
+    return list(db.session.scalars(
+        select(Event).where(Event.assessment_id == assessment.id).order_by(Event.at, Event.id)))
+
+
+# --------------------------------------------------------------------------
+# Comments on items
+# --------------------------------------------------------------------------
+
+
+def add_comment(user: User, assessment: Assessment, item: str, body: str) -> Comment:
+    """Add a message to an item's thread."""
+    if not can_view(user, assessment):
+        raise NotFound("No such assessment.")
+    if item not in catalogue_for(assessment.cycle).item_by_id:
+        raise NotFound(f"There is no checklist item '{item}' in this cycle.")
+    if not can_comment(user, assessment):
+        raise InvalidTransition("Comments are closed for this assessment.")
+    text = _comment(body)
+    if not text:
+        raise InvalidAnswer("Write something before sending the comment.", errors={"body": "The comment is empty."})
+    comment = Comment(assessment_id=assessment.id, item_id=item, user_id=user.id, body=text)
+    db.session.add(comment)
+    db.session.commit()
+    return comment
+
+
+def comments_of(assessment: Assessment) -> dict[str, list[Comment]]:
+    """Return every item's thread, oldest message first."""
+    threads: dict[str, list[Comment]] = {}
+    rows = db.session.scalars(
+        select(Comment).where(Comment.assessment_id == assessment.id).order_by(Comment.at, Comment.id))
+    for comment in rows:
+        threads.setdefault(comment.item_id, []).append(comment)
+    return threads
+
+
+# --------------------------------------------------------------------------
+# Progress
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SectionProgress:
+    id: str
+    title: str
+    answered: int
+    total: int
+    first_unanswered: str | None
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.answered / self.total) if self.total else 100
+
+    @property
+    def complete(self) -> bool:
+        return self.answered == self.total
+
+
+def progress(assessment: Assessment, answers: dict[str, Answer] | None = None) -> list[SectionProgress]:
+    """Return how many items of each section have a rating."""
+    catalogue = catalogue_for(assessment.cycle)
+    answers = answers if answers is not None else answers_of(assessment)
+    out = []
+    for section in catalogue.sections:
+        items = catalogue.items_in(section.id)
+        missing = [i.id for i in items if not (answers.get(i.id) and answers[i.id].rating)]
+        out.append(SectionProgress(section.id, section.title, len(items) - len(missing), len(items),
+                                   missing[0] if missing else None))
+    return out

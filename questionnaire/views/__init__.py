@@ -1,0 +1,59 @@
+"""Blueprints, one per module, and the HTML error pages."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException
+
+from ..services import ServiceError
+
+csrf = CSRFProtect()
+
+
+def wants_json() -> bool:
+    """Tell whether the error should be answered as JSON (the API, or a script asking for it)."""
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+
+
+def error_page(status: int, title: str, message: str):  # type: ignore[no-untyped-def]
+    """Render the HTML error page (or JSON for API clients)."""
+    if wants_json():
+        return {"error": {"status": status, "message": message}}, status
+    return render_template("errors/error.html", title=title, message=message), status
+
+
+def init_app(app: Flask) -> None:
+    """Register every blueprint and the error handlers."""
+    from . import admin, assessment, auth, catalogue, main, review
+
+    csrf.init_app(app)
+    for module in (auth, main, catalogue, assessment, review, admin):
+        app.register_blueprint(module.bp)
+
+    @app.errorhandler(ServiceError)
+    def _service_error(error: ServiceError):  # type: ignore[no-untyped-def]
+        titles = {404: _("Not found"), 403: _("Not allowed"), 409: _("Not possible now"), 422: _("Please correct the answer")}
+        return error_page(error.status, titles.get(error.status, _("Something is wrong")), error.message)
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(error: CSRFError):  # type: ignore[no-untyped-def]
+        return error_page(400, _("The form expired"), _(
+            "For your security, forms expire after some hours or when you sign in again. "
+            "Go back, reload the page and try again."))
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException):  # type: ignore[no-untyped-def]
+        if error.code == 404:
+            return error_page(404, _("Not found"), _("There is nothing at this address, or you may not see it."))
+        if error.code == 405:
+            return error_page(405, _("Not allowed"), _("This address does not accept that kind of request."))
+        if error.code == 413:
+            return error_page(413, _("Too large"), _("What you sent is larger than the platform accepts."))
+        if error.code == 429:
+            return error_page(429, _("Too many attempts"), _("Too many attempts. Wait a few minutes and try again."))
+        return error_page(error.code or 500, error.name, error.description or "")

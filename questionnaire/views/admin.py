@@ -1,0 +1,89 @@
+"""Administration: accounts and cycles."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from .. import auth, services
+from ..db import db
+from ..forms import CycleForm, UserForm
+from ..models import Country, User
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.before_request
+@login_required
+def _admins_only():  # type: ignore[no-untyped-def]
+    if not current_user.is_admin:
+        abort(404)
+    return None
+
+
+def _country_choices() -> list[tuple[str, str]]:
+    countries = db.session.scalars(select(Country).order_by(Country.name))
+    return [("", _("— none —"))] + [(c.iso3, f"{c.name} ({c.iso3})") for c in countries]
+
+
+@bp.route("/users", methods=["GET", "POST"])
+def users():  # type: ignore[no-untyped-def]
+    """List accounts and create new ones."""
+    form = UserForm()
+    form.country.choices = _country_choices()
+    if form.validate_on_submit():
+        try:
+            user = auth.create_user(form.email.data or "", form.password.data or "", form.role.data or "",
+                                    form.country.data or None, name=form.name.data or "")
+        except auth.AccountError as error:
+            field = form.country if "country" in str(error).lower() else (
+                form.password if "password" in str(error).lower() else form.email)
+            field.errors = [str(error)]
+        else:
+            flash(_("The account %(email)s was created.", email=user.email), "success")
+            return redirect(url_for(".users"))
+    accounts = list(db.session.scalars(select(User).order_by(User.role, User.email)))
+    status = 400 if form.errors else 200
+    return render_template("admin/users.html", form=form, accounts=accounts), status
+
+
+@bp.route("/users/<int:user_id>/active", methods=["POST"])
+def set_active(user_id: int):  # type: ignore[no-untyped-def]
+    """Deactivate or reactivate an account; deactivating signs it out everywhere."""
+    user = db.get_or_404(User, user_id)
+    if user.id == current_user.id:
+        flash(_("You cannot deactivate your own account."), "error")
+        return redirect(url_for(".users"))
+    user.active = request.form.get("active") == "1"
+    if not user.active:
+        auth.end_all_sessions(user)
+    db.session.commit()
+    flash(_("%(email)s is now %(state)s.", email=user.email, state=_("active") if user.active else _("inactive")), "success")
+    return redirect(url_for(".users"))
+
+
+@bp.route("/cycles", methods=["GET", "POST"])
+def cycles():  # type: ignore[no-untyped-def]
+    """List cycles, open a new one on the current catalogue edition."""
+    form = CycleForm()
+    if form.validate_on_submit():
+        try:
+            cycle = services.create_cycle(form.code.data or "", form.title.data or "")
+        except services.ServiceError as error:
+            form.code.errors = [error.message]
+        else:
+            flash(_("Cycle %(code)s is open, on catalogue edition %(edition)s.", code=cycle.code, edition=cycle.edition_hash), "success")
+            return redirect(url_for(".cycles"))
+    status = 400 if form.errors else 200
+    return render_template("admin/cycles.html", form=form, cycles=services.list_cycles()), status
+
+
+@bp.route("/cycles/<code>/close", methods=["POST"])
+def close_cycle(code: str):  # type: ignore[no-untyped-def]
+    """Close a cycle."""
+    cycle = services.find_cycle(code)
+    services.close_cycle(cycle)
+    flash(_("Cycle %(code)s is closed.", code=cycle.code), "success")
+    return redirect(url_for(".cycles"))

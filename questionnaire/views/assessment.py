@@ -1,0 +1,292 @@
+"""One country's assessment: overview, questionnaire sections, lifecycle, comments, history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from werkzeug.datastructures import MultiDict
+
+from .. import services
+from ..catalogue import Catalogue
+from ..catalogue_store import catalogue_for
+from ..forms import CommentForm, field_name, fill, item_fields, section_form_class
+from ..models import Assessment
+from ..services import AnswerInput, Edit, StaleAnswer
+
+bp = Blueprint("assessment", __name__, url_prefix="/cycles/<cycle>/countries/<iso3>")
+
+
+def _load(cycle: str, iso3: str) -> Assessment:
+    return services.assessment_for(current_user, cycle, iso3)
+
+
+def _answer_view(answer: Any) -> dict[str, Any] | None:
+    if answer is None:
+        return None
+    return {
+        "values": AnswerInput.of(answer),
+        "version": answer.version,
+        "by": answer.updated_by.email if answer.updated_by else "",
+        "at": answer.updated_at,
+    }
+
+
+@bp.route("/start", methods=["POST"])
+@login_required
+def start(cycle: str, iso3: str):  # type: ignore[no-untyped-def]
+    """Start the country's assessment in this cycle (does nothing if it exists)."""
+    found = services.find_cycle(cycle)
+    assessment, created = services.start_assessment(current_user, found, iso3)
+    if created:
+        flash(_("The assessment was started. Your answers are saved as a draft until you submit."), "success")
+    return redirect(url_for(".overview", cycle=found.code, iso3=assessment.country_iso3))
+
+
+@bp.route("/")
+@login_required
+def overview(cycle: str, iso3: str):  # type: ignore[no-untyped-def]
+    """Show status, progress per section, and the actions open to the user."""
+    assessment = _load(cycle, iso3)
+    catalogue = catalogue_for(assessment.cycle)
+    answers = services.answers_of(assessment)
+    progress = services.progress(assessment, answers)
+    scores = services.scores_of(assessment)
+    next_item = _next_unanswered(progress)
+    return render_template(
+        "assessment/overview.html",
+        assessment=assessment, catalogue=catalogue, progress=progress, scores=scores,
+        events=services.events(assessment), next_item=next_item,
+        can_edit=services.can_edit(current_user, assessment),
+        can_review=services.can_review(current_user, assessment),
+        comment_counts={k: len(v) for k, v in services.comments_of(assessment).items()},
+    )
+
+
+def _next_unanswered(progress: list[services.lifecycle.SectionProgress]) -> tuple[str, str] | None:
+    for section in progress:
+        if section.first_unanswered:
+            return section.id, section.first_unanswered
+    return None
+
+
+def _section_or_404(catalogue: Catalogue, section: str) -> Any:
+    found = catalogue.section_by_id.get(section)
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.route("/sections/<section>", methods=["GET", "POST"])
+@login_required
+def section(cycle: str, iso3: str, section: str):  # type: ignore[no-untyped-def]
+    """Show one section of the questionnaire; save it (explicitly or by autosave)."""
+    assessment = _load(cycle, iso3)
+    catalogue = catalogue_for(assessment.cycle)
+    found = _section_or_404(catalogue, section)
+    items = catalogue.items_in(found.id)
+    form_class = section_form_class(catalogue, found.id)
+    editable = services.can_edit(current_user, assessment)
+    answers = services.answers_of(assessment)
+    autosave = request.headers.get("X-Autosave") == "1"
+
+    if request.method == "POST":
+        services.access.require_edit(current_user, assessment)
+        form = form_class()
+        if not form.validate():
+            # Only the CSRF token can fail here; the expired-token handler covers it.
+            abort(400)
+        return _save_section(assessment, catalogue, found, items, form, answers, autosave)
+
+    form = form_class(formdata=None)
+    for item, subform in item_fields(form, items):
+        answer = answers.get(item.id)
+        fill(subform, AnswerInput.of(answer), answer.version if answer else 0)
+    return _render_section(assessment, catalogue, found, items, form, answers, editable)
+
+
+def _save_section(assessment, catalogue, found, items, form, answers, autosave):  # type: ignore[no-untyped-def]
+    edits = [
+        Edit(item.id, subform.form.values(), subform.form.based_on(), subform.form.original.data or None)
+        for item, subform in item_fields(form, items)
+    ]
+    errors: dict[str, dict[str, str]] = {}
+    for edit in edits:
+        problems = services.validate(edit.values, catalogue)
+        if problems:
+            errors[edit.item] = problems
+    conflicts: dict[str, Any] = {}
+    if not errors:
+        try:
+            result = services.save_answers(current_user, assessment, edits, source="autosave" if autosave else "form")
+        except StaleAnswer as stale:
+            conflicts[stale.item] = stale.current
+        else:
+            if autosave:
+                fresh = services.answers_of(assessment)
+                return jsonify({
+                    "saved": [a.item_id for a in result.saved],
+                    "versions": {i.id: (fresh[i.id].version if i.id in fresh else 0) for i in items},
+                    "originals": {i.id: AnswerInput.of(fresh.get(i.id)).digest() for i in items},
+                    "message": _("All changes saved"),
+                })
+            count = len(result.saved)
+            if count:
+                flash(_("Saved %(n)d answer(s) in “%(s)s”.", n=count, s=found.title), "success")
+            else:
+                flash(_("Nothing had changed; nothing was saved."), "info")
+            if request.form.get("then") == "next":
+                following = _following_section(catalogue, found.id)
+                if following:
+                    return redirect(url_for(".section", cycle=assessment.cycle.code, iso3=assessment.country_iso3, section=following))
+                return redirect(url_for(".overview", cycle=assessment.cycle.code, iso3=assessment.country_iso3))
+            return redirect(url_for(".section", cycle=assessment.cycle.code, iso3=assessment.country_iso3, section=found.id))
+
+    # Errors or a conflict: nothing was saved; give the typed text back.
+    for item_id, problems in errors.items():
+        subform = form[field_name(item_id)]
+        for name, message in problems.items():
+            subform[name].errors = [message]
+    for item_id, current in conflicts.items():
+        subform = form[field_name(item_id)]
+        # Saving again on purpose replaces the other version with what is typed.
+        subform.form.version.data = str(current.version if current is not None else 0)
+        subform.form.original.data = ""
+    if autosave:
+        return jsonify({
+            "saved": [],
+            "errors": errors,
+            "conflicts": list(conflicts),
+            "message": _("Not saved: some answers need attention. Use the Save button to see why."),
+        }), (409 if conflicts else 422)
+    status = 409 if conflicts else 422
+    return _render_section(assessment, catalogue, found, items, form, answers, True,
+                           conflicts={k: _answer_view(v) for k, v in conflicts.items()}, status=status)
+
+
+def _following_section(catalogue: Catalogue, section_id: str) -> str | None:
+    ids = [s.id for s in catalogue.sections]
+    index = ids.index(section_id)
+    return ids[index + 1] if index + 1 < len(ids) else None
+
+
+def _render_section(assessment, catalogue, found, items, form, answers, editable, conflicts=None, status=200, notice=None):  # type: ignore[no-untyped-def]
+    progress = services.progress(assessment, answers)
+    error_list = []
+    error_items = set()
+    for item, subform in item_fields(form, items):
+        for sub in subform:
+            for message in sub.errors:
+                error_list.append((sub.id, f"{item.id} – {sub.label.text}", message))
+                error_items.add(item.id)
+    ids = [s.id for s in catalogue.sections]
+    index = ids.index(found.id)
+    return render_template(
+        "assessment/section.html",
+        assessment=assessment, catalogue=catalogue, section=found, items=items,
+        fields=item_fields(form, items), form=form, editable=editable, progress=progress,
+        conflicts=conflicts or {}, error_list=error_list, error_items=len(error_items), notice=notice,
+        comments=services.comments_of(assessment),
+        can_comment=services.can_comment(current_user, assessment),
+        comment_form=CommentForm(formdata=None),
+        previous_section=ids[index - 1] if index > 0 else None,
+        next_section=ids[index + 1] if index + 1 < len(ids) else None,
+        next_item=_next_unanswered(progress),
+        stored={i.id: _answer_view(answers.get(i.id)) for i in items},
+    ), status
+
+
+def render_expired_section(cycle: str, iso3: str, section: str):  # type: ignore[no-untyped-def]
+    """Answer a section save whose security token expired: the typed data comes back, unsaved."""
+    assessment = _load(cycle, iso3)
+    catalogue = catalogue_for(assessment.cycle)
+    found = _section_or_404(catalogue, section)
+    items = catalogue.items_in(found.id)
+    form = section_form_class(catalogue, found.id)(formdata=MultiDict(request.form), meta={"csrf": True})
+    answers = services.answers_of(assessment)
+    notice = _("This page was open for a long time and its security token expired, so nothing was saved. "
+               "Your typed answers are shown below: check them and press Save again.")
+    return _render_section(assessment, catalogue, found, items, form, answers,
+                           services.can_edit(current_user, assessment), status=400, notice=notice)
+
+
+# --------------------------------------------------------------------------
+# Lifecycle
+# --------------------------------------------------------------------------
+
+
+@bp.route("/submit", methods=["GET", "POST"])
+@login_required
+def submit(cycle: str, iso3: str):  # type: ignore[no-untyped-def]
+    """Confirm and submit the assessment, warning of unanswered items."""
+    assessment = _load(cycle, iso3)
+    catalogue = catalogue_for(assessment.cycle)
+    if request.method == "POST":
+        services.submit(current_user, assessment, request.form.get("comment", ""))
+        flash(_("The assessment was submitted to the reviewers."), "success")
+        return redirect(url_for(".overview", cycle=assessment.cycle.code, iso3=assessment.country_iso3))
+    if not services.can_edit(current_user, assessment):
+        abort(404 if not current_user.is_respondent else 409)
+    unanswered = [catalogue.item_by_id[i] for i in services.unanswered_items(assessment, catalogue)]
+    return render_template("assessment/submit.html", assessment=assessment, catalogue=catalogue, unanswered=unanswered)
+
+
+@bp.route("/return", methods=["POST"])
+@login_required
+def return_(cycle: str, iso3: str):  # type: ignore[no-untyped-def]
+    """Return the assessment to the country with a comment."""
+    assessment = _load(cycle, iso3)
+    try:
+        services.return_assessment(current_user, assessment, request.form.get("comment", ""))
+    except services.InvalidAnswer as error:
+        flash(error.message, "error")
+        return redirect(url_for(".overview", cycle=assessment.cycle.code, iso3=assessment.country_iso3) + "#review")
+    flash(_("The assessment was returned to the country."), "success")
+    return redirect(url_for(".overview", cycle=assessment.cycle.code, iso3=assessment.country_iso3))
+
+
+@bp.route("/accept", methods=["POST"])
+@login_required
+def accept(cycle: str, iso3: str):  # type: ignore[no-untyped-def]
+    """Accept the assessment (final)."""
+    assessment = _load(cycle, iso3)
+    services.accept(current_user, assessment, request.form.get("comment", ""))
+    flash(_("The assessment was accepted."), "success")
+    return redirect(url_for(".overview", cycle=assessment.cycle.code, iso3=assessment.country_iso3))
+
+
+@bp.route("/items/<item>/comments", methods=["POST"])
+@login_required
+def comment(cycle: str, iso3: str, item: str):  # type: ignore[no-untyped-def]
+    """Add a comment to an item's thread."""
+    assessment = _load(cycle, iso3)
+    catalogue = catalogue_for(assessment.cycle)
+    if item not in catalogue.item_by_id:
+        abort(404)
+    section_id = catalogue.item_by_id[item].section
+    try:
+        services.add_comment(current_user, assessment, item, request.form.get("body", ""))
+    except services.InvalidAnswer as error:
+        flash(error.message, "error")
+    else:
+        flash(_("Your comment on %(item)s was added.", item=item), "success")
+    return redirect(url_for(".section", cycle=assessment.cycle.code, iso3=assessment.country_iso3,
+                            section=section_id) + f"#item-{item}")
+
+
+@bp.route("/history")
+@login_required
+def history(cycle: str, iso3: str):  # type: ignore[no-untyped-def]
+    """Show every change of every answer and every step of the lifecycle."""
+    assessment = _load(cycle, iso3)
+    item = request.args.get("item")
+    catalogue = catalogue_for(assessment.cycle)
+    if item is not None and item not in catalogue.item_by_id:
+        abort(404)
+    return render_template(
+        "assessment/history.html", assessment=assessment, catalogue=catalogue,
+        changes=list(reversed(services.history(assessment, item))), events=services.events(assessment),
+        item=item, labels=services.FIELD_LABELS,
+    )

@@ -1,0 +1,76 @@
+"""Sign in, sign out, and the user's own account."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from .. import auth
+from ..db import db
+from ..forms import LoginForm, PasswordForm
+
+bp = Blueprint("auth", __name__)
+
+
+def safe_next(target: str | None) -> str:
+    """Return a local path to go to after sign-in; never another site."""
+    if not target:
+        return url_for("main.home")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return url_for("main.home")
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@auth.limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], key_func=auth.login_key,
+                    methods=["POST"], deduct_when=auth.failed_login,
+                    error_message="Too many sign-in attempts for this account.")
+@auth.limiter.limit("30 per 15 minutes", methods=["POST"], deduct_when=auth.failed_login,
+                    error_message="Too many sign-in attempts from this address.")
+def login():  # type: ignore[no-untyped-def]
+    """Show the sign-in form and sign the user in."""
+    next_url = safe_next(request.args.get("next"))
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(next_url)
+    form = LoginForm()
+    message = None
+    if form.validate_on_submit():
+        user = auth.find_user(form.email.data or "")
+        if auth.verify_password(user, form.password.data or ""):
+            assert user is not None
+            auth.sign_in(user)
+            return redirect(next_url)
+        db.session.commit()  # keep a rehashed password, if any
+        message = _("The e-mail address or password is not right.")
+        return render_template("auth/login.html", form=form, message=message, next_url=next_url), 401
+    status = 400 if form.errors else 200
+    return render_template("auth/login.html", form=form, message=message, next_url=next_url), status
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():  # type: ignore[no-untyped-def]
+    """End the session on the server and in the browser."""
+    auth.sign_out()
+    flash(_("You have signed out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():  # type: ignore[no-untyped-def]
+    """Show the user's account and let them change their password."""
+    form = PasswordForm()
+    if form.validate_on_submit():
+        if not auth.verify_password(current_user, form.current.data or ""):
+            form.current.errors = [_("This is not your current password.")]
+        else:
+            auth.change_password(current_user, form.new.data or "")
+            auth.sign_in(current_user)  # a fresh session for this browser only
+            flash(_("Your password was changed. Other browsers were signed out."), "success")
+            return redirect(url_for("auth.account"))
+    status = 400 if form.errors else 200
+    return render_template("auth/account.html", form=form), status

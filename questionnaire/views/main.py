@@ -1,0 +1,53 @@
+"""The start page and the language choice."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+
+from .. import services
+from ..db import db
+from ..models import Assessment
+from .auth import safe_next
+
+bp = Blueprint("main", __name__)
+
+
+@bp.route("/")
+@login_required
+def home():  # type: ignore[no-untyped-def]
+    """Show a respondent their assessments, and a reviewer the cycles."""
+    cycles = services.list_cycles()
+    if current_user.is_respondent:
+        rows = []
+        for cycle in cycles:
+            assessment = services.find_assessment(cycle.code, current_user.country_iso3)
+            progress = services.progress(assessment) if assessment else None
+            rows.append((cycle, assessment, progress))
+        return render_template("home_respondent.html", rows=rows)
+    counts: dict[int, dict[str, int]] = {}
+    for cycle_id, status, n in db.session.execute(
+        select(Assessment.cycle_id, Assessment.status, func.count()).group_by(Assessment.cycle_id, Assessment.status)
+    ):
+        counts.setdefault(cycle_id, {})[status] = n
+    return render_template("home_reviewer.html", cycles=cycles, counts=counts)
+
+
+@bp.route("/language", methods=["POST"])
+def set_language():  # type: ignore[no-untyped-def]
+    """Remember the language chosen for this browser session."""
+    lang = request.form.get("lang", "")
+    if lang in current_app.config["LANGUAGES"]:
+        session["lang"] = lang
+        if current_user.is_authenticated:
+            current_user.locale = lang
+            db.session.commit()
+    return redirect(safe_next(request.form.get("next")))
+
+
+@bp.route("/healthz")
+def health():  # type: ignore[no-untyped-def]
+    """Tell a load balancer the application and its database answer."""
+    db.session.execute(select(1))
+    return {"status": "ok"}

@@ -1,0 +1,172 @@
+"""Fixtures shared by the whole suite.
+
+The database is SQLite in a temporary file unless TEST_DATABASE_URL names
+another (CI runs the suite a second time against PostgreSQL).  The schema is
+built once per run by the Alembic migrations, so the migrations are tested on
+every run; each test then starts from empty tables (countries kept).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, delete, text
+
+from questionnaire import create_app
+from questionnaire.auth import hash_password, limiter
+from questionnaire.db import Base, db
+from questionnaire.models import Role, User
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "correct horse battery staple"
+_PASSWORD_HASH = hash_password(PASSWORD)  # argon2id is slow on purpose: hash once per run
+_KEEP = {"country", "alembic_version"}
+
+
+def _database_url(tmp_root: Path) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        from questionnaire.config import normalise_database_url
+
+        return normalise_database_url(url)
+    return f"sqlite:///{tmp_root / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Create the test database's schema once, through the migrations."""
+    url = _database_url(tmp_path_factory.mktemp("db"))
+    if url.startswith("postgresql"):
+        engine = create_engine(url)
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+    app = create_app(_config(url))
+    with app.app_context():
+        from questionnaire.seed import ensure_schema
+
+        ensure_schema()
+        db.engine.dispose()
+    return url
+
+
+def _config(url: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": secrets.token_hex(32),
+        "SQLALCHEMY_DATABASE_URI": url,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        **extra,
+    }
+
+
+def _empty_tables() -> None:
+    for table in reversed(Base.metadata.sorted_tables):
+        if table.name not in _KEEP:
+            db.session.execute(delete(table))
+    db.session.commit()
+
+
+@pytest.fixture
+def app_config() -> dict[str, Any]:
+    """Extra configuration a test module may override."""
+    return {}
+
+
+@pytest.fixture
+def app(database_url: str, app_config: dict[str, Any]) -> Iterator[Flask]:
+    """An application on empty tables."""
+    application = create_app(_config(database_url, **app_config))
+    with application.app_context():
+        _empty_tables()
+        limiter.reset()
+        yield application
+        db.session.remove()
+        _empty_tables()
+        db.engine.dispose()
+
+
+class Client(FlaskClient):
+    """A test client that signs in and sends forms with their CSRF token."""
+
+    def login(self, email: str, password: str = PASSWORD) -> Any:
+        """Sign in through the form; fail the test if it does not work."""
+        token = self.csrf_token("/login")
+        response = self.post("/login", data={"email": email, "password": password, "csrf_token": token})
+        assert response.status_code == 302, f"sign-in failed for {email}: {response.status_code}"
+        return response
+
+    def csrf_token(self, page: str = "/login") -> str:
+        """Read a CSRF token from a page's form."""
+        html = self.get(page).get_data(as_text=True)
+        match = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html)
+        if not match:
+            match = re.search(r'id="csrf_token" name="csrf_token" type="hidden" value="([^"]+)"', html)
+        assert match, f"no CSRF token on {page}"
+        return match.group(1)
+
+    def post_form(self, url: str, data: dict[str, Any] | None = None, page: str | None = None, **kwargs: Any) -> Any:
+        """POST a form with a valid CSRF token taken from `page` (default: the same URL)."""
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.csrf_token(page or url))
+        return self.post(url, data=data, **kwargs)
+
+
+@pytest.fixture
+def client(app: Flask) -> Client:
+    app.test_client_class = Client
+    return app.test_client()  # type: ignore[return-value]
+
+
+@pytest.fixture
+def make_client(app: Flask) -> Any:
+    """Return a factory of independent clients (separate cookie jars)."""
+    app.test_client_class = Client
+
+    def factory() -> Client:
+        return app.test_client()  # type: ignore[return-value]
+
+    return factory
+
+
+def add_user(email: str, role: str, country: str | None = None, active: bool = True) -> User:
+    """Create an account directly (password: PASSWORD)."""
+    user = User(email=email, role=role, country_iso3=country, password_hash=_PASSWORD_HASH, active=active)
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+@pytest.fixture
+def users(app: Flask) -> dict[str, User]:
+    """A respondent of France, one of Germany, a reviewer and an admin."""
+    return {
+        "fra": add_user("fra@example.org", Role.RESPONDENT, "FRA"),
+        "deu": add_user("deu@example.org", Role.RESPONDENT, "DEU"),
+        "reviewer": add_user("reviewer@example.org", Role.REVIEWER),
+        "admin": add_user("admin@example.org", Role.ADMIN),
+    }
+
+
+@pytest.fixture
+def cycle(app: Flask) -> Any:
+    """An open cycle 2026 on the current catalogue."""
+    from questionnaire import services
+
+    return services.create_cycle("2026", "Self-assessment 2026")
+
+
+@pytest.fixture
+def catalogue(app: Flask) -> Any:
+    from questionnaire.catalogue_store import current_catalogue
+
+    return current_catalogue()
