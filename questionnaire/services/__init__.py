@@ -30,6 +30,7 @@ from .answers import (
     save_answers,
     validate,
 )
+from .comparison import compare_cycle
 from .cycles import close_cycle, create_cycle
 from .errors import (
     CycleClosed,
@@ -58,7 +59,7 @@ __all__ = [
     "EDITABLE", "REVIEWABLE", "FIELDS", "FIELD_LABELS", "AnswerInput", "Edit", "CycleClosed",
     "Forbidden", "InvalidAnswer", "InvalidTransition", "NotFound", "ServiceError", "StaleAnswer",
     "UnknownChecklistItem", "accept", "add_comment", "answers_of", "assessment_for", "can_comment",
-    "can_edit", "can_review", "can_view", "close_cycle", "comments_of", "compute", "create_cycle",
+    "can_edit", "can_review", "can_view", "close_cycle", "comments_of", "compare_cycle", "compute", "create_cycle",
     "list_cycles", "events", "find_assessment", "find_country", "find_cycle", "history", "make_input",
     "previous_cycle", "progress", "return_assessment", "save_answer", "save_answers", "scores_of",
     "start_assessment", "submit", "unanswered_items", "validate", "visible_assessments",

@@ -63,6 +63,16 @@ def require_edit(user: User, assessment: Assessment) -> None:
         )
 
 
+def require_operator_edit(assessment: Assessment) -> None:
+    """Raise unless the operator (command line) may change the answers now."""
+    if not assessment.cycle.is_open:
+        raise CycleClosed(f"Cycle {assessment.cycle.code} is closed; its answers can no longer change.")
+    if assessment.status not in EDITABLE:
+        raise InvalidTransition(
+            f"The assessment is {assessment.status}; answers can change only while it is a draft or returned."
+        )
+
+
 def find_cycle(code: str) -> Cycle:
     """Return the cycle with this code, or raise NotFound."""
     cycle = db.session.scalar(select(Cycle).where(Cycle.code == code))

@@ -23,7 +23,7 @@ from ..catalogue import Catalogue
 from ..catalogue_store import catalogue_for
 from ..db import db
 from ..models import Answer, AnswerChange, Assessment, User, utcnow
-from .access import EDITABLE, require_edit
+from .access import EDITABLE, require_edit, require_operator_edit
 from .errors import InvalidAnswer, InvalidTransition, StaleAnswer, UnknownChecklistItem
 
 MAX_DESCRIPTION = 10_000
@@ -244,15 +244,20 @@ def answers_of(assessment: Assessment) -> dict[str, Answer]:
 
 
 def save_answers(
-    user: User, assessment: Assessment, edits: Sequence[Edit], source: str = "form"
+    user: User | None, assessment: Assessment, edits: Sequence[Edit], source: str = "form"
 ) -> SaveResult:
     """Save several answers in one transaction, or none of them.
 
     Raises InvalidAnswer for the first answer breaking a rule (after checking
     them all, with every field's message), StaleAnswer when an answer changed
     since the version an edit was based on.  Nothing is written in either case.
+    `user` is None only for the operator's command line (`questionnaire import`):
+    the change is then recorded with no user and its source.
     """
-    require_edit(user, assessment)
+    if user is None:
+        require_operator_edit(assessment)
+    else:
+        require_edit(user, assessment)
     catalogue = catalogue_for(assessment.cycle)
     for edit in edits:
         if edit.item not in catalogue.item_by_id:
@@ -292,7 +297,7 @@ def save_answers(
             if existing is None:
                 answer = Answer(
                     assessment_id=assessment.id, item_id=edit.item, version=1,
-                    updated_at=now, updated_by_id=user.id, **values,
+                    updated_at=now, updated_by_id=user.id if user else None, **values,
                 )
                 db.session.add(answer)
                 db.session.flush()  # a concurrent first save fails here on the unique key
@@ -301,7 +306,7 @@ def save_answers(
                 outcome = db.session.execute(
                     update(Answer)
                     .where(Answer.id == existing.id, Answer.version == version)
-                    .values(version=version + 1, updated_at=now, updated_by_id=user.id, **values)
+                    .values(version=version + 1, updated_at=now, updated_by_id=user.id if user else None, **values)
                     .execution_options(synchronize_session=False)
                 )
                 if outcome.rowcount != 1:  # type: ignore[attr-defined]
@@ -313,7 +318,7 @@ def save_answers(
             db.session.add(
                 AnswerChange(
                     assessment_id=assessment.id, item_id=edit.item, version=version + 1,
-                    user_id=user.id, at=now, source=source, changes=changes,
+                    user_id=user.id if user else None, at=now, source=source, changes=changes,
                 )
             )
             result.saved.append(answer)
@@ -346,7 +351,7 @@ def save_answers(
 
 
 def save_answer(
-    user: User, assessment: Assessment, item: str, values: AnswerInput, based_on: int, source: str = "api"
+    user: User | None, assessment: Assessment, item: str, values: AnswerInput, based_on: int, source: str = "api"
 ) -> Answer | None:
     """Save one answer (see save_answers); return it as stored (None if never answered)."""
     save_answers(user, assessment, [Edit(item, values, based_on)], source=source)
