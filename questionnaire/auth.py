@@ -118,14 +118,23 @@ def end_all_sessions(user: User) -> None:
     db.session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
 
 
+# Sliding expiry: activity extends a session, but the row is written at most this often.
+_RENEW_AFTER = timedelta(minutes=10)
+
+
 def _load_user(secret: str) -> User | None:
     row = db.session.get(LoginSession, _digest(secret))
     if row is None:
         return None
-    if row.expires_at <= utcnow() or not row.user.active:
+    now = utcnow()
+    if row.expires_at <= now or not row.user.active:
         db.session.delete(row)
         db.session.commit()
         return None
+    lifetime = timedelta(seconds=int(current_app.config["PERMANENT_SESSION_LIFETIME"]))
+    if row.expires_at - now < lifetime - _RENEW_AFTER:
+        row.expires_at = now + lifetime
+        db.session.commit()
     user = row.user
     user.login_secret = secret  # type: ignore[attr-defined]
     return user

@@ -18,6 +18,7 @@ from wtforms import (
     HiddenField,
     PasswordField,
     RadioField,
+    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
@@ -50,7 +51,7 @@ class PasswordForm(FlaskForm):
 class UserForm(FlaskForm):
     email = EmailField(_l("E-mail address"), validators=[DataRequired(_l("Enter an e-mail address.")), Email(_l("Enter a valid e-mail address.")), Length(max=254)])
     name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
-    role = SelectField(_l("Role"), choices=[("respondent", _l("Respondent")), ("reviewer", _l("Reviewer")), ("admin", _l("Admin"))])
+    role = SelectField(_l("Role"), choices=[SelectChoice("respondent", _l("Respondent")), SelectChoice("reviewer", _l("Reviewer")), SelectChoice("admin", _l("Admin"))])
     country = SelectField(_l("Country (respondents only)"), choices=[], validate_choice=True)
     password = PasswordField(
         _l("Initial password"),
@@ -93,8 +94,8 @@ class _Lenient(RadioField):
 
 
 def _item_form(catalogue: Catalogue) -> type[Form]:
-    scale = [(level.id, level.label) for level in catalogue.scale]
-    kinds = [("none", _l("No assistance needed"))] + [(k.id, k.label) for k in catalogue.assistance_kinds]
+    scale = [SelectChoice(level.id, level.label) for level in catalogue.scale]
+    kinds = [SelectChoice("none", _l("No assistance needed"))] + [SelectChoice(k.id, k.label) for k in catalogue.assistance_kinds]
 
     class ItemForm(Form):
         rating = _Lenient(_l("Rating"), choices=scale, validate_choice=False)

@@ -96,7 +96,15 @@ def app(database_url: str, app_config: dict[str, Any]) -> Iterator[Flask]:
 
 
 class Client(FlaskClient):
-    """A test client that signs in and sends forms with their CSRF token."""
+    """A test client that signs in and sends forms with their CSRF token.
+
+    Each request runs in a fresh application context, as in production: the
+    test's own context (and its `g` and database session) is not shared.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
 
     def login(self, email: str, password: str = PASSWORD) -> Any:
         """Sign in through the form; fail the test if it does not work."""
@@ -170,3 +178,72 @@ def catalogue(app: Flask) -> Any:
     from questionnaire.catalogue_store import current_catalogue
 
     return current_catalogue()
+
+
+# ---------------------------------------------------------------------------
+# A real browser against a real server
+# ---------------------------------------------------------------------------
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+
+
+def _browser_unavailable() -> str | None:
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the playwright Python package is not installed"
+    if not Path(CHROMIUM).exists():
+        return f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)"
+    return None
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """A headless Debian Chromium driven by Playwright (skips, or fails under REQUIRE_BROWSER=1)."""
+    reason = _browser_unavailable()
+    if reason:
+        if os.environ.get("REQUIRE_BROWSER") == "1":
+            pytest.fail(f"browser tests are required but cannot run: {reason}")
+        pytest.skip(f"browser test skipped: {reason}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def live_server(app: Flask) -> Iterator[str]:
+    """Serve the test application on a free loopback port; yield its base URL."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A fresh browser page (own cookies), desktop size."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def browser_login(page: Any, base_url: str, email: str, password: str = PASSWORD) -> None:
+    """Sign in through the real form."""
+    page.goto(f"{base_url}/login")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()

@@ -42,6 +42,17 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf_error(error: CSRFError):  # type: ignore[no-untyped-def]
+        from flask_login import current_user
+
+        # A questionnaire page left open too long: give the typed answers back, unsaved.
+        if (request.endpoint == "assessment.section" and request.method == "POST"
+                and current_user.is_authenticated and request.view_args
+                and request.headers.get("X-Autosave") != "1"):
+            from .assessment import render_expired_section
+
+            return render_expired_section(**request.view_args)
+        if request.headers.get("X-Autosave") == "1":
+            return {"saved": [], "message": _("Not saved automatically: the page's security token expired. Press Save.")}, 400
         return error_page(400, _("The form expired"), _(
             "For your security, forms expire after some hours or when you sign in again. "
             "Go back, reload the page and try again."))

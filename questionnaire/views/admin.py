@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from wtforms import SelectChoice
 
 from .. import auth, services
 from ..db import db
@@ -23,9 +24,9 @@ def _admins_only():  # type: ignore[no-untyped-def]
     return None
 
 
-def _country_choices() -> list[tuple[str, str]]:
+def _country_choices() -> list[SelectChoice]:
     countries = db.session.scalars(select(Country).order_by(Country.name))
-    return [("", _("— none —"))] + [(c.iso3, f"{c.name} ({c.iso3})") for c in countries]
+    return [SelectChoice("", _("— none —"))] + [SelectChoice(c.iso3, f"{c.name} ({c.iso3})") for c in countries]
 
 
 @bp.route("/users", methods=["GET", "POST"])

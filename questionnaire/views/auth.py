@@ -68,8 +68,9 @@ def account():  # type: ignore[no-untyped-def]
         if not auth.verify_password(current_user, form.current.data or ""):
             form.current.errors = [_("This is not your current password.")]
         else:
-            auth.change_password(current_user, form.new.data or "")
-            auth.sign_in(current_user)  # a fresh session for this browser only
+            user = current_user._get_current_object()  # the real object, not the proxy
+            auth.change_password(user, form.new.data or "")
+            auth.sign_in(user)  # a fresh session for this browser only
             flash(_("Your password was changed. Other browsers were signed out."), "success")
             return redirect(url_for("auth.account"))
     status = 400 if form.errors else 200

@@ -1,0 +1,190 @@
+"""Accounts: password hashing, sign-in and sign-out, session renewal and replay, rate limits."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from argon2 import PasswordHasher
+from sqlalchemy import func, select
+
+from questionnaire import auth
+from questionnaire.db import db
+from questionnaire.models import LoginSession, Role, User
+
+from .conftest import PASSWORD, add_user
+
+
+def test_passwords_are_hashed_with_argon2id_at_owasp_strength(app) -> None:  # type: ignore[no-untyped-def]
+    user = auth.create_user("new@example.org", "a long enough password", Role.REVIEWER)
+    assert user.password_hash.startswith("$argon2id$")
+    params = dict(p.split("=") for p in user.password_hash.split("$")[3].split(","))
+    # OWASP / ASVS 5.0 appendix C minimum for argon2id: m=19 MiB, t=2, p=1
+    assert int(params["m"]) >= 19 * 1024
+    assert int(params["t"]) >= 2
+    assert int(params["p"]) >= 1
+    PasswordHasher().verify(user.password_hash, "a long enough password")
+
+
+def test_short_passwords_are_refused(app) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(auth.AccountError, match="at least 12 characters"):
+        auth.create_user("short@example.org", "short", Role.REVIEWER)
+    assert auth.find_user("short@example.org") is None
+
+
+@pytest.mark.parametrize(
+    ("email", "role", "country", "message"),
+    [
+        ("bad address", "reviewer", None, "not a valid e-mail address"),
+        ("x@example.org", "owner", None, "Unknown role"),
+        ("x@example.org", "respondent", None, "must belong to a country"),
+        ("x@example.org", "respondent", "XXX", "Unknown country code 'XXX'"),
+        ("x@example.org", "reviewer", "FRA", "Only respondents belong to a country"),
+    ],
+)
+def test_account_creation_checks_every_field(app, email, role, country, message) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(auth.AccountError, match=message):
+        auth.create_user(email, PASSWORD, role, country)
+    assert db.session.scalar(select(func.count()).select_from(User)) == 0
+
+
+def test_duplicate_accounts_are_refused_whatever_the_case(app, users) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(auth.AccountError, match="already exists"):
+        auth.create_user("FRA@Example.org", PASSWORD, Role.RESPONDENT, "FRA")
+
+
+def test_anonymous_visitors_see_only_the_login_page(client, users) -> None:  # type: ignore[no-untyped-def]
+    for url in ["/", "/catalogue/", "/account", "/review", "/admin/users", "/cycles/2026/countries/FRA/"]:
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response.headers["Location"].startswith("/login")
+    assert client.get("/login").status_code == 200
+
+
+def test_sign_in_and_out(client, users) -> None:  # type: ignore[no-untyped-def]
+    client.login("fra@example.org")
+    assert client.get("/").status_code == 200
+    response = client.post_form("/logout", page="/")
+    assert response.status_code == 302
+    assert client.get("/").status_code == 302
+
+
+def test_wrong_password_is_refused_with_a_message_that_reveals_nothing(client, users) -> None:  # type: ignore[no-untyped-def]
+    token = client.csrf_token()
+    wrong = client.post("/login", data={"email": "fra@example.org", "password": "not it at all", "csrf_token": token})
+    unknown = client.post("/login", data={"email": "nobody@example.org", "password": "not it at all", "csrf_token": token})
+    assert wrong.status_code == unknown.status_code == 401
+    assert "The e-mail address or password is not right." in wrong.get_data(as_text=True)
+    assert "The e-mail address or password is not right." in unknown.get_data(as_text=True)
+
+
+def test_inactive_accounts_cannot_sign_in(client, app) -> None:  # type: ignore[no-untyped-def]
+    add_user("gone@example.org", Role.REVIEWER, active=False)
+    response = client.post("/login", data={"email": "gone@example.org", "password": PASSWORD, "csrf_token": client.csrf_token()})
+    assert response.status_code == 401
+
+
+def test_the_session_is_renewed_at_sign_in(client, users) -> None:  # type: ignore[no-untyped-def]
+    client.get("/login")
+    before = client.get_cookie("thbq_session").value
+    client.login("fra@example.org")
+    after = client.get_cookie("thbq_session").value
+    assert before != after
+    # the pre-sign-in cookie carries no identity
+    client.set_cookie("thbq_session", before)
+    assert client.get("/").status_code == 302
+
+
+def test_an_old_cookie_replayed_after_sign_out_gets_nothing(client, make_client, users) -> None:  # type: ignore[no-untyped-def]
+    client.login("fra@example.org")
+    stolen = client.get_cookie("thbq_session").value
+    client.post_form("/logout", page="/")
+    thief = make_client()
+    thief.set_cookie("thbq_session", stolen)
+    response = thief.get("/")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login")
+    assert db.session.scalar(select(func.count()).select_from(LoginSession)) == 0
+
+
+def test_a_password_change_ends_every_other_session(make_client, users) -> None:  # type: ignore[no-untyped-def]
+    laptop, phone = make_client(), make_client()
+    laptop.login("fra@example.org")
+    phone.login("fra@example.org")
+    old_cookie = laptop.get_cookie("thbq_session").value
+    response = laptop.post_form("/account", {"current": PASSWORD, "new": "a brand new password", "confirm": "a brand new password"})
+    assert response.status_code == 302
+    assert laptop.get("/").status_code == 200  # this browser got a fresh session
+    assert phone.get("/").status_code == 302  # the other one was signed out
+    replay = make_client()
+    replay.set_cookie("thbq_session", old_cookie)
+    assert replay.get("/").status_code == 302
+
+
+def test_password_change_needs_the_current_password(client, users) -> None:  # type: ignore[no-untyped-def]
+    client.login("fra@example.org")
+    response = client.post_form("/account", {"current": "wrong password!", "new": "a brand new password", "confirm": "a brand new password"})
+    assert response.status_code == 400
+    assert "This is not your current password." in response.get_data(as_text=True)
+
+
+def test_cookies_are_httponly_and_samesite(client, users) -> None:  # type: ignore[no-untyped-def]
+    token = client.csrf_token()
+    response = client.post("/login", data={"email": "fra@example.org", "password": PASSWORD, "csrf_token": token})
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie
+
+
+def test_sign_in_attempts_are_limited_per_account(client, make_client, users) -> None:  # type: ignore[no-untyped-def]
+    token = client.csrf_token()
+    for _ in range(10):
+        assert client.post("/login", data={"email": "fra@example.org", "password": "wrong password", "csrf_token": token}).status_code == 401
+    blocked = client.post("/login", data={"email": "fra@example.org", "password": PASSWORD, "csrf_token": token})
+    assert blocked.status_code == 429
+    assert "Too many" in blocked.get_data(as_text=True)
+    # another account from the same address is not blocked by that count
+    other = make_client()
+    other.login("deu@example.org")
+
+
+def test_successful_sign_ins_do_not_count_against_the_limit(make_client, users) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(12):
+        browser = make_client()
+        browser.login("fra@example.org")
+
+
+def test_sign_in_attempts_are_limited_per_address(client, users) -> None:  # type: ignore[no-untyped-def]
+    token = client.csrf_token()
+    statuses = [
+        client.post("/login", data={"email": f"user{i}@example.org", "password": "wrong password", "csrf_token": token}).status_code
+        for i in range(31)
+    ]
+    assert statuses[:30] == [401] * 30
+    assert statuses[30] == 429
+
+
+def test_sign_in_goes_back_only_to_local_pages(client, users) -> None:  # type: ignore[no-untyped-def]
+    token = client.csrf_token()
+    for target, expected in [("/catalogue/", "/catalogue/"), ("https://evil.example/", "/"), ("//evil.example/", "/"), ("/\\evil.example", "/")]:
+        client.post_form("/logout", page="/") if client.get("/").status_code == 200 else None
+        token = client.csrf_token()
+        response = client.post(f"/login?next={target}", data={"email": "fra@example.org", "password": PASSWORD, "csrf_token": token})
+        assert response.headers["Location"] == expected, target
+
+
+def test_the_login_form_needs_its_csrf_token(client, users) -> None:  # type: ignore[no-untyped-def]
+    response = client.post("/login", data={"email": "fra@example.org", "password": PASSWORD})
+    assert response.status_code == 400
+    assert client.get("/").status_code == 302
+
+
+def test_users_token_is_stored_only_as_a_hash(app, users) -> None:  # type: ignore[no-untyped-def]
+    token = auth.issue_token(users["fra"], "test")
+    assert re.fullmatch(r"thbq_[A-Za-z0-9_-]{40,}", token)
+    from questionnaire.models import ApiToken
+
+    stored = db.session.scalars(select(ApiToken.token_hash)).all()
+    assert token not in stored
+    assert auth.user_for_token(token).email == "fra@example.org"
+    assert auth.user_for_token(token + "x") is None
