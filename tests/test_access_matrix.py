@@ -1,0 +1,179 @@
+"""Every browser route × every role × own or other country, on GET and POST.
+
+Each case is its own test.  A route of the application that this matrix does
+not classify fails the suite, so a new page cannot ship without deciding who
+may use it.  (The JSON API has its own matrix in tests/api/.)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from questionnaire import services
+from questionnaire.db import db
+from questionnaire.models import Assessment, User
+
+from .conftest import add_user
+
+ROLES = ("anonymous", "own", "other", "reviewer", "admin")
+EMAIL = {"own": "fra@example.org", "other": "deu@example.org", "reviewer": "reviewer@example.org", "admin": "admin@example.org"}
+
+LOGIN = "login"  # redirected to the sign-in page
+OK = "ok"  # 200, or a redirect somewhere other than the sign-in page
+A = "/cycles/2026/countries/FRA"
+
+
+def _same(outcome: Any) -> dict[str, Any]:
+    return dict.fromkeys(ROLES, outcome)
+
+
+def _signed_in(outcome: Any) -> dict[str, Any]:
+    return {"anonymous": LOGIN, **dict.fromkeys(ROLES[1:], outcome)}
+
+
+def _reviewers(outcome: Any = OK) -> dict[str, Any]:
+    return {"anonymous": LOGIN, "own": 404, "other": 404, "reviewer": outcome, "admin": outcome}
+
+
+def _admins(outcome: Any = OK) -> dict[str, Any]:
+    return {"anonymous": LOGIN, "own": 404, "other": 404, "reviewer": 404, "admin": outcome}
+
+
+def _assessment(draft: Any, submitted: Any) -> dict[str, dict[str, Any]]:
+    return {"draft": draft, "submitted": submitted}
+
+
+def _country(own_draft: Any, own_submitted: Any, reviewer_submitted: Any) -> dict[str, dict[str, Any]]:
+    """Own respondent / others on FRA's assessment as a draft and once submitted."""
+    return _assessment(
+        {"anonymous": LOGIN, "own": own_draft, "other": 404, "reviewer": 404, "admin": 404},
+        {"anonymous": LOGIN, "own": own_submitted, "other": 404, "reviewer": reviewer_submitted, "admin": reviewer_submitted},
+    )
+
+
+# endpoint -> (path, {method: {state: {role: outcome}}}); a state-independent
+# expectation is given once under "any".
+MATRIX: dict[str, tuple[str, dict[str, dict[str, dict[str, Any]]]]] = {
+    "main.home": ("/", {"GET": {"any": _signed_in(OK)}}),
+    "main.set_language": ("/language", {"POST": {"any": _same(OK)}}),
+    "main.health": ("/healthz", {"GET": {"any": _same(OK)}}),
+    "auth.login": ("/login", {"GET": {"any": _same(OK)}, "POST": {"any": _same(401)}}),
+    "auth.logout": ("/logout", {"POST": {"any": _same(LOGIN)}}),
+    "auth.account": ("/account", {"GET": {"any": _signed_in(OK)}, "POST": {"any": {"anonymous": LOGIN, **dict.fromkeys(ROLES[1:], 400)}}}),
+    "catalogue.index": ("/catalogue/", {"GET": {"any": _signed_in(OK)}}),
+    "catalogue.method": ("/catalogue/method", {"GET": {"any": _signed_in(OK)}}),
+    "review.queue": ("/review", {"GET": {"any": _reviewers()}}),
+    "review.compare": ("/cycles/2026/compare", {"GET": {"any": _reviewers()}}),
+    "review.side_by_side": ("/cycles/2026/compare/countries?country=FRA&country=DEU", {"GET": {"any": _reviewers()}}),
+    "review.export": ("/cycles/2026/export/scores.csv", {"GET": {"any": _reviewers()}}),
+    "admin.users": ("/admin/users", {"GET": {"any": _admins()}, "POST": {"any": _admins(400)}}),
+    "admin.set_active": ("/admin/users/{victim}/active", {"POST": {"any": _admins()}}),
+    "admin.cycles": ("/admin/cycles", {"GET": {"any": _admins()}, "POST": {"any": _admins(400)}}),
+    "admin.close_cycle": ("/admin/cycles/2026/close", {"POST": {"any": _admins()}}),
+    "assessment.start": (f"{A}/start", {"POST": _assessment(
+        {"anonymous": LOGIN, "own": OK, "other": 404, "reviewer": 404, "admin": 404},
+        {"anonymous": LOGIN, "own": OK, "other": 404, "reviewer": OK, "admin": OK})}),
+    "assessment.overview": (f"{A}/", {"GET": _country(OK, OK, OK)}),
+    "assessment.section": (f"{A}/sections/criminal-law", {"GET": _country(OK, OK, OK), "POST": _country(OK, 409, 403)}),
+    "assessment.submit": (f"{A}/submit", {"GET": _country(OK, 409, 404), "POST": _country(OK, 409, 403)}),
+    "assessment.return_": (f"{A}/return", {"POST": _country(403, 403, OK)}),
+    "assessment.accept": (f"{A}/accept", {"POST": _country(403, 403, OK)}),
+    "assessment.comment": (f"{A}/items/CL-1/comments", {"POST": _country(OK, OK, OK)}),
+    "assessment.history": (f"{A}/history", {"GET": _country(OK, OK, OK)}),
+}
+UNCLASSIFIED_OK = {"static"}  # public assets
+OTHER_MATRICES = ("api.",)  # tests/api/test_permissions.py
+
+
+def _cases() -> list[Any]:
+    cases = []
+    for endpoint, (path, methods) in MATRIX.items():
+        for method, states in methods.items():
+            for state, roles in states.items():
+                for role in ROLES:
+                    cases.append(pytest.param(endpoint, path, method, "draft" if state == "any" else state, role, roles[role],
+                                              id=f"{endpoint}-{method}-{state}-{role}"))
+    return cases
+
+
+@pytest.fixture
+def world(app, users, cycle) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    assessment, _ = services.start_assessment(users["fra"], cycle, "FRA")
+    victim = add_user("victim@example.org", "reviewer")
+    return {"assessment": assessment, "victim": victim}
+
+
+def _post_data(endpoint: str) -> dict[str, str]:
+    return {
+        "main.set_language": {"lang": "fr", "next": "/"},
+        "auth.login": {"email": "nobody@example.org", "password": "wrong password"},
+        "assessment.return_": {"comment": "Please cite the law."},
+        "assessment.comment": {"body": "A question about this item."},
+        "admin.set_active": {"active": "0"},
+    }.get(endpoint, {})
+
+
+@pytest.mark.parametrize(("endpoint", "path", "method", "state", "role", "expected"), _cases())
+def test_access(make_client, world, endpoint, path, method, state, role, expected) -> None:  # type: ignore[no-untyped-def]
+    if state == "submitted":
+        services.submit(db.session.get(User, world["assessment"] and _user("fra@example.org")), world["assessment"])
+    client = make_client()
+    if role != "anonymous":
+        client.login(EMAIL[role])
+    url = path.format(victim=world["victim"].id)
+    if method == "GET":
+        response = client.get(url)
+    else:
+        data = _post_data(endpoint)
+        data["csrf_token"] = client.csrf_token("/login" if role == "anonymous" else "/")
+        response = client.post(url, data=data)
+    _check(response, expected, f"{method} {url} as {role} ({state})")
+
+
+def _user(email: str) -> int:
+    return db.session.scalar(select(User.id).where(User.email == email))
+
+
+def _check(response: Any, expected: Any, what: str) -> None:
+    location = response.headers.get("Location", "")
+    if expected == LOGIN:
+        assert response.status_code == 302 and location.startswith("/login"), f"{what}: {response.status_code} {location}"
+    elif expected == OK:
+        assert response.status_code in (200, 302), f"{what}: {response.status_code}"
+        assert not location.startswith("/login"), f"{what}: sent to sign in"
+    else:
+        assert response.status_code == expected, f"{what}: {response.status_code}, expected {expected}"
+
+
+def test_every_route_is_classified(app) -> None:  # type: ignore[no-untyped-def]
+    missing = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in UNCLASSIFIED_OK or rule.endpoint.startswith(OTHER_MATRICES):
+            continue
+        classified = MATRIX.get(rule.endpoint)
+        methods = set(rule.methods or ()) - {"HEAD", "OPTIONS"}
+        if classified is None or not methods <= set(classified[1]):
+            missing.append(f"{rule.endpoint} {sorted(methods)} {rule.rule}")
+    assert not missing, "routes not in the access matrix:\n" + "\n".join(missing)
+
+
+def test_a_drafts_existence_is_not_revealed(make_client, world) -> None:  # type: ignore[no-untyped-def]
+    """A respondent of another country gets the same answer for an existing draft and a missing one."""
+    other = make_client()
+    other.login("deu@example.org")
+    existing = other.get(f"{A}/")
+    missing = other.get("/cycles/2026/countries/ITA/")
+    assert existing.status_code == missing.status_code == 404
+    assert existing.get_data(as_text=True).replace("FRA", "ITA") == missing.get_data(as_text=True)
+
+
+def test_the_comparison_never_lists_drafts(make_client, world) -> None:  # type: ignore[no-untyped-def]
+    reviewer = make_client()
+    reviewer.login("reviewer@example.org")
+    page = reviewer.get("/cycles/2026/compare").get_data(as_text=True)
+    assert "France" not in page
+    services.submit(db.session.get(User, _user("fra@example.org")), db.session.get(Assessment, world["assessment"].id))
+    assert "France" in reviewer.get("/cycles/2026/compare").get_data(as_text=True)
