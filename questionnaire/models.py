@@ -218,7 +218,7 @@ class Answer(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
 
-    updated_by: Mapped[User | None] = relationship(lazy="joined")
+    updated_by: Mapped[User | None] = relationship(lazy="select")
 
 
 class AnswerChange(Base):

@@ -245,5 +245,5 @@ def browser_login(page: Any, base_url: str, email: str, password: str = PASSWORD
     page.goto(f"{base_url}/login")
     page.fill("#email", email)
     page.fill("#password", password)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
+    page.locator("main").get_by_role("button", name="Sign in").click()
+    page.wait_for_url(lambda url: "/login" not in url)

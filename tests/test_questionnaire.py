@@ -337,3 +337,13 @@ def test_service_save_of_an_unknown_item(app, started, users) -> None:  # type: 
     assessment = db.session.get(Assessment, started.id)
     with pytest.raises(services.UnknownChecklistItem, match="no checklist item 'ZZ-1'"):
         services.save_answer(users["fra"], assessment, "ZZ-1", services.make_input(rating="full"), 0)
+
+
+def test_a_partial_post_leaves_items_it_does_not_mention_alone(client, started) -> None:  # type: ignore[no-untyped-def]
+    data = load(client)
+    data["item_CL_1-rating"] = "full"
+    client.post(SECTION, data=data)
+    partial = {"csrf_token": data["csrf_token"], "item_CL_2-rating": "none", "item_CL_2-version": "0"}
+    assert client.post(SECTION, data=partial).status_code == 302
+    assert stored("CL-1").rating == "full"
+    assert stored("CL-2").rating == "none"

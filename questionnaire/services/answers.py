@@ -232,10 +232,18 @@ def make_input(
 # --------------------------------------------------------------------------
 
 
-def answers_of(assessment: Assessment) -> dict[str, Answer]:
-    """Return the stored answers of an assessment by item id."""
-    rows = db.session.scalars(select(Answer).where(Answer.assessment_id == assessment.id))
-    return {a.item_id: a for a in rows}
+def answers_of(assessment: Assessment, items: Iterable[str] | None = None) -> dict[str, Answer]:
+    """Return the stored answers of an assessment (or of some of its items) by item id."""
+    query = select(Answer).where(Answer.assessment_id == assessment.id)
+    if items is not None:
+        query = query.where(Answer.item_id.in_(list(items)))
+    return {a.item_id: a for a in db.session.scalars(query)}
+
+
+def rated_items(assessment: Assessment) -> set[str]:
+    """Return the ids of the items that have a rating (one light query)."""
+    return set(db.session.scalars(
+        select(Answer.item_id).where(Answer.assessment_id == assessment.id, Answer.rating.is_not(None))))
 
 
 # --------------------------------------------------------------------------
@@ -270,7 +278,7 @@ def save_answers(
             f"{len(problems)} answer(s) need correcting; nothing was saved.", errors=errors, item=item
         ) from None
 
-    current = answers_of(assessment)
+    current = answers_of(assessment, [e.item for e in edits])
     result = SaveResult()
     now = utcnow()
     try:

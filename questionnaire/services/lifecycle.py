@@ -12,7 +12,7 @@ from ..catalogue_store import catalogue_for
 from ..db import db
 from ..models import Answer, Assessment, Comment, Cycle, Event, Role, Status, User, utcnow
 from .access import can_comment, can_review, can_view, find_assessment, find_country
-from .answers import answers_of, clean_text
+from .answers import answers_of, clean_text, rated_items
 from .errors import CycleClosed, Forbidden, InvalidAnswer, InvalidTransition, NotFound
 
 MAX_COMMENT = 5_000
@@ -190,11 +190,14 @@ class SectionProgress:
 def progress(assessment: Assessment, answers: dict[str, Answer] | None = None) -> list[SectionProgress]:
     """Return how many items of each section have a rating."""
     catalogue = catalogue_for(assessment.cycle)
-    answers = answers if answers is not None else answers_of(assessment)
+    if answers is not None:
+        rated = {item for item, a in answers.items() if a.rating}
+    else:
+        rated = rated_items(assessment)
     out = []
     for section in catalogue.sections:
         items = catalogue.items_in(section.id)
-        missing = [i.id for i in items if not (answers.get(i.id) and answers[i.id].rating)]
+        missing = [i.id for i in items if i.id not in rated]
         out.append(SectionProgress(section.id, section.title, len(items) - len(missing), len(items),
                                    missing[0] if missing else None))
     return out

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
+from markupsafe import Markup
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
@@ -89,7 +91,7 @@ def section(cycle: str, iso3: str, section: str):  # type: ignore[no-untyped-def
     items = catalogue.items_in(found.id)
     form_class = section_form_class(catalogue, found.id)
     editable = services.can_edit(current_user, assessment)
-    answers = services.answers_of(assessment)
+    answers = services.answers_of(assessment, [i.id for i in items])
     autosave = request.headers.get("X-Autosave") == "1"
 
     if request.method == "POST":
@@ -108,9 +110,11 @@ def section(cycle: str, iso3: str, section: str):  # type: ignore[no-untyped-def
 
 
 def _save_section(assessment, catalogue, found, items, form, answers, autosave):  # type: ignore[no-untyped-def]
+    # An item whose fields were not sent at all (a partial post) is left as it is.
     edits = [
         Edit(item.id, subform.form.values(), subform.form.based_on(), subform.form.original.data or None)
         for item, subform in item_fields(form, items)
+        if subform.form.version.name in request.form
     ]
     errors: dict[str, dict[str, str]] = {}
     for edit in edits:
@@ -172,8 +176,24 @@ def _following_section(catalogue: Catalogue, section_id: str) -> str | None:
     return ids[index + 1] if index + 1 < len(ids) else None
 
 
+_intros: dict[tuple[str, str, str], Markup] = {}
+
+
+def item_intros(catalogue: Catalogue, items: tuple[Any, ...]) -> dict[str, Markup]:
+    """Return each item's question, guidance and clauses as HTML, rendered once per edition and language."""
+    locale = str(get_locale())
+    out = {}
+    for item in items:
+        key = (catalogue.hash, item.id, locale)
+        html = _intros.get(key)
+        if html is None:
+            html = _intros[key] = Markup(render_template("assessment/_item_intro.html", item=item, catalogue=catalogue))  # noqa: S704 - a rendered, autoescaped template
+        out[item.id] = html
+    return out
+
+
 def _render_section(assessment, catalogue, found, items, form, answers, editable, conflicts=None, status=200, notice=None):  # type: ignore[no-untyped-def]
-    progress = services.progress(assessment, answers)
+    progress = services.progress(assessment)
     error_list = []
     error_items = set()
     for item, subform in item_fields(form, items):
@@ -195,6 +215,8 @@ def _render_section(assessment, catalogue, found, items, form, answers, editable
         next_section=ids[index + 1] if index + 1 < len(ids) else None,
         next_item=_next_unanswered(progress),
         stored={i.id: _answer_view(answers.get(i.id)) for i in items},
+        intros=item_intros(catalogue, items),
+        scale_options=[(level.id, level.label, level.description) for level in catalogue.scale],
     ), status
 
 
@@ -205,7 +227,7 @@ def render_expired_section(cycle: str, iso3: str, section: str):  # type: ignore
     found = _section_or_404(catalogue, section)
     items = catalogue.items_in(found.id)
     form = section_form_class(catalogue, found.id)(formdata=MultiDict(request.form), meta={"csrf": True})
-    answers = services.answers_of(assessment)
+    answers = services.answers_of(assessment, [i.id for i in items])
     notice = _("This page was open for a long time and its security token expired, so nothing was saved. "
                "Your typed answers are shown below: check them and press Save again.")
     return _render_section(assessment, catalogue, found, items, form, answers,
