@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
 from flask import Flask, current_app, g, request, session
 from flask_babel import Babel, get_translations
 from flask_login import current_user
@@ -43,11 +50,39 @@ def _translations():  # type: ignore[no-untyped-def]
     return found
 
 
+SOURCE = PROJECT_ROOT / "questionnaire" / "translations"
+
+
+def compile_catalogues(source: Path, target: Path) -> Path:
+    """Compile every messages.po under `source` into a .mo under `target` if it is missing or older.
+
+    Only the .po files are kept in the repository; compiling at start keeps the
+    two from drifting apart.  Files are replaced atomically, so several
+    processes starting at once are safe.
+    """
+    for po in source.glob("*/LC_MESSAGES/messages.po"):
+        mo = target / po.relative_to(source).with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        mo.parent.mkdir(parents=True, exist_ok=True)
+        with po.open("rb") as fh:
+            catalog = read_po(fh, locale=po.parent.parent.name)
+        fd, tmp = tempfile.mkstemp(dir=mo.parent, suffix=".mo")
+        with os.fdopen(fd, "wb") as out:
+            write_mo(out, catalog)
+        os.replace(tmp, mo)
+    return target
+
+
 def init_app(app: Flask) -> None:
     """Set up translations and expose the language and direction to templates."""
-    app.config.setdefault(
-        "BABEL_TRANSLATION_DIRECTORIES", str(PROJECT_ROOT / "questionnaire" / "translations")
-    )
+    if "BABEL_TRANSLATION_DIRECTORIES" not in app.config:
+        compiled = Path(app.instance_path) / "translations"
+        try:
+            app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(compile_catalogues(SOURCE, compiled))
+        except OSError:
+            compiled = Path(tempfile.gettempdir()) / f"thbq-translations-{os.getuid()}"
+            app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(compile_catalogues(SOURCE, compiled))
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
         gettext=lambda s: _translations().ugettext(s),
