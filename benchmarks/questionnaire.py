@@ -9,7 +9,8 @@ loopback and are driven by wrk in the same run:
 - platform POST: saving one changed answer of that section (validation,
   optimistic locking, audit trail, commit) through the autosave endpoint;
 - baseline GET: a bare Flask + Jinja page rendering the same number of
-  fields (the same section's labels, no database, no session);
+  fields with the same content (questions, guidance, evidence, clauses,
+  rating labels and hints), with no database, no session and no layout;
 - baseline POST: a bare Flask handler parsing the same form fields and writing
   the value to SQLite with one UPDATE and commit (same pragmas).
 
@@ -53,11 +54,14 @@ app = Flask(__name__)
 PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{{ title }}</title></head><body>
 <main><h1>{{ title }}</h1><form method="post">
 {% for item in items %}<section id="item-{{ item.id }}"><h2>{{ item.id }} {{ item.question }}</h2><p>{{ item.guidance }}</p>
-<fieldset><legend>Rating</legend>{% for level in scale %}<input type="radio" name="{{ item.id }}-rating" id="{{ item.id }}-{{ level.id }}" value="{{ level.id }}"><label for="{{ item.id }}-{{ level.id }}">{{ level.label }}</label>{% endfor %}</fieldset>
+<details><summary>Evidence</summary><ul>{% for e in item.evidence %}<li>{{ e }}</li>{% endfor %}</ul></details>
+<details><summary>Clauses</summary>{% for o in clauses[item.id] %}<blockquote><p>{{ o.lead_in }}</p><p>{{ o.text }}</p></blockquote><p>{{ o.instrument }} {{ o.paragraph }}</p>{% endfor %}</details>
+<fieldset><legend>Rating</legend>{% for level in scale %}<input type="radio" name="{{ item.id }}-rating" id="{{ item.id }}-{{ level.id }}" value="{{ level.id }}"><label for="{{ item.id }}-{{ level.id }}">{{ level.label }}</label><span>{{ level.description }}</span>{% endfor %}</fieldset>
 {% for name in fields %}<label for="{{ item.id }}-{{ name }}">{{ name }}</label><textarea id="{{ item.id }}-{{ name }}" name="{{ item.id }}-{{ name }}">{{ values.get(item.id, "") }}</textarea>{% endfor %}
 <select name="{{ item.id }}-assistance_kind">{% for k in kinds %}<option>{{ k.label }}</option>{% endfor %}</select>
 <input type="hidden" name="{{ item.id }}-version" value="1"><input type="hidden" name="{{ item.id }}-original" value="x"></section>{% endfor %}
 <button>Save</button></form></main></body></html>"""
+CLAUSES = {i.id: catalogue.obligations_of(i.id) for i in items}
 FIELDS = ["description", "legal_references", "evidence_links", "assistance_description", "justification"]
 DB = os.environ["BARE_DB"]
 
@@ -70,7 +74,7 @@ TEMPLATE = app.jinja_env.from_string(PAGE)  # compiled once, as Flask does for t
 
 @app.get("/page")
 def page():
-    return TEMPLATE.render(title=catalogue.section_by_id["criminal-law"].title, items=items,
+    return TEMPLATE.render(title=catalogue.section_by_id["criminal-law"].title, items=items, clauses=CLAUSES,
                                   scale=catalogue.scale, fields=FIELDS, kinds=catalogue.assistance_kinds, values={})
 
 @app.post("/page")

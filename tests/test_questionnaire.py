@@ -347,3 +347,50 @@ def test_a_partial_post_leaves_items_it_does_not_mention_alone(client, started) 
     assert client.post(SECTION, data=partial).status_code == 302
     assert stored("CL-1").rating == "full"
     assert stored("CL-2").rating == "none"
+
+
+def test_cached_pages_carry_each_sessions_own_security_token(make_client, started) -> None:  # type: ignore[no-untyped-def]
+    first, second = make_client(), make_client()
+    first.login("fra@example.org")
+    second.login("fra@example.org")
+    a, b = load(first), load(second)  # the second is served from the cache
+    assert a["csrf_token"] != b["csrf_token"]
+    assert "__thbq_csrf_" not in first.get(SECTION).get_data(as_text=True)
+    b["item_CL_1-rating"] = "full"
+    assert second.post(SECTION, data=b).status_code == 302
+    a["item_CL_2-rating"] = "full"
+    a["csrf_token"] = b["csrf_token"]  # another session's token is refused
+    assert first.post(SECTION, data=a).status_code == 400
+    assert stored("CL-2") is None
+
+
+def test_a_reviewer_never_gets_the_respondents_editable_page(make_client, started) -> None:  # type: ignore[no-untyped-def]
+    respondent = make_client()
+    respondent.login("fra@example.org")
+    load(respondent)  # cached: the editable variant
+    respondent.post_form(f"{BASE}/submit", {}, page=f"{BASE}/")
+    reviewer = make_client()
+    reviewer.login("reviewer@example.org")
+    page = reviewer.get(SECTION).get_data(as_text=True)
+    assert 'type="radio"' not in page
+    assert "read only" in page
+
+
+def test_autosave_never_turns_an_untouched_stale_answer_into_an_overwrite(make_client, started) -> None:  # type: ignore[no-untyped-def]
+    alice, bob = make_client(), make_client()
+    alice.login("fra@example.org")
+    bob.login("fra@example.org")
+    a, b = load(alice), load(bob)
+    a["item_CL_1-rating"] = "full"
+    assert alice.post(SECTION, data=a, headers={"X-Autosave": "1"}).status_code == 200
+    b["item_CL_2-rating"] = "partially"  # Bob never touches CL-1
+    reply = bob.post(SECTION, data=b, headers={"X-Autosave": "1"}).get_json()
+    assert reply["saved"] == ["CL-2"]
+    assert "CL-1" not in reply["versions"]  # Bob's page keeps treating CL-1 as untouched
+    for item, version in reply["versions"].items():
+        b[f"item_{item.replace('-', '_')}-version"] = str(version)
+        b[f"item_{item.replace('-', '_')}-original"] = reply["originals"][item]
+    b["item_CL_2-description"] = "More detail."
+    assert bob.post(SECTION, data=b, headers={"X-Autosave": "1"}).status_code == 200
+    assert stored("CL-1").rating == "full"
+    assert stored("CL-2").description == "More detail."

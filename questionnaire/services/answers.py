@@ -123,6 +123,11 @@ class Edit:
 class SaveResult:
     saved: list[Answer] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    # For each item whose stored values now equal what was sent: its version and fingerprint.
+    # (An item skipped because it was not touched, while someone else changed it, is left out:
+    # the sender's form must keep treating it as untouched.)
+    versions: dict[str, int] = field(default_factory=dict)
+    fingerprints: dict[str, str] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------
@@ -288,6 +293,8 @@ def save_answers(
             version = existing.version if existing else 0
             if edit.values == stored:
                 result.unchanged.append(edit.item)
+                result.versions[edit.item] = version
+                result.fingerprints[edit.item] = stored.digest()
                 continue
             if edit.original is not None and edit.values.digest() == edit.original:
                 # Not touched in this form: keep whatever was saved meanwhile.
@@ -330,6 +337,8 @@ def save_answers(
                 )
             )
             result.saved.append(answer)
+            result.versions[edit.item] = version + 1
+            result.fingerprints[edit.item] = edit.values.digest()
         if result.saved:
             # Checked in the same statement, so a submission racing this save wins cleanly.
             bumped = db.session.execute(
@@ -352,10 +361,7 @@ def save_answers(
     except StaleAnswer:
         db.session.rollback()
         raise
-    db.session.refresh(assessment)
-    for answer in result.saved:
-        db.session.refresh(answer)
-    return result
+    return result  # committed objects are expired: they reload on first use
 
 
 def save_answer(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..catalogue import Catalogue
@@ -153,6 +153,13 @@ def add_comment(user: User, assessment: Assessment, item: str, body: str) -> Com
     db.session.add(comment)
     db.session.commit()
     return comment
+
+
+def comments_marker(assessment: Assessment) -> tuple[int, int]:
+    """Return (number of comments, newest comment id): changes whenever a comment is added."""
+    count, newest = db.session.execute(
+        select(func.count(Comment.id), func.max(Comment.id)).where(Comment.assessment_id == assessment.id)).one()
+    return int(count or 0), int(newest or 0)
 
 
 def comments_of(assessment: Assessment) -> dict[str, list[Comment]]:

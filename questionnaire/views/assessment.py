@@ -4,17 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+import secrets
+import threading
+from collections import OrderedDict
+
+from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf
 from werkzeug.datastructures import MultiDict
 
 from .. import services
 from ..catalogue import Catalogue
 from ..catalogue_store import catalogue_for
-from ..forms import CommentForm, field_name, fill, item_fields, section_form_class
+from ..forms import field_name, fill, item_fields, section_form_class
 from ..models import Assessment
 from ..services import AnswerInput, Edit, StaleAnswer
 
@@ -91,7 +96,6 @@ def section(cycle: str, iso3: str, section: str):  # type: ignore[no-untyped-def
     items = catalogue.items_in(found.id)
     form_class = section_form_class(catalogue, found.id)
     editable = services.can_edit(current_user, assessment)
-    answers = services.answers_of(assessment, [i.id for i in items])
     autosave = request.headers.get("X-Autosave") == "1"
 
     if request.method == "POST":
@@ -100,13 +104,19 @@ def section(cycle: str, iso3: str, section: str):  # type: ignore[no-untyped-def
         if not form.validate():
             # Only the CSRF token can fail here; the expired-token handler covers it.
             abort(400)
+        answers = services.answers_of(assessment, [i.id for i in items])
         return _save_section(assessment, catalogue, found, items, form, answers, autosave)
 
-    form = form_class(formdata=None)
-    for item, subform in item_fields(form, items):
-        answer = answers.get(item.id)
-        fill(subform, AnswerInput.of(answer), answer.version if answer else 0)
-    return _render_section(assessment, catalogue, found, items, form, answers, editable)
+    def stored_form():  # type: ignore[no-untyped-def]
+        """Build the form filled with the stored answers (only when the page is not cached)."""
+        answers = services.answers_of(assessment, [i.id for i in items])
+        form = form_class(formdata=None)
+        for item, subform in item_fields(form, items):
+            answer = answers.get(item.id)
+            fill(subform, AnswerInput.of(answer), answer.version if answer else 0)
+        return form, answers
+
+    return _render_section(assessment, catalogue, found, items, None, None, editable, build=stored_form)
 
 
 def _save_section(assessment, catalogue, found, items, form, answers, autosave):  # type: ignore[no-untyped-def]
@@ -129,11 +139,10 @@ def _save_section(assessment, catalogue, found, items, form, answers, autosave):
             conflicts[stale.item] = stale.current
         else:
             if autosave:
-                fresh = services.answers_of(assessment)
                 return jsonify({
-                    "saved": [a.item_id for a in result.saved],
-                    "versions": {i.id: (fresh[i.id].version if i.id in fresh else 0) for i in items},
-                    "originals": {i.id: AnswerInput.of(fresh.get(i.id)).digest() for i in items},
+                    "saved": [e.item for e in edits if e.item in result.versions and e.item not in result.unchanged],
+                    "versions": result.versions,
+                    "originals": result.fingerprints,
                     "message": _("All changes saved"),
                 })
             count = len(result.saved)
@@ -192,7 +201,72 @@ def item_intros(catalogue: Catalogue, items: tuple[Any, ...]) -> dict[str, Marku
     return out
 
 
-def _render_section(assessment, catalogue, found, items, form, answers, editable, conflicts=None, status=200, notice=None):  # type: ignore[no-untyped-def]
+class _BodyCache:
+    """Rendered section bodies, by everything that can change them.
+
+    A section page is read far more often than it is saved.  Its body depends
+    only on the assessment's version (bumped by every saved answer and every
+    change of status), the comments, the language and what the viewer may do;
+    the key holds all of these, and permission is checked before the cache is
+    looked at.  The CSRF tokens are per session: the body is stored with a
+    marker in their place and the viewer's token is put in when it is served.
+    """
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self._entries: OrderedDict[tuple[Any, ...], str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...]) -> str | None:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[Any, ...], body: str) -> None:
+        with self._lock:
+            self._entries[key] = body
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+body_cache = _BodyCache()
+_TOKEN_MARK = "__thbq_csrf_" + secrets.token_hex(8) + "__"
+
+
+def _render_section(assessment, catalogue, found, items, form, answers, editable, conflicts=None, status=200, notice=None, build=None):  # type: ignore[no-untyped-def]
+    """Render a section page.
+
+    `build` makes the form showing the stored answers (a GET): only such a page
+    is cached, and the form is built only when the cache does not have it.
+    """
+    can_comment = services.can_comment(current_user, assessment)
+    comment_mark = services.lifecycle.comments_marker(assessment)
+    cacheable = build is not None and not conflicts and not notice
+    # created_at and updated_at make the key unique even if ids and versions repeat (another database).
+    key = (assessment.id, assessment.version, assessment.created_at, assessment.updated_at, catalogue.hash, found.id, str(get_locale()), editable, can_comment, comment_mark)
+    body = body_cache.get(key) if cacheable else None
+    if body is None:
+        if build is not None:
+            form, answers = build()
+        body = _render_body(assessment, catalogue, found, items, form, answers, editable, can_comment,
+                            conflicts or {}, notice, mark_tokens=cacheable)
+        if cacheable:
+            body_cache.put(key, body)
+    if cacheable:
+        body = body.replace(_TOKEN_MARK, generate_csrf())
+    return render_template(
+        "assessment/section.html", body=Markup(body), assessment=assessment, section=found, editable=editable,  # noqa: S704 - rendered, autoescaped
+    ), status
+
+
+def _render_body(assessment, catalogue, found, items, form, answers, editable, can_comment, conflicts, notice, mark_tokens):  # type: ignore[no-untyped-def]
     progress = services.progress(assessment)
     error_list = []
     error_items = set()
@@ -203,21 +277,29 @@ def _render_section(assessment, catalogue, found, items, form, answers, editable
                 error_items.add(item.id)
     ids = [s.id for s in catalogue.sections]
     index = ids.index(found.id)
-    return render_template(
-        "assessment/section.html",
+    context = dict(
         assessment=assessment, catalogue=catalogue, section=found, items=items,
         fields=item_fields(form, items), form=form, editable=editable, progress=progress,
-        conflicts=conflicts or {}, error_list=error_list, error_items=len(error_items), notice=notice,
-        comments=services.comments_of(assessment),
-        can_comment=services.can_comment(current_user, assessment),
-        comment_form=CommentForm(formdata=None),
+        conflicts=conflicts, error_list=error_list, error_items=len(error_items), notice=notice,
+        comments=services.comments_of(assessment), can_comment=can_comment,
         previous_section=ids[index - 1] if index > 0 else None,
         next_section=ids[index + 1] if index + 1 < len(ids) else None,
         next_item=_next_unanswered(progress),
         stored={i.id: _answer_view(answers.get(i.id)) for i in items},
         intros=item_intros(catalogue, items),
         scale_options=[(level.id, level.label, level.description) for level in catalogue.scale],
-    ), status
+    )
+    if not mark_tokens:
+        return render_template("assessment/_section_body.html", **context)
+    real = g.get("csrf_token")
+    g.csrf_token = _TOKEN_MARK  # Flask-WTF hands out g.csrf_token: render with the marker
+    try:
+        return render_template("assessment/_section_body.html", **context)
+    finally:
+        if real is None:
+            g.pop("csrf_token", None)
+        else:
+            g.csrf_token = real
 
 
 def render_expired_section(cycle: str, iso3: str, section: str):  # type: ignore[no-untyped-def]
