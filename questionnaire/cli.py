@@ -275,6 +275,8 @@ def _add_migrate_commands() -> None:
 
 _add_migrate_commands()
 
+from .exports import register as _register_export; _register_export(main)  # noqa: E402, E702, I001
+
 
 if __name__ == "__main__":
     main()

@@ -1,8 +1,18 @@
-"""Comparison of countries within a cycle, with the change since the previous cycle."""
+"""Comparison of countries within a cycle, with the change since the previous cycle.
+
+A comparison is computed by `scoring.compare` and kept in the application's
+memory under a key made of every compared assessment's id and version (and
+those of the previous cycle's assessments): a page view with nothing changed
+rescores nothing, and any saved answer or change of status gives a new key,
+so a kept comparison is never stale.  Whatever the number of countries, a
+comparison costs two SQL statements when kept (the previous cycle and its
+assessments' versions), one more when something changed (the changed
+assessments' answers).
+"""
 
 from __future__ import annotations
 
-from collections import defaultdict
+import pickle
 from typing import Any
 
 from sqlalchemy import select
@@ -11,18 +21,25 @@ import scoring
 
 from ..catalogue_store import catalogue_for
 from ..db import db
-from ..models import Answer, Assessment, Cycle
+from ..models import Assessment, Cycle
 from .access import REVIEWABLE, previous_cycle
-from .scores import scoring_answers
+from .scores import ScoreRef, memo, scored_many, state_key
 
 
-def _answers_by_assessment(ids: list[int]) -> dict[int, dict[str, Answer]]:
-    """Load the answers of many assessments in one query."""
-    found: dict[int, dict[str, Answer]] = defaultdict(dict)
-    if ids:
-        for answer in db.session.scalars(select(Answer).where(Answer.assessment_id.in_(ids))):
-            found[answer.assessment_id][answer.item_id] = answer
-    return found
+def _previous_assessments(before: Cycle, countries: list[str]) -> list[tuple[int, str, int, Any]]:
+    """Return (id, country, version, updated_at) of the previous cycle's reviewable assessments."""
+    if not countries:
+        return []
+    rows = db.session.execute(
+        select(
+            Assessment.id, Assessment.country_iso3, Assessment.version, Assessment.updated_at
+        ).where(
+            Assessment.cycle_id == before.id,
+            Assessment.country_iso3.in_(countries),
+            Assessment.status.in_([s.value for s in REVIEWABLE]),
+        )
+    )
+    return [(r.id, r.country_iso3, r.version, r.updated_at) for r in rows]
 
 
 def compare_cycle(cycle: Cycle, assessments: list[Assessment]) -> dict[str, Any]:
@@ -30,34 +47,53 @@ def compare_cycle(cycle: Cycle, assessments: list[Assessment]) -> dict[str, Any]
 
     The change since the previous cycle uses each country's submitted or
     accepted assessment of the cycle opened before this one, measured on the
-    items both catalogue editions share.
+    items both catalogue editions share.  The caller gets its own copy of the
+    data: changing it changes nothing kept.
     """
     edition = catalogue_for(cycle).edition
     before = previous_cycle(cycle)
-    previous: dict[str, Assessment] = {}
-    if before is not None and assessments:
-        rows = db.session.scalars(
-            select(Assessment).where(
-                Assessment.cycle_id == before.id,
-                Assessment.country_iso3.in_([a.country_iso3 for a in assessments]),
-                Assessment.status.in_([s.value for s in REVIEWABLE]),
-            )
+    previous = (
+        _previous_assessments(before, [a.country_iso3 for a in assessments]) if before else []
+    )
+    current_key = tuple(
+        sorted(
+            (a.country_iso3, a.country.region or "—", *state_key(a.id, a.version, a.updated_at))
+            for a in assessments
         )
-        previous = {a.country_iso3: a for a in rows}
-    answers = _answers_by_assessment([a.id for a in assessments] + [a.id for a in previous.values()])
-    previous_edition = catalogue_for(before).edition if before is not None else None
+    )
+    previous_key = tuple(sorted((iso3, *state_key(i, v, at)) for i, iso3, v, at in previous))
+    key = (
+        cycle.id,
+        cycle.code,
+        edition.hash,
+        before.edition_hash if before else None,
+        current_key,
+        previous_key,
+    )
+    kept = memo().comparisons.get(key)
+    if kept is not None:
+        return pickle.loads(kept)  # noqa: S301 - bytes this process pickled itself
+
+    refs = [ScoreRef.of(a) for a in assessments]
+    if before is not None:
+        refs += [ScoreRef(i, v, at, before.edition_hash) for i, _, v, at in previous]
+    scored = scored_many(refs)
+    previous_by_country = {iso3: i for i, iso3, _, _ in previous}
     inputs = []
     for assessment in assessments:
-        current = scoring.score_scored(edition, scoring_answers(answers[assessment.id]))
-        prior = None
-        if assessment.country_iso3 in previous and previous_edition is not None:
-            old = previous[assessment.country_iso3]
-            prior = scoring.score_scored(previous_edition, scoring_answers(answers[old.id]))
-        inputs.append(scoring.CountryInput(
-            country=assessment.country_iso3, region=assessment.country.region or "—",
-            current=current, previous=prior))
+        prior_id = previous_by_country.get(assessment.country_iso3)
+        inputs.append(
+            scoring.CountryInput(
+                country=assessment.country_iso3,
+                region=assessment.country.region or "—",
+                current=scored[assessment.id],
+                previous=scored[prior_id] if prior_id is not None else None,
+            )
+        )
     data = scoring.comparison_to_dict(scoring.compare(inputs))
     data["cycle"] = cycle.code
     data["previous_cycle"] = before.code if before is not None else None
     data["edition"] = edition.hash
-    return data
+    frozen = pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
+    memo().comparisons.put(key, frozen)
+    return pickle.loads(frozen)  # noqa: S301 - bytes pickled just above

@@ -1,0 +1,259 @@
+"""Time the comparison page for 196 countries × 3 cycles against rendering the same table.
+
+Run:  .venv/bin/python benchmarks/compare.py [--countries 196] [--repeat 15] [--database URL]
+
+The script builds a database (a temporary SQLite file unless --database or
+BENCH_DATABASE_URL names another; its tables are emptied first) with three
+cycles, each with an assessment of every country answered on every item, signs
+a reviewer in and requests /cycles/<newest>/compare through the Flask test
+client: routing, the sign-in session, the SQL queries, the comparison (kept in
+memory between requests), filtering, sorting and rendering.
+
+The baseline renders the same template from the same page content computed
+beforehand and held in memory (no database, no scoring): what the page would
+cost if the table were free to produce.  Both are timed in the same run; the
+script prints the median and best of each and their ratio (target: the page
+within 2× of the baseline).  For information it also times the first request
+(nothing kept: every country scored, scores written back), a request after
+one country's answer changed (that country rescored), and counts the SQL
+statements of a request.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from flask import g, render_template  # noqa: E402
+from sqlalchemy import delete, event, insert, select, update  # noqa: E402
+
+from questionnaire import create_app, services  # noqa: E402
+from questionnaire.auth import hash_password  # noqa: E402
+from questionnaire.catalogue_store import current_catalogue  # noqa: E402
+from questionnaire.db import Base, db  # noqa: E402
+from questionnaire.models import Answer, Assessment, Country, User  # noqa: E402
+from questionnaire.seed import ensure_schema  # noqa: E402
+from questionnaire.views.review import build_compare_view  # noqa: E402
+
+RATINGS = ("full", "largely", "partially", "initial", "none")
+PASSWORD = "benchmark password"  # noqa: S105 - a throw-away account in a throw-away database
+
+
+def build(countries: int, cycles: list[str]) -> str:
+    """Fill the database: cycles, one reviewer, an answered assessment per country and cycle."""
+    for table in reversed(Base.metadata.sorted_tables):
+        if table.name not in ("country", "alembic_version"):
+            db.session.execute(delete(table))
+    db.session.commit()
+    codes = list(
+        db.session.scalars(
+            select(Country.iso3).where(Country.region != "").order_by(Country.iso3).limit(countries)
+        )
+    )
+    if len(codes) < countries:
+        raise SystemExit(f"only {len(codes)} countries with a region are seeded")
+    catalogue = current_catalogue()
+    now = datetime.now(UTC)
+    for n, code in enumerate(cycles):
+        cycle = services.create_cycle(code, f"Self-assessment {code}")
+        status = "accepted" if n < len(cycles) - 1 else None
+        rng = random.Random(code)
+        db.session.execute(
+            insert(Assessment),
+            [
+                {
+                    "cycle_id": cycle.id,
+                    "country_iso3": iso3,
+                    "version": 2,
+                    "created_at": now,
+                    "updated_at": now,
+                    "status": status or ("submitted", "returned", "accepted")[i % 3],
+                    "submitted_at": now - timedelta(days=i),
+                }
+                for i, iso3 in enumerate(codes)
+            ],
+        )
+        ids = dict(
+            db.session.execute(
+                select(Assessment.country_iso3, Assessment.id).where(
+                    Assessment.cycle_id == cycle.id
+                )
+            ).all()
+        )
+        rows = []
+        for iso3 in codes:
+            level = random.Random(iso3).random()
+            for item in catalogue.items:
+                pick = min(4, max(0, int((1 - level) * 5 + rng.uniform(-1, 1))))
+                rows.append(
+                    {
+                        "assessment_id": ids[iso3],
+                        "item_id": item.id,
+                        "rating": RATINGS[pick],
+                        "description": f"How {iso3} implements {item.id}.",
+                        "legal_references": ["Act 1, art. 2"],
+                        "evidence_links": [],
+                        "assistance_kind": None,
+                        "assistance_description": "",
+                        "justification": "",
+                        "version": 1,
+                        "updated_at": now,
+                        "updated_by_id": None,
+                    }
+                )
+        db.session.execute(insert(Answer), rows)
+    db.session.add(
+        User(email="reviewer@bench.test", role="reviewer", password_hash=hash_password(PASSWORD))
+    )
+    db.session.commit()
+    return cycles[-1]
+
+
+def timed(action: Callable[[], Any], repeat: int) -> list[float]:
+    """Return the seconds each of `repeat` runs took."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--countries", type=int, default=196)
+    parser.add_argument("--cycles", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--database", default=os.environ.get("BENCH_DATABASE_URL"))
+    args = parser.parse_args()
+
+    folder = tempfile.TemporaryDirectory()
+    url = args.database or f"sqlite:///{Path(folder.name) / 'bench.db'}"
+    app = create_app(
+        {
+            "SECRET_KEY": secrets.token_hex(32),
+            "SQLALCHEMY_DATABASE_URI": url,
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "TESTING": True,
+        }
+    )
+    with app.app_context():
+        ensure_schema()
+        newest = build(args.countries, [str(2024 + n) for n in range(args.cycles)])
+        engine = db.engine
+
+    statements = [0]
+    event.listen(
+        engine, "before_cursor_execute", lambda *a: statements.__setitem__(0, statements[0] + 1)
+    )
+
+    client = app.test_client()
+    with app.test_request_context():
+        pass
+    page_url = f"/cycles/{newest}/compare"
+    token_page = client.get("/login").get_data(as_text=True)
+    token = (
+        token_page.split('name="csrf_token" type="hidden" value="')[-1].split('"')[0]
+        if 'name="csrf_token" type="hidden" value="' in token_page
+        else token_page.split('name="csrf_token" value="')[1].split('"')[0]
+    )
+    signed_in = client.post(
+        "/login", data={"email": "reviewer@bench.test", "password": PASSWORD, "csrf_token": token}
+    )
+    assert signed_in.status_code == 302, f"sign-in failed: {signed_in.status_code}"
+
+    def page() -> str:
+        response = client.get(page_url)
+        assert response.status_code == 200, response.status_code
+        return response.get_data(as_text=True)
+
+    start = time.perf_counter()
+    statements[0] = 0
+    html = page()
+    cold = time.perf_counter() - start
+    cold_statements = statements[0]
+    rows = html.count('name="country" value=')
+    assert rows == args.countries, f"the page lists {rows} countries, expected {args.countries}"
+
+    statements[0] = 0
+    page()
+    warm_statements = statements[0]
+    page_times = timed(page, args.repeat)
+
+    # The baseline: the same template, from the page content computed beforehand.
+    with app.test_request_context(page_url):
+        user = db.session.scalar(select(User).where(User.email == "reviewer@bench.test"))
+        g._login_user = user
+        cycle = services.find_cycle(newest)
+        view = build_compare_view(cycle, services.visible_assessments(user, cycle), {})
+        baseline_html = render_template("review/compare.html", view=view, cycle=cycle)
+        assert baseline_html.count('name="country" value=') == args.countries
+        baseline_times = timed(
+            lambda: render_template("review/compare.html", view=view, cycle=cycle), args.repeat
+        )
+
+    # One country's answer changes: the next request rescores that country only.
+    with app.app_context():
+        changed = db.session.scalar(
+            select(Assessment)
+            .join(Assessment.cycle)
+            .where(Assessment.country_iso3 == view.rows[0]["iso3"])
+            .order_by(Assessment.id.desc())
+            .limit(1)
+        )
+        db.session.execute(
+            update(Answer)
+            .where(Answer.assessment_id == changed.id, Answer.item_id == "CL-1")
+            .values(rating="none", version=Answer.version + 1)
+        )
+        db.session.execute(
+            update(Assessment)
+            .where(Assessment.id == changed.id)
+            .values(version=Assessment.version + 1, updated_at=datetime.now(UTC))
+        )
+        db.session.commit()
+    start = time.perf_counter()
+    page()
+    after_change = time.perf_counter() - start
+
+    page_median, base_median = statistics.median(page_times), statistics.median(baseline_times)
+    print(
+        f"comparison page, {args.countries} countries × {args.cycles} cycles "
+        f"({db.engine.dialect.name if False else url.split(':')[0]}), {args.repeat} runs each"
+    )
+    print(
+        f"  page  GET {page_url}:  median {page_median * 1000:7.1f} ms"
+        f"   best {min(page_times) * 1000:7.1f} ms"
+    )
+    print(
+        f"  baseline render only:        median {base_median * 1000:7.1f} ms"
+        f"   best {min(baseline_times) * 1000:7.1f} ms"
+    )
+    print(
+        f"  ratio page / baseline:       {page_median / base_median:.2f}x median, "
+        f"{min(page_times) / min(baseline_times):.2f}x best (target <= 2x)"
+    )
+    print(
+        f"  for information: first request (nothing kept) {cold * 1000:.0f} ms, "
+        f"{cold_statements} SQL statements;"
+    )
+    print(f"                   later requests {warm_statements} SQL statements;")
+    print(f"                   after one country's answer changed {after_change * 1000:.0f} ms")
+    folder.cleanup()
+
+
+if __name__ == "__main__":
+    main()

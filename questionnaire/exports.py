@@ -1,0 +1,474 @@
+"""Exports of a cycle: the scores (one row per country) and the full answers (country × item).
+
+Formats: CSV, XLSX and JSON.  What a country typed may begin with a character
+that a spreadsheet reads as the start of a formula (OWASP "CSV injection"):
+``=``, ``+``, ``-``, ``@``, a tab or a carriage return, or their full-width
+forms ``＝ ＋ － ＠``.  Such text is neutralised so that opening the file never
+runs anything, while the text itself stays recoverable exactly:
+
+- CSV: the cell gets one leading single quote (``'=1+1``).  A cell that
+  already begins with a single quote gets one too, so a reader recovers the
+  text by dropping one leading quote whenever a cell begins with one
+  (`recover_csv_cell`).  Numbers written by the platform are not quoted.
+- XLSX: every text cell is written as a string cell (never a formula) with the
+  text unchanged; cells that begin with a formula character also get Excel's
+  "quote prefix" style, so editing the cell in Excel keeps it text.
+- JSON: text is written as it is (JSON is not opened by spreadsheets as formulas).
+
+See docs/exports.md for the columns.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from . import services
+from .catalogue import Catalogue
+from .catalogue_store import catalogue_for
+from .db import db
+from .models import Answer, Assessment, Cycle, User
+from .services.scores import scores_of_many
+
+KINDS = ("scores", "answers")
+FORMATS = {
+    "csv": "text/csv",  # Flask adds "; charset=utf-8"
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "json": "application/json",
+}
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+XLSX_MAX_CELL = 32_767  # Excel's limit on the characters in one cell
+_TRUNCATED = "… [cut at Excel's limit of 32,767 characters: see the JSON export for the whole text]"
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+# --------------------------------------------------------------------------
+# Neutralising formulas
+# --------------------------------------------------------------------------
+
+
+def starts_like_formula(text: str) -> bool:
+    """Tell whether a spreadsheet could read this text as a formula."""
+    return text.startswith(FORMULA_STARTS)
+
+
+def neutralise_csv_cell(value: Any) -> Any:
+    """Return a CSV cell that no spreadsheet runs as a formula (text only; numbers as they are)."""
+    if isinstance(value, str) and (starts_like_formula(value) or value.startswith("'")):
+        return "'" + value
+    return value
+
+
+def recover_csv_cell(cell: str) -> str:
+    """Return the text that was exported into a CSV cell (the inverse of neutralise_csv_cell)."""
+    return cell[1:] if cell.startswith("'") else cell
+
+
+# --------------------------------------------------------------------------
+# The tables
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class Table:
+    """One exported table: a name, column ids, rows; `records` is the same as JSON objects."""
+
+    name: str
+    columns: list[str]
+    rows: list[list[Any]] = field(default_factory=list)
+    records: list[dict[str, Any]] = field(default_factory=list)
+    descriptions: dict[str, str] = field(default_factory=dict)
+
+
+SCORE_COUNTS = ("gaps", "critical_gaps", "missing", "unsupported", "unjustified_not_applicable")
+ANSWER_COLUMNS = [
+    "country",
+    "country_name",
+    "status",
+    "item",
+    "section",
+    "rating",
+    "description",
+    "legal_references",
+    "evidence_links",
+    "assistance_kind",
+    "assistance_description",
+    "justification",
+    "version",
+    "updated_at",
+    "updated_by",
+]
+
+
+def _time(value: datetime | None) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if value else ""
+
+
+def scores_table(cycle: Cycle, assessments: Sequence[Assessment]) -> Table:
+    """Return one row per country: overall, band, rank, change, sections, instruments, counts."""
+    catalogue = catalogue_for(cycle)
+    scores = scores_of_many(assessments)
+    comparison = services.compare_cycle(cycle, list(assessments))
+    by_country = {row["country"]: row for row in comparison["rows"]}
+    columns = [
+        "country",
+        "country_name",
+        "region",
+        "status",
+        "version",
+        "rank",
+        "overall",
+        "band",
+        "change_overall",
+    ]
+    columns += [f"section:{s.id}" for s in catalogue.sections]
+    columns += [f"instrument:{i.id}" for i in catalogue.instruments]
+    columns += list(SCORE_COUNTS)
+    descriptions = {
+        "country": "ISO 3166-1 alpha-3 code",
+        "country_name": "Country",
+        "region": "UN M49 region",
+        "status": "Status of the assessment",
+        "version": "Version of the assessment",
+        "rank": "Rank by overall score among the exported countries (ties share a rank)",
+        "overall": "Overall score, 0–100",
+        "band": "Band (after the core-obligation cap)",
+        "change_overall": "Change of the overall score since cycle "
+        f"{comparison['previous_cycle'] or '—'}, on the items both cycles share",
+        **{f"section:{s.id}": f"Section score, 0–100: {s.title}" for s in catalogue.sections},
+        **{
+            f"instrument:{i.id}": f"Instrument score, 0–100: {i.title}"
+            for i in catalogue.instruments
+        },
+        "gaps": "Obligations below full implementation",
+        "critical_gaps": "Critical gaps",
+        "missing": "Items without a rating",
+        "unsupported": "Ratings that need a description or legal reference and have none",
+        "unjustified_not_applicable": "Items rated not applicable without a justification",
+    }
+    table = Table("scores", columns, descriptions=descriptions)
+    for assessment in sorted(assessments, key=lambda a: a.country_iso3):
+        data = scores[assessment.id]
+        row = by_country.get(assessment.country_iso3, {})
+        change = (row.get("change") or {}).get("overall")
+        sections = {s["id"]: s["score"] for s in data["sections"]}
+        instruments = {i["id"]: i["score"] for i in data["instruments"]}
+        counts = data["counts"]
+        record = {
+            "country": assessment.country_iso3,
+            "country_name": assessment.country.name,
+            "region": assessment.country.region,
+            "status": assessment.status,
+            "version": assessment.version,
+            "rank": row.get("rank"),
+            "overall": data["overall"],
+            "band": data["band"],
+            "change_overall": change,
+            "sections": {s.id: sections.get(s.id) for s in catalogue.sections},
+            "instruments": {i.id: instruments.get(i.id) for i in catalogue.instruments},
+            "counts": {k: counts.get(k) for k in SCORE_COUNTS},
+        }
+        table.records.append(record)
+        table.rows.append(
+            [record[c] for c in columns[:9]]
+            + [record["sections"][s.id] for s in catalogue.sections]
+            + [record["instruments"][i.id] for i in catalogue.instruments]
+            + [record["counts"][k] for k in SCORE_COUNTS]
+        )
+    return table
+
+
+def answers_table(cycle: Cycle, assessments: Sequence[Assessment]) -> Table:
+    """Return one row per country and checklist item with everything the country answered."""
+    catalogue: Catalogue = catalogue_for(cycle)
+    ids = [a.id for a in assessments]
+    answers: dict[int, dict[str, Answer]] = {}
+    if ids:
+        # One query: the answers with the user who last changed each (joined).
+        for answer in db.session.scalars(select(Answer).where(Answer.assessment_id.in_(ids))):
+            answers.setdefault(answer.assessment_id, {})[answer.item_id] = answer
+    descriptions = {
+        "country": "ISO 3166-1 alpha-3 code",
+        "country_name": "Country",
+        "status": "Status of the assessment",
+        "item": "Checklist item",
+        "section": "Section of the questionnaire",
+        "rating": "Rating (empty: not answered). Scale: "
+        + ", ".join(f"{s.id} = {s.label}" for s in catalogue.scale),
+        "description": "How the country implements it",
+        "legal_references": "Legal references, one per line",
+        "evidence_links": "Evidence links, one per line",
+        "assistance_kind": "Technical assistance requested (empty: none). Kinds: "
+        + ", ".join(f"{a.id} = {a.label}" for a in catalogue.assistance_kinds),
+        "assistance_description": "The assistance needed",
+        "justification": "Why the item does not apply",
+        "version": "Version of the answer (0: never answered)",
+        "updated_at": "Last changed (UTC)",
+        "updated_by": "Who last changed it (empty: the operator's import command)",
+    }
+    table = Table("answers", list(ANSWER_COLUMNS), descriptions=descriptions)
+    for assessment in sorted(assessments, key=lambda a: a.country_iso3):
+        given = answers.get(assessment.id, {})
+        for item in catalogue.items:
+            answer = given.get(item.id)
+            by: User | None = answer.updated_by if answer is not None else None
+            record = {
+                "country": assessment.country_iso3,
+                "country_name": assessment.country.name,
+                "status": assessment.status,
+                "item": item.id,
+                "section": item.section,
+                "rating": answer.rating if answer else None,
+                "description": answer.description if answer else "",
+                "legal_references": list(answer.legal_references or ()) if answer else [],
+                "evidence_links": list(answer.evidence_links or ()) if answer else [],
+                "assistance_kind": answer.assistance_kind if answer else None,
+                "assistance_description": answer.assistance_description if answer else "",
+                "justification": answer.justification if answer else "",
+                "version": answer.version if answer else 0,
+                "updated_at": _time(answer.updated_at) if answer else "",
+                "updated_by": by.email if by is not None else "",
+            }
+            table.records.append(record)
+            table.rows.append(
+                [
+                    "\n".join(v) if isinstance(v, list) else v
+                    for v in (record[c] for c in ANSWER_COLUMNS)
+                ]
+            )
+    return table
+
+
+def tables(cycle: Cycle, assessments: Sequence[Assessment], what: str) -> list[Table]:
+    """Return the tables asked for: 'scores', 'answers' or 'all'."""
+    if what not in (*KINDS, "all"):
+        raise ValueError(f"unknown export '{what}': use scores, answers or all")
+    found = []
+    if what in ("scores", "all"):
+        found.append(scores_table(cycle, assessments))
+    if what in ("answers", "all"):
+        found.append(answers_table(cycle, assessments))
+    return found
+
+
+# --------------------------------------------------------------------------
+# Writers
+# --------------------------------------------------------------------------
+
+
+def write_csv(table: Table) -> bytes:
+    """Return the table as UTF-8 CSV (with a byte-order mark, so that Excel reads it as UTF-8)."""
+    out = io.StringIO()
+    writer = csv.writer(out, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+    writer.writerow([neutralise_csv_cell(c) for c in table.columns])
+    for row in table.rows:
+        writer.writerow(["" if v is None else neutralise_csv_cell(v) for v in row])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def _xlsx_value(sheet: Any, value: Any) -> Any:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    if not isinstance(value, str):
+        return value
+    # XML cannot hold control characters, and XML readers turn a carriage return into a line
+    # feed: stored text never has either (every channel cleans them), so this changes nothing real.
+    text = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value.replace("\r\n", "\n").replace("\r", "\n"))
+    if len(text) > XLSX_MAX_CELL:
+        text = text[: XLSX_MAX_CELL - len(_TRUNCATED)] + _TRUNCATED
+    cell = WriteOnlyCell(sheet, value=text)
+    cell.data_type = "s"  # text, never a formula, whatever it begins with
+    if starts_like_formula(text):
+        cell.quotePrefix = True  # Excel keeps it text even when the cell is edited
+    return cell
+
+
+def write_xlsx(found: Iterable[Table], about: dict[str, str]) -> bytes:
+    """Return the tables as one workbook: one sheet each, and a sheet describing the columns."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    workbook = Workbook(write_only=True)
+    found = list(found)
+    for table in found:
+        sheet = workbook.create_sheet(table.name.capitalize())
+        sheet.freeze_panes = "C2"
+        header = []
+        for column in table.columns:
+            cell = _xlsx_value(sheet, column)
+            cell.font = Font(bold=True)
+            header.append(cell)
+        sheet.append(header)
+        for row in table.rows:
+            sheet.append([_xlsx_value(sheet, v) for v in row])
+    sheet = workbook.create_sheet("About")
+    for key, value in about.items():
+        sheet.append([_xlsx_value(sheet, key), _xlsx_value(sheet, value)])
+    for table in found:
+        sheet.append([])
+        sheet.append([_xlsx_value(sheet, f"Columns of the sheet {table.name.capitalize()}")])
+        for column in table.columns:
+            sheet.append(
+                [_xlsx_value(sheet, column), _xlsx_value(sheet, table.descriptions.get(column, ""))]
+            )
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def write_json(found: Iterable[Table], about: dict[str, str]) -> bytes:
+    """Return the tables as one JSON document: the export's facts, then each table's records."""
+    document: dict[str, Any] = dict(about)
+    for table in found:
+        document[table.name] = table.records
+    return json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")
+
+
+def about(cycle: Cycle, assessments: Sequence[Assessment]) -> dict[str, str]:
+    """Return what the export is of: cycle, catalogue edition, time, countries."""
+    return {
+        "cycle": cycle.code,
+        "edition": cycle.edition_hash,
+        "generated_at": _time(datetime.now(UTC)),
+        "countries": str(len(assessments)),
+        "statuses": "submitted, returned and accepted assessments (never drafts)",
+    }
+
+
+@dataclass(frozen=True)
+class Export:
+    content: bytes
+    content_type: str
+    filename: str
+
+
+def filename(cycle: Cycle, what: str, fmt: str) -> str:
+    """Return a safe download name such as 'thb-2026-scores.csv'."""
+    code = _SAFE_NAME.sub("_", cycle.code).strip("_") or "cycle"
+    return f"thb-{code}-{what}.{fmt}"
+
+
+def export(cycle: Cycle, assessments: Sequence[Assessment], what: str, fmt: str) -> Export:
+    """Build an export of 'scores', 'answers' or 'all' in 'csv', 'xlsx' or 'json'.
+
+    CSV holds one table: ask for 'scores' or 'answers'.
+    """
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format '{fmt}': use csv, xlsx or json")
+    if fmt == "csv" and what == "all":
+        raise ValueError("a CSV file holds one table: export 'scores' or 'answers'")
+    found = tables(cycle, assessments, what)
+    facts = about(cycle, assessments)
+    if fmt == "csv":
+        content = write_csv(found[0])
+    elif fmt == "xlsx":
+        content = write_xlsx(found, facts)
+    else:
+        content = write_json(found, facts)
+    return Export(content, FORMATS[fmt], filename(cycle, what, fmt))
+
+
+def reviewable_assessments(cycle: Cycle) -> list[Assessment]:
+    """Return the cycle's submitted, returned and accepted assessments (what reviewers see)."""
+    return list(
+        db.session.scalars(
+            select(Assessment)
+            .where(
+                Assessment.cycle_id == cycle.id,
+                Assessment.status.in_([s.value for s in services.REVIEWABLE]),
+            )
+            .order_by(Assessment.country_iso3)
+        )
+    )
+
+
+# --------------------------------------------------------------------------
+# Command line: questionnaire export --cycle C -o FILE
+# --------------------------------------------------------------------------
+
+
+def _write_atomically(path: Path, content: bytes) -> None:
+    """Write the file whole or not at all (a reader never sees half an export)."""
+    with tempfile.NamedTemporaryFile(
+        dir=path.parent, prefix=f".{path.name}.", delete=False
+    ) as handle:
+        handle.write(content)
+        temporary = Path(handle.name)
+    try:
+        os.replace(temporary, path)
+    except OSError:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def register(main: Any) -> None:
+    """Add the `export` command to the `questionnaire` command group."""
+    import click
+    from flask.cli import with_appcontext
+
+    @main.command("export")
+    @click.option("--cycle", required=True, help="Cycle code, e.g. 2026.")
+    @click.option(
+        "-o",
+        "--output",
+        "output",
+        required=True,
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="File to write; its suffix (.csv, .xlsx or .json) chooses the format.",
+    )
+    @click.option(
+        "--what",
+        type=click.Choice(["all", *KINDS]),
+        default="all",
+        show_default=True,
+        help="Scores, full answers, or both. A CSV file holds one table: with 'all', "
+        "FILE gets the scores and FILE-answers.csv beside it the answers.",
+    )
+    @with_appcontext
+    def export_command(cycle: str, output: Path, what: str) -> None:
+        """Export a cycle's scores and answers (.csv, .xlsx or .json by the file's suffix).
+
+        Only submitted, returned and accepted assessments are exported, never drafts.
+        """
+        fmt = output.suffix.lower().lstrip(".")
+        if fmt not in FORMATS:
+            raise click.UsageError(
+                f"{output}: the file name must end in .csv, .xlsx or .json (it ends in "
+                f"'{output.suffix or 'nothing'}')."
+            )
+        try:
+            found = services.find_cycle(cycle)
+        except services.ServiceError as error:
+            raise click.ClickException(error.message) from None
+        if not output.parent.is_dir():
+            raise click.ClickException(f"{output.parent}: no such folder.")
+        assessments = reviewable_assessments(found)
+        targets: list[tuple[Path, str]]
+        if fmt == "csv" and what == "all":
+            targets = [
+                (output, "scores"),
+                (output.with_name(f"{output.stem}-answers{output.suffix}"), "answers"),
+            ]
+        else:
+            targets = [(output, what)]
+        for path, kind in targets:
+            made = export(found, assessments, kind, fmt)
+            _write_atomically(path, made.content)
+            click.echo(
+                f"wrote {path} ({kind if kind != 'all' else 'scores and answers'}, "
+                f"{len(assessments)} countries, cycle {found.code})"
+            )
+
+    export_command.__name__ = "export"
