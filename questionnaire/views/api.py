@@ -98,10 +98,16 @@ def _authenticate() -> Response | None:
     for name, value in (request.view_args or {}).items():
         pattern = _PATH_PATTERNS.get(name)
         if pattern is not None and not pattern.match(value):
-            return error_response(
-                404, _("There is no %(what)s “%(value)s”.", what=name, value=value[:80])
-            )
+            return error_response(404, _unknown(name, value[:80]))
     return None
+
+
+def _unknown(name: str, value: str) -> str:
+    if name == "cycle":
+        return _("There is no cycle “%(value)s”.", value=value)
+    if name == "iso3":
+        return _("There is no country “%(value)s” (use an ISO 3166-1 alpha-3 code).", value=value)
+    return _("There is no checklist item “%(value)s”.", value=value)
 
 
 def _user() -> User:

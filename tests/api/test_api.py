@@ -185,6 +185,10 @@ def test_unknown_cycle_country_and_malformed_codes_answer_404(api, tokens, cycle
         response = api.post(path, tokens["fra"])
         assert response.status_code == 404, path
         error_of(response)
+    message = error_of(api.post("cycles/2026/countries/FRANCE/assessment", tokens["fra"]))[
+        "message"
+    ]
+    assert message == "There is no country “FRANCE” (use an ISO 3166-1 alpha-3 code)."
 
 
 def test_assessment_lists_status_version_progress_and_answers_in_catalogue_order(
