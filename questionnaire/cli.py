@@ -277,6 +277,8 @@ _add_migrate_commands()
 
 from .exports import register as _register_export; _register_export(main)  # noqa: E402, E702, I001
 
+from .reports.commands import register as _register_reports; _register_reports(main)  # noqa: E402, E702, I001
+
 
 if __name__ == "__main__":
     main()

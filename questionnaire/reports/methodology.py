@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from markdown_it import MarkdownIt
@@ -12,12 +13,42 @@ from ..config import PROJECT_ROOT
 METHODOLOGY = PROJECT_ROOT / "docs" / "methodology.md"
 
 
-@lru_cache(maxsize=1)
-def methodology_html() -> Markup:
-    """Render docs/methodology.md to HTML (raw HTML in the file is not passed through)."""
+def _slug(text: str) -> str:
+    """Return a heading's anchor as GitHub spells it ("Worked example" -> "worked-example")."""
+    text = re.sub(r"[^\w\- ]", "", text.lower(), flags=re.UNICODE)
+    return re.sub(r" ", "-", text.strip())
+
+
+@lru_cache(maxsize=8)
+def methodology_html(shift: int = 0, id_prefix: str = "") -> Markup:
+    """Render docs/methodology.md to HTML (raw HTML in the file is not passed through).
+
+    Headings get anchors (`id_prefix` + slug) so the document's own "#…" links
+    work; `shift` demotes headings (2 turns the title into an h3) so the text can
+    sit inside a larger document such as a report annex.
+    """
     try:
         text = METHODOLOGY.read_text(encoding="utf-8")
     except OSError:
         text = "The method document is missing from this installation."
     md = MarkdownIt("commonmark", {"html": False}).enable("table")
-    return Markup(md.render(text))  # noqa: S704 - markdown-it escapes everything, html disabled
+    tokens = md.parse(text)
+    for index, token in enumerate(tokens):
+        if token.type in ("heading_open", "heading_close"):
+            level = min(6, int(token.tag[1]) + shift)
+            token.tag = f"h{level}"
+            if token.type == "heading_open" and index + 1 < len(tokens):
+                token.attrSet("id", id_prefix + _slug(tokens[index + 1].content))
+        if token.type in ("th_open", "td_open"):
+            # The CSP forbids style attributes: column alignment becomes a class.
+            style = token.attrGet("style")
+            if isinstance(style, str) and style.startswith("text-align:"):
+                token.attrs.pop("style", None)
+                token.attrSet("class", "align-" + style.split(":", 1)[1].strip())
+        if token.type == "inline" and token.children:
+            for child in token.children:
+                href = child.attrGet("href") if child.type == "link_open" else None
+                if isinstance(href, str) and href.startswith("#"):
+                    child.attrSet("href", "#" + id_prefix + href[1:])
+    # markdown-it escapes everything (html disabled); ids and hrefs are escaped by its renderer.
+    return Markup(md.renderer.render(tokens, md.options, {}))  # noqa: S704

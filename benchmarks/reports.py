@@ -1,0 +1,130 @@
+"""Benchmark the gap reports against WeasyPrint itself, and the meeting pack's use of cores.
+
+    .venv/bin/python benchmarks/reports.py [--repeat N] [--cycle 2025]
+
+1. One country's PDF, the whole way (database → scores → HTML → bounded child
+   process → PDF bytes), against WeasyPrint rendering the same final HTML
+   string in this process with the same options.  Target: within 1.3×.
+2. The meeting pack of a cycle with one process, then with two.
+   Target: a speed-up of 1.7× or better (on a machine with two free cores).
+
+It builds the demo database in a temporary folder, so it touches nothing else.
+Times are medians of --repeat runs, all measured in this run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def _median(times: list[float]) -> float:
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--repeat", type=int, default=5, help="runs of each single-report measurement"
+    )
+    parser.add_argument(
+        "--pack-repeat", type=int, default=1, help="runs of each meeting-pack measurement"
+    )
+    parser.add_argument(
+        "--cycle", default="2025", help="demo cycle for the meeting pack (2025: 12 countries)"
+    )
+    parser.add_argument("--country", default="NGA", help="country of the single report")
+    args = parser.parse_args()
+
+    from pypdf import PdfReader
+
+    from questionnaire import create_app, services
+    from questionnaire.demo import build_demo
+    from questionnaire.reports import content, documents
+    from questionnaire.reports.pack import available_cores, build_meeting_pack
+    from questionnaire.reports.pdf import StaticOnlyFetcher, write_pdf
+
+    folder = Path(tempfile.mkdtemp(prefix="bench-reports-"))
+    app = create_app(
+        {
+            "SECRET_KEY": secrets.token_hex(32),
+            "ALLOW_INSECURE_SECRET": True,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'demo.db'}",
+            "REPORT_TIMEOUT_SECONDS": 600,
+        }
+    )
+    with app.app_context():
+        build_demo()
+        cycle = services.find_cycle(args.cycle)
+        assessment = services.find_assessment(args.cycle, args.country)
+        assert assessment is not None, f"{args.country} has no assessment in {args.cycle}"
+        print(f"cores available: {available_cores()}; load average: {os.getloadavg()[0]:.2f}")
+
+        with documents.rendering("en"):
+            # Warm both paths once (fonts, templates, the fork server).
+            html = documents.country_report_html(
+                documents.country_report(assessment, content.REVIEWER), pdf=True
+            )
+            documents.pdf_of(html)
+            write_pdf(html, documents.static_root(), StaticOnlyFetcher(documents.static_root()))
+
+            ours, baseline, pages = [], [], 0
+            for _ in range(args.repeat):
+                started = time.perf_counter()
+                report = documents.country_report(assessment, content.REVIEWER)
+                final_html = documents.country_report_html(report, pdf=True)
+                pdf = documents.pdf_of(final_html)
+                ours.append(time.perf_counter() - started)
+
+                started = time.perf_counter()
+                plain = write_pdf(
+                    final_html, documents.static_root(), StaticOnlyFetcher(documents.static_root())
+                )
+                baseline.append(time.perf_counter() - started)
+                pages = len(PdfReader(io.BytesIO(pdf)).pages)
+                assert len(plain) > 0
+        ratio = _median(ours) / _median(baseline)
+        print(
+            f"\none country's PDF ({args.country} {args.cycle}, {len(pdf) // 1024} KB, "
+            f"{pages} pages), median of {args.repeat}:"
+        )
+        print(f"  whole path (data, HTML, bounded child process): {_median(ours):.2f} s")
+        print(f"  WeasyPrint on the same HTML, in process:        {_median(baseline):.2f} s")
+        print(f"  ratio: {ratio:.2f}x  (target <= 1.30x) {'OK' if ratio <= 1.3 else 'MISSED'}")
+
+        timings: dict[int, list[float]] = {1: [], 2: []}
+        files = 0
+        for _ in range(args.pack_repeat):
+            for workers in (1, 2):
+                out = Path(tempfile.mkdtemp(prefix=f"pack-{workers}-", dir=folder))
+                started = time.perf_counter()
+                result = build_meeting_pack(cycle, out, workers=workers, language="en")
+                timings[workers].append(time.perf_counter() - started)
+                assert result.ok, result.failures
+                files = len(result.files)
+        one, two = _median(timings[1]), _median(timings[2])
+        speedup = one / two
+        print(f"\nmeeting pack of cycle {args.cycle} ({files} PDFs):")
+        print(f"  1 process:  {one:.1f} s")
+        print(f"  2 processes: {two:.1f} s")
+        print(
+            f"  speed-up: {speedup:.2f}x  (target >= 1.70x) {'OK' if speedup >= 1.7 else 'MISSED'}"
+        )
+        print(
+            f"  load average now: {os.getloadavg()[0]:.2f} "
+            "(other work on the machine lowers the speed-up)"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,495 @@
+"""What a report says, built from plain inputs (catalogue, scores, answers, comments, comparison).
+
+Nothing here queries the database or knows about HTTP: `collect.py` gathers the
+inputs through the services, the templates lay the result out.  The privacy rule
+lives here: a report shown to a country never prints a mean computed over fewer
+than `MIN_COUNTRIES_FOR_MEAN` countries, since with one or two others it would
+reveal their scores.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from unicodedata import bidirectional
+from urllib.parse import urlsplit
+
+from ..catalogue import AssistanceKind, Band, Catalogue, Instrument, Item, Obligation
+
+COUNTRY = "country"  # the country's own respondents
+REVIEWER = "reviewer"  # reviewers, admins and the operator
+AUDIENCES = (COUNTRY, REVIEWER)
+MIN_COUNTRIES_FOR_MEAN = 3
+OVERALL = "overall"
+
+
+@dataclass(frozen=True)
+class CommentView:
+    """One message of an item's thread, as the report shows it."""
+
+    author: str  # "reviewer", "country" or "" (account removed)
+    at: datetime
+    body: str
+
+
+@dataclass(frozen=True)
+class ItemAnswer:
+    """A checklist item with what the country answered about it."""
+
+    item: Item
+    section_title: str
+    rating: str | None
+    rating_label: str
+    description: str
+    legal_references: tuple[str, ...]
+    evidence_links: tuple[str, ...]
+    justification: str
+    assistance: AssistanceKind | None
+    assistance_description: str
+    comments: tuple[CommentView, ...]
+
+    @property
+    def answered(self) -> bool:
+        return self.rating is not None
+
+
+@dataclass(frozen=True)
+class GapEntry:
+    """One gap: an obligation below full implementation, with the items behind it."""
+
+    rank: int
+    obligation: Obligation
+    instrument: Instrument
+    score: float
+    shortfall: float
+    weight: float
+    priority: float
+    core: bool
+    critical: bool
+    items: tuple[ItemAnswer, ...]
+
+
+@dataclass(frozen=True)
+class Mean:
+    """A mean over several countries, or why it is not shown."""
+
+    value: float | None
+    countries: int
+    hidden: bool = False  # withheld from a country's report: too few countries
+
+
+@dataclass(frozen=True)
+class ScoreRow:
+    """One bar of the summary chart: a section (or the overall score) and its comparators."""
+
+    id: str
+    title: str
+    score: float | None
+    regional: Mean
+    global_: Mean
+
+
+@dataclass(frozen=True)
+class AssistanceGroup:
+    kind: AssistanceKind
+    items: tuple[ItemAnswer, ...]
+
+
+@dataclass(frozen=True)
+class CountryReport:
+    """Everything one country's gap report shows."""
+
+    audience: str
+    country_name: str
+    iso3: str
+    region: str
+    cycle_code: str
+    cycle_title: str
+    status: str
+    submitted_at: datetime | None
+    generated_at: datetime
+    edition: str
+    edition_title: str
+    overall: float | None
+    band: Band | None
+    uncapped_band: Band | None
+    capped_by: tuple[Obligation, ...]
+    rows: tuple[ScoreRow, ...]  # the overall score first, then each section
+    regions_compared: int  # countries the means are taken over
+    counts: Mapping[str, int]
+    gaps: tuple[GapEntry, ...]
+    assistance: tuple[AssistanceGroup, ...]
+    missing: tuple[ItemAnswer, ...]
+    unjustified_not_applicable: tuple[ItemAnswer, ...]
+    unsupported: tuple[ItemAnswer, ...]
+    instruments: tuple[Instrument, ...]
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == "draft"
+
+    @property
+    def is_final(self) -> bool:
+        """Tell whether the answers are with the reviewers (not a draft, not returned)."""
+        return self.status in ("submitted", "accepted")
+
+    @property
+    def regional_hidden(self) -> bool:
+        return any(row.regional.hidden for row in self.rows)
+
+    @property
+    def global_hidden(self) -> bool:
+        return any(row.global_.hidden for row in self.rows)
+
+    @property
+    def section_rows(self) -> tuple[ScoreRow, ...]:
+        return tuple(r for r in self.rows if r.id != OVERALL)
+
+    @property
+    def regional_countries(self) -> int:
+        return max((r.regional.countries for r in self.rows), default=0)
+
+
+def text_direction_of(text: str | None, default: str = "ltr") -> str:
+    """Return 'rtl' or 'ltr' from the first strongly directional letter (HTML's dir="auto" rule).
+
+    WeasyPrint has no dir="auto" or unicode-bidi: plaintext, so what people
+    typed gets its direction from here: Arabic answers read right to left in an
+    English report, English answers left to right in an Arabic one.
+    """
+    for char in text or "":
+        kind = bidirectional(char)
+        if kind == "L":
+            return "ltr"
+        if kind in ("R", "AL"):
+            return "rtl"
+    return default
+
+
+def safe_links(links: Iterable[str]) -> tuple[str, ...]:
+    """Keep only http(s) links with a host (they were validated on save; check again)."""
+    kept = []
+    for link in links or ():
+        try:
+            parts = urlsplit(link)
+        except ValueError:
+            continue
+        if parts.scheme.lower() in ("http", "https") and parts.hostname:
+            kept.append(link)
+    return tuple(kept)
+
+
+def comment_author(role: str | None) -> str:
+    """Name the side a comment came from (reviewers and admins are the secretariat)."""
+    if role in ("reviewer", "admin"):
+        return "reviewer"
+    if role == "respondent":
+        return "country"
+    return ""
+
+
+def item_answer(
+    catalogue: Catalogue, item_id: str, answer: Any | None, comments: Sequence[Any] = ()
+) -> ItemAnswer:
+    """Describe an item and the stored answer (an Answer row, or None when unanswered)."""
+    item = catalogue.item_by_id[item_id]
+    rating = getattr(answer, "rating", None) if answer is not None else None
+    level = catalogue.level_by_id.get(rating) if rating else None
+    kind_id = getattr(answer, "assistance_kind", None) if answer is not None else None
+    return ItemAnswer(
+        item=item,
+        section_title=catalogue.section_by_id[item.section].title,
+        rating=rating,
+        rating_label=level.label if level else (rating or ""),
+        description=(answer.description or "") if answer is not None else "",
+        legal_references=tuple(answer.legal_references or ()) if answer is not None else (),
+        evidence_links=safe_links(answer.evidence_links or ()) if answer is not None else (),
+        justification=(answer.justification or "") if answer is not None else "",
+        assistance=catalogue.assistance_by_id.get(kind_id) if kind_id else None,
+        assistance_description=(answer.assistance_description or "") if answer is not None else "",
+        comments=tuple(
+            CommentView(author=comment_author(getattr(c.user, "role", None)), at=c.at, body=c.body)
+            for c in comments
+        ),
+    )
+
+
+def _band(catalogue: Catalogue, band_id: str | None) -> Band | None:
+    return next((b for b in catalogue.bands if b.id == band_id), None) if band_id else None
+
+
+def _mean_lookup(means: Sequence[Mapping[str, Any]]) -> dict[str, float | None]:
+    return {m["id"]: m["score"] for m in means}
+
+
+def _count(rows: Iterable[Mapping[str, Any]], area: str) -> int:
+    """Count the countries whose score for `area` (a section id or 'overall') exists."""
+    total = 0
+    for row in rows:
+        if area == OVERALL:
+            value = row.get("overall")
+        else:
+            value = next((s["score"] for s in row.get("sections", ()) if s["id"] == area), None)
+        if value is not None:
+            total += 1
+    return total
+
+
+def _mean(value: float | None, countries: int, audience: str) -> Mean:
+    if audience == COUNTRY and countries < MIN_COUNTRIES_FOR_MEAN:
+        return Mean(None, countries, hidden=True)
+    return Mean(value, countries)
+
+
+def score_rows(
+    scores: Mapping[str, Any],
+    comparison: Mapping[str, Any] | None,
+    region: str,
+    audience: str,
+    overall_title: str = "Overall",
+) -> tuple[ScoreRow, ...]:
+    """Pair the country's overall and section scores with the regional and global means."""
+    comparison = comparison or {"rows": [], "global_means": [], "regional_means": []}
+    rows = comparison.get("rows", [])
+    regional_rows = [r for r in rows if r.get("region") == region]
+    global_means = _mean_lookup(comparison.get("global_means", []))
+    regional_means: dict[str, float | None] = {}
+    for entry in comparison.get("regional_means", []):
+        if entry["region"] == region:
+            regional_means = _mean_lookup(entry["means"])
+    areas = [(OVERALL, overall_title, scores.get("overall"))]
+    areas += [(s["id"], s["title"], s["score"]) for s in scores.get("sections", [])]
+    return tuple(
+        ScoreRow(
+            id=area,
+            title=title,
+            score=value,
+            regional=_mean(regional_means.get(area), _count(regional_rows, area), audience),
+            global_=_mean(global_means.get(area), _count(rows, area), audience),
+        )
+        for area, title, value in areas
+    )
+
+
+def build_country_report(
+    *,
+    catalogue: Catalogue,
+    assessment: Any,
+    scores: Mapping[str, Any],
+    answers: Mapping[str, Any],
+    comments: Mapping[str, Sequence[Any]],
+    comparison: Mapping[str, Any] | None,
+    audience: str,
+    generated_at: datetime,
+    overall_title: str = "Overall",
+) -> CountryReport:
+    """Assemble a country's gap report from its scores, answers, comments and the comparison."""
+    if audience not in AUDIENCES:
+        raise ValueError(f"unknown audience {audience!r}")
+    region = assessment.country.region or "—"
+
+    def answer_of(item_id: str) -> ItemAnswer:
+        return item_answer(catalogue, item_id, answers.get(item_id), comments.get(item_id, ()))
+
+    gaps = []
+    for gap in scores.get("gaps", []):
+        obligation = catalogue.obligation_by_id[gap["obligation"]]
+        gaps.append(
+            GapEntry(
+                rank=gap["rank"],
+                obligation=obligation,
+                instrument=catalogue.instrument_by_id[obligation.instrument],
+                score=gap["score"],
+                shortfall=gap["shortfall"],
+                weight=gap["weight"],
+                priority=gap["priority"],
+                core=gap["core"],
+                critical=gap["critical"],
+                items=tuple(answer_of(i) for i in gap["items"] if i in catalogue.item_by_id),
+            )
+        )
+
+    groups = []
+    for kind in catalogue.assistance_kinds:
+        members = tuple(
+            answer_of(item.id)
+            for item in catalogue.items
+            if (a := answers.get(item.id)) is not None and a.assistance_kind == kind.id
+        )
+        if members:
+            groups.append(AssistanceGroup(kind, members))
+
+    flags = scores.get("flags", {})
+    rows = score_rows(scores, comparison, region, audience, overall_title)
+    return CountryReport(
+        audience=audience,
+        country_name=assessment.country.name,
+        iso3=assessment.country_iso3,
+        region=region,
+        cycle_code=assessment.cycle.code,
+        cycle_title=assessment.cycle.title,
+        status=str(assessment.status),
+        submitted_at=assessment.submitted_at,
+        generated_at=generated_at,
+        edition=catalogue.hash,
+        edition_title=catalogue.title,
+        overall=scores.get("overall"),
+        band=_band(catalogue, scores.get("band")),
+        uncapped_band=_band(catalogue, scores.get("uncapped_band")),
+        capped_by=tuple(
+            catalogue.obligation_by_id[o]
+            for o in scores.get("capped_by", [])
+            if o in catalogue.obligation_by_id
+        ),
+        rows=rows,
+        regions_compared=len((comparison or {}).get("rows", [])),
+        counts=dict(scores.get("counts", {})),
+        gaps=tuple(gaps),
+        assistance=tuple(groups),
+        missing=tuple(answer_of(i) for i in flags.get("missing", []) if i in catalogue.item_by_id),
+        unjustified_not_applicable=tuple(
+            answer_of(i)
+            for i in flags.get("unjustified_not_applicable", [])
+            if i in catalogue.item_by_id
+        ),
+        unsupported=tuple(
+            answer_of(i) for i in flags.get("unsupported", []) if i in catalogue.item_by_id
+        ),
+        instruments=catalogue.instruments,
+    )
+
+
+# --------------------------------------------------------------------------
+# The comparison report of a meeting pack
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ComparedCountry:
+    iso3: str
+    name: str
+    region: str
+    status: str
+    rank: int | None
+    overall: float | None
+    band: str | None
+    sections: Mapping[str, float | None]
+    gaps: int
+    critical_gaps: int
+    missing: int
+
+
+@dataclass(frozen=True)
+class RegionMeans:
+    region: str
+    countries: int
+    overall: float | None
+    sections: Mapping[str, float | None]
+
+
+@dataclass(frozen=True)
+class CommonGap:
+    """An obligation many countries fall short of."""
+
+    obligation: Obligation
+    instrument: Instrument
+    countries: tuple[str, ...]
+    critical: int  # how many of those gaps are critical
+    mean_score: float
+
+
+@dataclass(frozen=True)
+class ComparisonReport:
+    cycle_code: str
+    cycle_title: str
+    edition: str
+    edition_title: str
+    generated_at: datetime
+    sections: tuple[tuple[str, str], ...]  # (id, title)
+    countries: tuple[ComparedCountry, ...]
+    global_means: RegionMeans
+    regional_means: tuple[RegionMeans, ...]
+    common_gaps: tuple[CommonGap, ...]
+    bands: tuple[Band, ...]
+
+
+def build_comparison_report(
+    *,
+    catalogue: Catalogue,
+    cycle: Any,
+    comparison: Mapping[str, Any],
+    countries: Mapping[str, Any],
+    statuses: Mapping[str, str],
+    scores: Mapping[str, Mapping[str, Any]],
+    generated_at: datetime,
+    common_gaps: int = 15,
+) -> ComparisonReport:
+    """Assemble the comparison of a cycle's countries (for reviewers: every mean is shown)."""
+    sections = tuple((s.id, s.title) for s in catalogue.sections)
+    rows = comparison.get("rows", [])
+    compared = tuple(
+        ComparedCountry(
+            iso3=row["country"],
+            name=countries[row["country"]].name,
+            region=row["region"],
+            status=statuses.get(row["country"], ""),
+            rank=row["rank"],
+            overall=row["overall"],
+            band=row["band"],
+            sections={s["id"]: s["score"] for s in row["sections"]},
+            gaps=row["gaps"],
+            critical_gaps=row["critical_gaps"],
+            missing=row["missing"],
+        )
+        for row in rows
+    )
+
+    def means(region: str, data: Sequence[Mapping[str, Any]], members: int) -> RegionMeans:
+        lookup = _mean_lookup(data)
+        return RegionMeans(
+            region, members, lookup.get(OVERALL), {sid: lookup.get(sid) for sid, _ in sections}
+        )
+
+    regional = tuple(
+        means(
+            entry["region"], entry["means"], sum(1 for r in rows if r["region"] == entry["region"])
+        )
+        for entry in comparison.get("regional_means", [])
+    )
+    tally: dict[str, list[tuple[str, Mapping[str, Any]]]] = {}
+    for iso3, data in scores.items():
+        for gap in data.get("gaps", []):
+            tally.setdefault(gap["obligation"], []).append((iso3, gap))
+    ranked = sorted(
+        tally.items(),
+        key=lambda kv: (-len(kv[1]), -sum(g["priority"] for _, g in kv[1]) / len(kv[1]), kv[0]),
+    )
+    common = []
+    for obligation_id, entries in ranked[:common_gaps]:
+        if obligation_id not in catalogue.obligation_by_id:
+            continue
+        obligation = catalogue.obligation_by_id[obligation_id]
+        common.append(
+            CommonGap(
+                obligation=obligation,
+                instrument=catalogue.instrument_by_id[obligation.instrument],
+                countries=tuple(sorted(iso3 for iso3, _ in entries)),
+                critical=sum(1 for _, g in entries if g["critical"]),
+                mean_score=round(sum(g["score"] for _, g in entries) / len(entries), 1),
+            )
+        )
+    return ComparisonReport(
+        cycle_code=cycle.code,
+        cycle_title=cycle.title,
+        edition=catalogue.hash,
+        edition_title=catalogue.title,
+        generated_at=generated_at,
+        sections=sections,
+        countries=compared,
+        global_means=means("", comparison.get("global_means", []), len(rows)),
+        regional_means=regional,
+        common_gaps=tuple(common),
+        bands=catalogue.bands,
+    )

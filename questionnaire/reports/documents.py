@@ -1,0 +1,268 @@
+"""Build and render reports: gather the inputs through the services, lay them out, make PDFs.
+
+This module sits beside the services (it calls them as the views do) so the web
+page, the PDF, the command line and the background jobs share one path from
+the database to the finished document.  The HTML comes from one template per
+document, used as it is for the browser page and for the PDF.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from flask import current_app, has_request_context, render_template, url_for
+from flask_babel import force_locale, get_locale
+from flask_babel import gettext as _
+from markupsafe import Markup
+from sqlalchemy import select
+
+from .. import services
+from ..catalogue_store import catalogue_for
+from ..db import db
+from ..i18n import text_direction
+from ..models import Assessment, Cycle, Status, User
+from . import content
+from .chart import ChartText, section_chart
+from .methodology import methodology_html
+from .pdf import STATIC_PATH, Limits, render_pdf
+
+#: The language the catalogue (clauses, questions, actions) is written in.
+CATALOGUE_LANGUAGE = "en"
+#: The statuses whose reports make up a meeting pack.
+PACK_STATUSES = (Status.SUBMITTED, Status.ACCEPTED)
+
+
+def audience_for(user: User) -> str:
+    """Return who a report is for: the country's own respondents, or the secretariat."""
+    return content.COUNTRY if user.is_respondent else content.REVIEWER
+
+
+def reviewable_assessments(
+    cycle: Cycle, statuses: tuple[str, ...] = services.REVIEWABLE
+) -> list[Assessment]:
+    """Return the cycle's assessments in the given statuses, by country code."""
+    return list(
+        db.session.scalars(
+            select(Assessment)
+            .where(
+                Assessment.cycle_id == cycle.id, Assessment.status.in_([str(s) for s in statuses])
+            )
+            .order_by(Assessment.country_iso3)
+        )
+    )
+
+
+def cycle_comparison(cycle: Cycle) -> dict[str, Any]:
+    """Compare every reviewable (submitted, returned, accepted) assessment of the cycle."""
+    return services.compare_cycle(cycle, reviewable_assessments(cycle))
+
+
+def country_report(
+    assessment: Assessment, audience: str, comparison: dict[str, Any] | None = None
+) -> content.CountryReport:
+    """Gather one assessment's scores, answers, comments and means into its report."""
+    if comparison is None:
+        comparison = cycle_comparison(assessment.cycle)
+    return content.build_country_report(
+        catalogue=catalogue_for(assessment.cycle),
+        assessment=assessment,
+        scores=services.scores_of(assessment),
+        answers=services.answers_of(assessment),
+        comments=services.comments_of(assessment),
+        comparison=comparison,
+        audience=audience,
+        generated_at=datetime.now(UTC),
+        overall_title=_("Overall score"),
+    )
+
+
+def comparison_report(
+    cycle: Cycle, comparison: dict[str, Any] | None = None
+) -> content.ComparisonReport:
+    """Gather the comparison of a cycle's reviewable assessments (for reviewers)."""
+    assessments = reviewable_assessments(cycle)
+    if comparison is None:
+        comparison = services.compare_cycle(cycle, assessments)
+    return content.build_comparison_report(
+        catalogue=catalogue_for(cycle),
+        cycle=cycle,
+        comparison=comparison,
+        countries={a.country_iso3: a.country for a in assessments},
+        statuses={a.country_iso3: str(a.status) for a in assessments},
+        scores={a.country_iso3: services.scores_of(a) for a in assessments},
+        generated_at=datetime.now(UTC),
+    )
+
+
+# --------------------------------------------------------------------------
+# HTML
+# --------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def rendering(language: str | None = None) -> Iterator[None]:
+    """Make templates renderable outside a request (command line, jobs), in `language`."""
+    language = language or current_app.config.get("BABEL_DEFAULT_LOCALE", "en")
+    if has_request_context():
+        if language and str(get_locale()) != language:
+            with force_locale(language):
+                yield
+        else:
+            yield
+        return
+    with current_app.test_request_context("/"), force_locale(language):
+        yield
+
+
+def _asset_function(pdf: bool) -> Any:
+    """Return how templates name a static file: a path the PDF fetcher serves, or url_for."""
+    if pdf:
+        return lambda filename: STATIC_PATH + filename
+    return lambda filename: url_for("static", filename=filename)
+
+
+def _stylesheet() -> str:
+    path = Path(current_app.static_folder or "static") / "css" / "report.css"
+    return path.read_text(encoding="utf-8").replace("</", "<\\/")
+
+
+def _common(pdf: bool, standalone: bool) -> dict[str, Any]:
+    direction = text_direction(str(get_locale() or "en"))
+    return {
+        "pdf_mode": pdf,
+        "asset": _asset_function(pdf),
+        # A file written by the command line carries its stylesheet with it.
+        "stylesheet": _stylesheet() if standalone else None,
+        "report_direction": direction,
+        "text_dir": lambda text: content.text_direction_of(text, direction),
+        # The catalogue is written in English: its phrases are isolated so they read
+        # left to right (punctuation in place) inside a right-to-left report.
+        "catalogue_attrs": Markup(  # noqa: S704 - two constants of this module
+            f' lang="{CATALOGUE_LANGUAGE}" dir="{text_direction(CATALOGUE_LANGUAGE)}"'
+        ),
+    }
+
+
+def country_report_html(
+    report: content.CountryReport,
+    *,
+    pdf: bool = False,
+    standalone: bool = False,
+    toolbar: list[tuple[str, str]] | None = None,
+) -> str:
+    """Render a country's report with the one report template (browser page or PDF source)."""
+    common = _common(pdf, standalone)
+    region = report.region
+    chart = section_chart(
+        report.rows,
+        ChartText(
+            title=_(
+                "Scores of %(country)s by section, with the mean of %(region)s "
+                "and of all countries",
+                country=report.country_name,
+                region=region,
+            ),
+            description=_(
+                "Bars show %(country)s's scores from 0 to 100; diamonds the mean of %(region)s; "
+                "vertical lines the mean of all countries compared. The table that follows gives "
+                "the figures.",
+                country=report.country_name,
+                region=region,
+            ),
+            not_scored=_("not scored"),
+        ),
+        rtl=common["report_direction"] == "rtl",
+    )
+    title = _(
+        "Gap report: %(country)s, %(cycle)s", country=report.country_name, cycle=report.cycle_title
+    )
+    return render_template(
+        "reports/report.html",
+        report=report,
+        chart=chart,
+        toolbar=toolbar or [],
+        methodology=methodology_html(2, "method-"),
+        marking=marking_of(report.status),
+        document_title=title,
+        running_title=title,
+        generated_at=report.generated_at,
+        document_description=_(
+            "Where %(country)s stands against the resolutions on trafficking in human beings: "
+            "scores, gaps ranked by priority, and what to do next.",
+            country=report.country_name,
+        ),
+        **common,
+    )
+
+
+def marking_of(status: str) -> str:
+    """Return the warning a report carries on every page while its answers are not final."""
+    if status == Status.DRAFT:
+        return _("Draft — not submitted")
+    if status == Status.RETURNED:
+        return _("Returned for changes — not final")
+    return ""
+
+
+def comparison_report_html(
+    report: content.ComparisonReport,
+    *,
+    pdf: bool = False,
+    standalone: bool = False,
+    toolbar: list[tuple[str, str]] | None = None,
+) -> str:
+    """Render the comparison of countries (the meeting pack's cover document)."""
+    title = _("Comparison of countries: %(cycle)s", cycle=report.cycle_title)
+    return render_template(
+        "reports/comparison.html",
+        report=report,
+        toolbar=toolbar or [],
+        marking="",
+        document_title=title,
+        running_title=title,
+        generated_at=report.generated_at,
+        document_description=_(
+            "Overall and section scores, bands, regional means and the most "
+            "common gaps of the countries compared."
+        ),
+        **_common(pdf, standalone),
+    )
+
+
+# --------------------------------------------------------------------------
+# PDF
+# --------------------------------------------------------------------------
+
+
+def static_root() -> Path:
+    """Return the folder whose files a report may load."""
+    return Path(current_app.static_folder or "static").resolve()
+
+
+def limits() -> Limits:
+    """Return the time and memory a report may take (REPORT_TIMEOUT_SECONDS, REPORT_MEMORY_MB)."""
+    return Limits.of(current_app.config)
+
+
+def pdf_of(html: str) -> bytes:
+    """Render report HTML to PDF within the configured limits; raise ReportRenderError."""
+    return render_pdf(html, static_root(), limits())
+
+
+def report_filename(cycle_code: str, iso3: str, suffix: str = "pdf") -> str:
+    """Return the file name of a country's report, e.g. 2026-FRA-gap-report.pdf."""
+    return f"{safe_name(cycle_code)}-{iso3.upper()}-gap-report.{suffix}"
+
+
+def comparison_filename(cycle_code: str) -> str:
+    return f"{safe_name(cycle_code)}-comparison.pdf"
+
+
+def safe_name(text: str) -> str:
+    """Keep letters, digits, '-' and '_' (cycle codes already are; this is belt and braces)."""
+    kept = "".join(c if c.isascii() and (c.isalnum() or c in "-_") else "-" for c in text)
+    return kept.strip("-") or "cycle"

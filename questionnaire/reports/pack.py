@@ -1,0 +1,136 @@
+"""The meeting pack: every submitted or accepted country's gap report and the comparison, as PDFs.
+
+The HTML of each document is made here, one after the other (it needs the
+database and takes a few hundredths of a second); each PDF is then rendered
+in its own bounded child process (`pdf.render_pdf`), as many at a time as there
+are processor cores.  A report that fails is named in the result and the others
+are still written.
+"""
+
+from __future__ import annotations
+
+import os
+import zipfile
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..models import Assessment, Cycle
+from . import content, documents
+from .pdf import ReportRenderError, render_pdf
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class PackResult:
+    """What a meeting pack run produced: the files written and what failed, with why."""
+
+    files: list[Path] = field(default_factory=list)
+    failures: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+
+def available_cores() -> int:
+    """Return how many processor cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def pack_assessments(cycle: Cycle) -> list[Assessment]:
+    """Return the assessments whose reports go into the pack (submitted or accepted)."""
+    return documents.reviewable_assessments(cycle, documents.PACK_STATUSES)
+
+
+def build_meeting_pack(
+    cycle: Cycle,
+    out_dir: str | Path,
+    *,
+    workers: int | None = None,
+    progress: Progress | None = None,
+    language: str | None = None,
+) -> PackResult:
+    """Write the comparison and every pack country's report as PDFs into `out_dir`.
+
+    `progress(done, total)` is called from the calling thread (so it may use
+    the database) after each finished document.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    assessments = pack_assessments(cycle)
+    total = len(assessments) + 1
+    workers = workers or available_cores()
+    report_progress = progress or (lambda done, total: None)
+    result = PackResult()
+    root, limits = documents.static_root(), documents.limits()
+    pending: dict[Future[Path], str] = {}
+    done = 0
+    report_progress(0, total)
+
+    def render(html: str, target: Path) -> Path:
+        target.write_bytes(render_pdf(html, root, limits))
+        return target
+
+    def collect(block: bool) -> None:
+        nonlocal done
+        if not pending:
+            return
+        finished, _ = wait(list(pending), timeout=None if block else 0, return_when=FIRST_COMPLETED)
+        for future in finished:
+            label = pending.pop(future)
+            try:
+                result.files.append(future.result())
+            except ReportRenderError as error:
+                result.failures.append((label, error.message))
+            except OSError as error:
+                result.failures.append((label, f"could not write the file: {error}"))
+            done += 1
+            report_progress(done, total)
+
+    with documents.rendering(language), ThreadPoolExecutor(max_workers=workers) as executor:
+        comparison = documents.cycle_comparison(cycle)
+        jobs: list[tuple[str, Callable[[], str], Path]] = [
+            (
+                "comparison",
+                lambda: documents.comparison_report_html(
+                    documents.comparison_report(cycle, comparison), pdf=True
+                ),
+                out / documents.comparison_filename(cycle.code),
+            )
+        ]
+        for assessment in assessments:
+            jobs.append(
+                (
+                    assessment.country_iso3,
+                    lambda a=assessment: documents.country_report_html(  # type: ignore[misc]
+                        documents.country_report(a, content.REVIEWER, comparison), pdf=True
+                    ),
+                    out / documents.report_filename(cycle.code, assessment.country_iso3),
+                )
+            )
+        for label, make_html, target in jobs:
+            pending[executor.submit(render, make_html(), target)] = label
+            collect(block=False)
+            while len(pending) > workers:  # keep the queue short: HTML holds memory
+                collect(block=True)
+        while pending:
+            collect(block=True)
+    result.files.sort()
+    return result
+
+
+def zip_pack(files: list[Path], target: str | Path) -> Path:
+    """Put the pack's PDFs into one ZIP file (written beside, then moved into place)."""
+    target = Path(target)
+    partial = target.with_name(target.name + ".part")
+    with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for path in files:
+            archive.write(path, arcname=path.name)
+    partial.replace(target)
+    return target

@@ -1,0 +1,184 @@
+"""Gap reports in the browser and as PDF; meeting packs for reviewers."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from .. import jobs, services
+from ..db import db
+from ..models import Cycle, Job
+from ..reports import documents
+from ..reports.pack import pack_assessments
+from ..reports.pdf import ReportRenderError
+from . import error_page
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("reports", __name__)
+
+
+def _report_of(cycle: str, iso3: str):  # type: ignore[no-untyped-def]
+    """Return the assessment (access rules applied) and its report for the current user."""
+    assessment = services.assessment_for(current_user, cycle, iso3)
+    return assessment, documents.country_report(assessment, documents.audience_for(current_user))
+
+
+@bp.route("/cycles/<cycle>/countries/<iso3>/report")
+@login_required
+def report(cycle: str, iso3: str):  # type: ignore[no-untyped-def]
+    """Show a country's gap report in the browser (the same template as the PDF)."""
+    assessment, found = _report_of(cycle, iso3)
+    args = {"cycle": assessment.cycle.code, "iso3": assessment.country_iso3}
+    toolbar = [
+        (_("Back to the assessment"), url_for("assessment.overview", **args)),
+        (_("Download as PDF"), url_for(".report_pdf", **args)),
+    ]
+    return documents.country_report_html(found, toolbar=toolbar)
+
+
+@bp.route("/cycles/<cycle>/countries/<iso3>/report.pdf")
+@login_required
+def report_pdf(cycle: str, iso3: str):  # type: ignore[no-untyped-def]
+    """Send a country's gap report as a tagged PDF."""
+    assessment, found = _report_of(cycle, iso3)
+    try:
+        pdf = documents.pdf_of(documents.country_report_html(found, pdf=True))
+    except ReportRenderError as error:
+        log.warning(
+            "report %s/%s not rendered: %s",
+            assessment.cycle.code,
+            assessment.country_iso3,
+            error.message,
+        )
+        return _render_failed(error)
+    name = documents.report_filename(assessment.cycle.code, assessment.country_iso3)
+    response = Response(pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="{name}"'
+    return response
+
+
+def _render_failed(error: ReportRenderError):  # type: ignore[no-untyped-def]
+    if error.reason == "timeout":
+        message = _(
+            "The PDF could not be produced: it took longer than %(s)s seconds and was stopped. "
+            "Try again in a few minutes; if it happens again, tell the platform operator.",
+            s=f"{error.limit:g}" if error.limit else "?",
+        )
+    elif error.reason == "memory":
+        message = _(
+            "The PDF could not be produced: it needed more memory than the %(mb)s MB a report "
+            "may use. Tell the platform operator.",
+            mb=error.limit or "?",
+        )
+    else:
+        message = _(
+            "The PDF could not be produced. Try again in a few minutes; if it happens again, "
+            "tell the platform operator."
+        )
+    response = error_page(503, _("The report is not available right now"), message)
+    return response[0], 503, {"Retry-After": "120"}
+
+
+# --------------------------------------------------------------------------
+# Meeting packs
+# --------------------------------------------------------------------------
+
+
+def _reviewers_only() -> None:
+    if not current_user.is_reviewer:
+        abort(404)
+
+
+@bp.route("/cycles/<cycle>/meeting-pack", methods=["GET", "POST"])
+@login_required
+def meeting_pack(cycle: str):  # type: ignore[no-untyped-def]
+    """Show the cycle's meeting packs of this reviewer; POST starts a new one."""
+    _reviewers_only()
+    found = services.find_cycle(cycle)
+    if request.method == "POST":
+        job, created = jobs.start_meeting_pack(current_user, found)
+        if job.status == jobs.FAILED:
+            flash(job.error or _("The meeting pack could not be started."), "error")
+        elif created:
+            flash(
+                _("The meeting pack is being prepared. You can leave this page and come back."),
+                "success",
+            )
+        else:
+            flash(
+                _("A meeting pack of this cycle is already being prepared; here is its progress."),
+                "info",
+            )
+        return redirect(url_for(".job", job_id=job.id))
+    return render_template(
+        "reports/meeting_pack.html",
+        cycle=found,
+        countries=pack_assessments(found),
+        jobs=jobs.jobs_of(current_user, found),
+    )
+
+
+def _job_or_404(job_id: str) -> Job:
+    _reviewers_only()
+    return jobs.job_for(current_user, job_id)
+
+
+def _job_state(job: Job) -> dict[str, object]:
+    finished = jobs.result_file(job) is not None
+    return {
+        "id": job.id,
+        "status": job.status,
+        "done": job.done,
+        "total": job.total,
+        "error": job.error,
+        "download_url": url_for(".job_download", job_id=job.id) if finished else None,
+    }
+
+
+@bp.route("/meeting-packs/<job_id>")
+@login_required
+def job(job_id: str):  # type: ignore[no-untyped-def]
+    """Show a meeting pack's progress (refreshed by static/js/meeting-pack.js, or by a link)."""
+    found = _job_or_404(job_id)
+    cycle = db.session.get(Cycle, found.cycle_id)
+    return render_template(
+        "reports/job.html",
+        job=found,
+        cycle=cycle,
+        state=_job_state(found),
+        active=found.status in jobs.ACTIVE,
+    )
+
+
+@bp.route("/meeting-packs/<job_id>/status")
+@login_required
+def job_status(job_id: str):  # type: ignore[no-untyped-def]
+    """Return a meeting pack's progress as JSON."""
+    return _job_state(_job_or_404(job_id))
+
+
+@bp.route("/meeting-packs/<job_id>/download")
+@login_required
+def job_download(job_id: str):  # type: ignore[no-untyped-def]
+    """Send the finished meeting pack as one ZIP file."""
+    found = _job_or_404(job_id)
+    path = jobs.result_file(found)
+    if path is None:
+        abort(404)
+    cycle = db.session.get(Cycle, found.cycle_id)
+    name = f"meeting-pack-{documents.safe_name(cycle.code if cycle else 'cycle')}.zip"
+    return send_file(path, mimetype="application/zip", as_attachment=True, download_name=name)
