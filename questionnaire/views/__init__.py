@@ -29,11 +29,11 @@ def error_page(status: int, title: str, message: str):  # type: ignore[no-untype
 
 def init_app(app: Flask) -> None:
     """Register every blueprint and the error handlers."""
-    from . import admin, api, assessment, auth, catalogue, main, reports, review
+    from . import admin, api, assessment, auth, catalogue, main, offline, reports, review
 
     csrf.init_app(app)
     csrf.exempt(api.bp)  # bearer tokens only, never the session cookie: no CSRF possible
-    for module in (auth, main, catalogue, assessment, review, admin, api, reports):
+    for module in (auth, main, catalogue, assessment, review, admin, api, offline, reports):
         app.register_blueprint(module.bp)
 
     @app.errorhandler(ServiceError)
