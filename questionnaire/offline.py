@@ -570,9 +570,10 @@ def _write_section(
     ws.page_margins.left = ws.page_margins.right = 0.4
     ws.page_margins.top = ws.page_margins.bottom = 0.9
     ws.page_margins.header = ws.page_margins.footer = 0.35
+    # "&" starts a field code in page headers (&P, &A): a literal one is written "&&".
     ws.oddHeader.left.text = (
         f"{section.title} · {assessment.country.name} · {assessment.cycle.code}"
-    )
+    ).replace("&", "&&")
     ws.oddHeader.left.font = f"{_FONT},Bold"
     ws.oddHeader.right.text = _("Sheet %(sheet)s", sheet="&A")
     ws.oddFooter.center.text = "&A · " + _("page") + " &P / &N"
