@@ -138,6 +138,12 @@ def main() -> None:
     parser.add_argument("--cycles", type=int, default=3)
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--database", default=os.environ.get("BENCH_DATABASE_URL"))
+    parser.add_argument(
+        "--stored-scores",
+        action="store_true",
+        help="store every assessment's scores first (as the queue, the exports and "
+        "the assessment pages do), so the page loads them with the assessments",
+    )
     args = parser.parse_args()
 
     folder = tempfile.TemporaryDirectory()
@@ -154,6 +160,12 @@ def main() -> None:
         ensure_schema()
         newest = build(args.countries, [str(2024 + n) for n in range(args.cycles)])
         engine = db.engine
+
+    if args.stored_scores:
+        with app.app_context():
+            from questionnaire.services.scores import scores_of_many
+
+            scores_of_many(list(db.session.scalars(select(Assessment))))
 
     statements = [0]
     event.listen(

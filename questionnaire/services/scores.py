@@ -26,6 +26,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import bindparam, select, update
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm.attributes import set_committed_value
 
 import scoring
@@ -247,6 +248,7 @@ def scores_of_many(assessments: Sequence[Assessment]) -> dict[int, dict[str, Any
     """
     result: dict[int, dict[str, Any]] = {}
     stale: list[Assessment] = []
+    _load_deferred_scores(assessments)
     for assessment in assessments:
         if assessment.scores is not None and assessment.scores_version == assessment.version:
             result[assessment.id] = assessment.scores
@@ -276,6 +278,19 @@ def scores_of_many(assessments: Sequence[Assessment]) -> dict[int, dict[str, Any
         set_committed_value(assessment, "scores", result[assessment.id])
         set_committed_value(assessment, "scores_version", assessment.version)
     return result
+
+
+def _load_deferred_scores(assessments: Sequence[Assessment]) -> None:
+    """Load with one query the stored scores of assessments loaded without them (see `defer`)."""
+    waiting = {a.id: a for a in assessments if "scores" in sa_inspect(a).unloaded}
+    if not waiting:
+        return
+    query = select(Assessment.id, Assessment.scores, Assessment.scores_version).where(
+        Assessment.id.in_(sorted(waiting))
+    )
+    for assessment_id, scores, version in db.session.execute(query):
+        set_committed_value(waiting[assessment_id], "scores", scores)
+        set_committed_value(waiting[assessment_id], "scores_version", version)
 
 
 def commit_keeping_loaded() -> None:

@@ -19,12 +19,14 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import defer
 
 from .. import exports, services
 from ..catalogue import Catalogue
 from ..catalogue_store import catalogue_for
 from ..db import db
 from ..models import Assessment, Cycle, Status
+from ..services.comparison import comparable_assessments
 from ..services.scores import load_answers, scores_of_many
 
 bp = Blueprint("review", __name__)
@@ -56,8 +58,9 @@ def queue():  # type: ignore[no-untyped-def]
     """List submitted assessments waiting for review, oldest first."""
     _reviewers_only()
     waiting = list(
-        db.session.scalars(
+        db.session.scalars(  # stored scores are loaded below, in one query
             select(Assessment)
+            .options(defer(Assessment.scores))
             .where(Assessment.status == Status.SUBMITTED)
             .order_by(Assessment.submitted_at, Assessment.id)
         )
@@ -316,7 +319,7 @@ def compare(cycle: str):  # type: ignore[no-untyped-def]
     """Compare the countries of a cycle: heat-map, filters, sorting, means, change, exports."""
     _reviewers_only()
     found = services.find_cycle(cycle)
-    assessments = services.visible_assessments(current_user, found)
+    assessments = comparable_assessments(current_user, found)
     view = build_compare_view(found, assessments, request.args)
     return render_template("review/compare.html", view=view, cycle=found)
 
@@ -398,7 +401,7 @@ def side_by_side(cycle: str):  # type: ignore[no-untyped-def]
     _reviewers_only()
     found = services.find_cycle(cycle)
     catalogue = catalogue_for(found)
-    visible = {a.country_iso3: a for a in services.visible_assessments(current_user, found)}
+    visible = {a.country_iso3: a for a in comparable_assessments(current_user, found)}
     chosen_codes, malformed = _chosen_countries(request.args.getlist("country"))
     errors = []
     if malformed:
@@ -468,7 +471,7 @@ def export(cycle: str, kind: str, fmt: str):  # type: ignore[no-untyped-def]
     if kind not in exports.KINDS or fmt not in exports.FORMATS:
         abort(404)
     found = services.find_cycle(cycle)
-    assessments = services.visible_assessments(current_user, found)
+    assessments = comparable_assessments(current_user, found)
     region = request.args.get("region", "")
     status = request.args.get("status", "")
     if region:
