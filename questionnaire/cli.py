@@ -275,6 +275,7 @@ def _add_migrate_commands() -> None:
 
 _add_migrate_commands()
 
+from .backup import register as _register_backup; _register_backup(main)  # noqa: E402, E702, I001
 from .exports import register as _register_export; _register_export(main)  # noqa: E402, E702, I001
 from .offline_commands import register as _register_offline; _register_offline(main)  # noqa: E402, E702, I001
 from .reports.commands import register as _register_reports; _register_reports(main)  # noqa: E402, E702, I001
