@@ -164,6 +164,10 @@ def user_for_token(token: str) -> User | None:
     )
     if row is None or not row.user.active:
         return None
+    now = utcnow()
+    if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=5):
+        row.last_used_at = now  # written at most every few minutes, not on every call
+        db.session.commit()
     return row.user
 
 

@@ -83,6 +83,9 @@ MATRIX: dict[str, tuple[str, dict[str, dict[str, dict[str, Any]]]]] = {
     "assessment.accept": (f"{A}/accept", {"POST": _country(403, 403, OK)}),
     "assessment.comment": (f"{A}/items/CL-1/comments", {"POST": _country(OK, OK, OK)}),
     "assessment.history": (f"{A}/history", {"GET": _country(OK, OK, OK)}),
+    "offline.download": (f"{A}/questionnaire.xlsx", {"GET": _country(OK, OK, OK)}),
+    "offline.upload": (f"{A}/questionnaire.xlsx", {"POST": _country(400, 409, 403)}),
+    "offline.upload_form": (f"{A}/upload", {"GET": _country(OK, 409, 403)}),
 }
 UNCLASSIFIED_OK = {"static"}  # public assets
 OTHER_MATRICES = ("api.",)  # tests/api/test_permissions.py

@@ -8,6 +8,8 @@ existence of another country's draft is never revealed.
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import func, select
 
 from ..db import db
@@ -73,9 +75,14 @@ def require_operator_edit(assessment: Assessment) -> None:
         )
 
 
+CYCLE_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
+
+
 def find_cycle(code: str) -> Cycle:
     """Return the cycle with this code, or raise NotFound."""
-    cycle = db.session.scalar(select(Cycle).where(Cycle.code == code))
+    # Codes that cannot exist are answered without asking the database (a NUL byte,
+    # for one, is an error in PostgreSQL rather than a miss).
+    cycle = db.session.scalar(select(Cycle).where(Cycle.code == code)) if CYCLE_CODE.match(code) else None
     if cycle is None:
         raise NotFound(f"There is no cycle '{code}'.")
     return cycle
@@ -83,7 +90,7 @@ def find_cycle(code: str) -> Cycle:
 
 def find_country(iso3: str) -> Country:
     """Return the country with this ISO 3166-1 alpha-3 code (any letter case)."""
-    country = db.session.get(Country, iso3.upper()) if len(iso3) == 3 and iso3.isalpha() else None
+    country = db.session.get(Country, iso3.upper()) if len(iso3) == 3 and iso3.isascii() and iso3.isalpha() else None
     if country is None:
         raise NotFound(f"There is no country '{iso3}'.")
     return country
@@ -91,6 +98,8 @@ def find_country(iso3: str) -> Country:
 
 def find_assessment(cycle_code: str, iso3: str) -> Assessment | None:
     """Return the assessment of a country in a cycle, if it exists (no permission check)."""
+    if not CYCLE_CODE.match(cycle_code) or not (len(iso3) == 3 and iso3.isascii() and iso3.isalpha()):
+        return None
     return db.session.scalar(
         select(Assessment)
         .join(Cycle)

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import re
-
 from sqlalchemy import select
 
 from ..catalogue_store import current_catalogue, store_edition
 from ..db import db
 from ..models import Cycle, utcnow
+from .access import CYCLE_CODE
 from .errors import InvalidAnswer, InvalidTransition
 
-CYCLE_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
 
 
 def create_cycle(code: str, title: str = "") -> Cycle:

@@ -62,8 +62,8 @@ class StaleAnswer(ServiceError):
 
     def __init__(self, item: str, current: Any, based_on: int):
         super().__init__(
-            f"The answer to {item} was changed by someone else (now version "
-            f"{getattr(current, 'version', '?')}, your edit was based on version {based_on}).",
+            f"The answer to {item} was saved again after the version your edit started from "
+            f"(it is now version {getattr(current, 'version', '?')}; your edit was based on version {based_on}).",
             item=item,
         )
         self.item = item

@@ -63,7 +63,9 @@ def init_app(app: Flask) -> None:
         if error.code == 404:
             return error_page(404, _("Not found"), _("There is nothing at this address, or you may not see it."))
         if error.code == 405:
-            return error_page(405, _("Not allowed"), _("This address does not accept that kind of request."))
+            body, status = error_page(405, _("Not allowed"), _("This address does not accept that kind of request."))
+            allowed = [v for k, v in error.get_headers() if k.lower() == "allow"]
+            return body, status, {"Allow": allowed[0]} if allowed else {}
         if error.code == 413:
             return error_page(413, _("Too large"), _("What you sent is larger than the platform accepts."))
         if error.code == 429:

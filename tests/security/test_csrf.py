@@ -1,0 +1,141 @@
+"""Every state-changing browser route refuses a request without its CSRF token,
+with another session's token, and by GET — and nothing changes."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from questionnaire import services
+from questionnaire.db import Base, db
+
+from ..conftest import add_user
+from ..offline.conftest import Book
+
+A = "/cycles/2026/countries/FRA"
+# A request each state-changing route would accept, with who sends it.
+ROUTES: dict[str, tuple[str, str, dict[str, str]]] = {
+    "main.set_language": ("/language", "fra@example.org", {"lang": "fr", "next": "/"}),
+    "auth.login": ("/login", "", {"email": "fra@example.org", "password": "correct horse battery staple"}),
+    "auth.logout": ("/logout", "fra@example.org", {}),
+    "auth.account": ("/account", "fra@example.org", {"current": "correct horse battery staple", "new": "another long password", "confirm": "another long password"}),
+    "admin.users": ("/admin/users", "admin@example.org", {"email": "new@example.org", "role": "reviewer", "country": "", "password": "a long enough password"}),
+    "admin.set_active": ("/admin/users/{victim}/active", "admin@example.org", {"active": "0"}),
+    "admin.cycles": ("/admin/cycles", "admin@example.org", {"code": "2030", "title": "x"}),
+    "admin.close_cycle": ("/admin/cycles/2026/close", "admin@example.org", {}),
+    "assessment.start": ("/cycles/2026/countries/DEU/start", "deu@example.org", {}),
+    "assessment.section": (f"{A}/sections/criminal-law", "fra@example.org", {"item_CL_1-rating": "full", "item_CL_1-version": "0"}),
+    "assessment.submit": (f"{A}/submit", "fra@example.org", {"comment": "x"}),
+    "assessment.comment": (f"{A}/items/CL-1/comments", "fra@example.org", {"body": "x"}),
+    "assessment.return_": ("/cycles/2026/countries/ITA/return", "reviewer@example.org", {"comment": "x"}),
+    "assessment.accept": ("/cycles/2026/countries/ITA/accept", "reviewer@example.org", {}),
+    "offline.upload": (f"{A}/questionnaire.xlsx", "fra@example.org", {"file": "WORKBOOK"}),
+}
+EXEMPT = ("api.", "static")  # the API takes bearer tokens only (tests/api checks cookies get 401)
+
+
+@pytest.fixture
+def world(app, users, cycle) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    services.start_assessment(users["fra"], cycle, "FRA")
+    ita_user = add_user("ita@example.org", "respondent", "ITA")
+    ita, _ = services.start_assessment(ita_user, cycle, "ITA")
+    services.submit(ita_user, ita)
+    return {"victim": add_user("victim@example.org", "reviewer").id}
+
+
+def fingerprint() -> dict[str, Any]:
+    """Everything a state change could touch."""
+    db.session.expire_all()
+    state: dict[str, Any] = {}
+    for table in Base.metadata.sorted_tables:
+        state[table.name] = db.session.scalar(select(func.count()).select_from(table))
+    state["statuses"] = sorted(db.session.execute(select(Base.metadata.tables["assessment"].c.status)).scalars())
+    state["active"] = sorted(db.session.execute(select(Base.metadata.tables["user_account"].c.active)).scalars())
+    state["cycles_open"] = sorted(db.session.execute(select(Base.metadata.tables["cycle"].c.is_open)).scalars())
+    state["hashes"] = sorted(db.session.execute(select(Base.metadata.tables["user_account"].c.password_hash)).scalars())
+    return state
+
+
+def _changed_workbook() -> Any:
+    """France's questionnaire as downloaded, with one rating changed."""
+    from questionnaire import offline
+    from questionnaire.services import find_assessment
+
+    book = Book()
+    data = offline.build_workbook(find_assessment("2026", "FRA"))
+    return (io.BytesIO(book.edit(data, {("CL-1", "rating"): "full"})), "questionnaire.xlsx")
+
+
+def _form(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: (_changed_workbook() if v == "WORKBOOK" else v) for k, v in data.items()}
+
+
+def _client(make_client: Any, email: str) -> Any:
+    client = make_client()
+    if email:
+        client.login(email)
+    return client
+
+
+def _token(client: Any, email: str) -> str:
+    return client.csrf_token("/" if email else "/login")
+
+
+@pytest.mark.parametrize("endpoint", sorted(ROUTES))
+def test_without_a_token(make_client, world, endpoint) -> None:  # type: ignore[no-untyped-def]
+    path, email, data = ROUTES[endpoint]
+    client = _client(make_client, email)
+    before = fingerprint()
+    response = client.post(path.format(**world), data=_form(data))
+    assert response.status_code == 400
+    assert fingerprint() == before
+
+
+@pytest.mark.parametrize("endpoint", sorted(ROUTES))
+def test_with_another_sessions_token(make_client, world, endpoint) -> None:  # type: ignore[no-untyped-def]
+    path, email, data = ROUTES[endpoint]
+    attacker = make_client()
+    attacker.login("deu@example.org")
+    stolen = attacker.csrf_token("/")
+    client = _client(make_client, email)
+    _token(client, email)  # the victim has a token of their own
+    before = fingerprint()
+    response = client.post(path.format(**world), data={**_form(data), "csrf_token": stolen})
+    assert response.status_code == 400
+    assert fingerprint() == before
+
+
+@pytest.mark.parametrize("endpoint", sorted(ROUTES))
+def test_by_get(make_client, world, endpoint) -> None:  # type: ignore[no-untyped-def]
+    path, email, data = ROUTES[endpoint]
+    client = _client(make_client, email)
+    token = _token(client, email)
+    before = fingerprint()
+    query = {k: v for k, v in data.items() if v != "WORKBOOK"}
+    response = client.get(path.format(**world), query_string={**query, "csrf_token": token})
+    assert response.status_code in (200, 302, 405), response.status_code
+    assert fingerprint() == before
+
+
+@pytest.mark.parametrize("endpoint", sorted(ROUTES))
+def test_with_the_right_token_it_works(make_client, world, endpoint) -> None:  # type: ignore[no-untyped-def]
+    """The refusals above are about the token, not the request: with it, something changes."""
+    path, email, data = ROUTES[endpoint]
+    client = _client(make_client, email)
+    before = fingerprint()
+    response = client.post(path.format(**world), data={**_form(data), "csrf_token": _token(client, email)})
+    assert response.status_code in (200, 302), response.status_code
+    if endpoint not in ("main.set_language",):  # the language lives in the session only
+        assert fingerprint() != before
+
+
+def test_every_state_changing_route_is_covered(app) -> None:  # type: ignore[no-untyped-def]
+    missing = [
+        f"{rule.endpoint} {rule.rule}"
+        for rule in app.url_map.iter_rules()
+        if "POST" in (rule.methods or ()) and not rule.endpoint.startswith(EXEMPT) and rule.endpoint not in ROUTES
+    ]
+    assert not missing, "POST routes without a CSRF test:\n" + "\n".join(missing)
