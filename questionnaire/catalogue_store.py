@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 
 from flask import Flask, current_app
@@ -13,6 +14,7 @@ from .models import CatalogueEdition, Cycle
 
 _lock = threading.Lock()
 _editions: dict[str, Catalogue] = {}  # editions are immutable: safe to share between apps
+_files: dict[tuple[str, int, int], Catalogue] = {}  # (path, mtime, size) -> parsed file
 
 
 def init_app(app: Flask) -> None:
@@ -27,10 +29,23 @@ def current_catalogue() -> Catalogue:
         with _lock:
             catalogue = current_app.extensions.get("catalogue")
             if catalogue is None:
-                catalogue = load_catalogue(current_app.config["CATALOGUE_PATH"])
+                catalogue = _load_file(current_app.config["CATALOGUE_PATH"])
                 current_app.extensions["catalogue"] = catalogue
                 _editions.setdefault(catalogue.hash, catalogue)
     return catalogue
+
+
+def _load_file(path: str) -> Catalogue:
+    """Parse a catalogue file once per process for as long as it does not change."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return load_catalogue(path)  # reports the problem with the file's name
+    key = (os.path.abspath(path), stat.st_mtime_ns, stat.st_size)
+    found = _files.get(key)
+    if found is None:
+        found = _files[key] = load_catalogue(path)
+    return found
 
 
 def store_edition(catalogue: Catalogue) -> CatalogueEdition:
