@@ -277,7 +277,11 @@ def write_csv(table: Table) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def _xlsx_value(sheet: Any, value: Any) -> Any:
+def _xlsx_value(sheet: Any, value: Any, cell: bool = False) -> Any:
+    """Return what to append for a value: numbers as they are, text never as a formula.
+
+    `cell` asks for a cell object whatever the value (to style it).
+    """
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
@@ -288,11 +292,14 @@ def _xlsx_value(sheet: Any, value: Any) -> Any:
     text = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value.replace("\r\n", "\n").replace("\r", "\n"))
     if len(text) > XLSX_MAX_CELL:
         text = text[: XLSX_MAX_CELL - len(_TRUNCATED)] + _TRUNCATED
-    cell = WriteOnlyCell(sheet, value=text)
-    cell.data_type = "s"  # text, never a formula, whatever it begins with
-    if starts_like_formula(text):
-        cell.quotePrefix = True  # Excel keeps it text even when the cell is edited
-    return cell
+    formula_like = starts_like_formula(text)
+    if not (formula_like or cell):
+        return text  # openpyxl stores text as text unless it begins with "="
+    made = WriteOnlyCell(sheet, value=text)
+    made.data_type = "s"  # text, never a formula, whatever it begins with
+    if formula_like:
+        made.quotePrefix = True  # Excel keeps it text even when the cell is edited
+    return made
 
 
 def write_xlsx(found: Iterable[Table], about: dict[str, str]) -> bytes:
@@ -307,7 +314,7 @@ def write_xlsx(found: Iterable[Table], about: dict[str, str]) -> bytes:
         sheet.freeze_panes = "C2"
         header = []
         for column in table.columns:
-            cell = _xlsx_value(sheet, column)
+            cell = _xlsx_value(sheet, column, cell=True)
             cell.font = Font(bold=True)
             header.append(cell)
         sheet.append(header)
