@@ -9,6 +9,12 @@ from typing import Any
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CATALOGUE = PROJECT_ROOT / "obligations.yaml"
 INSECURE_KEYS = {"", "dev", "change-me", "changeme", "secret", "demo", "test"}
+# Words that mark a key copied from an example rather than generated.
+# Six letters or more, so that a generated key practically never contains one by chance.
+PLACEHOLDER_WORDS = ("change", "replace", "example", "placeholder", "secret", "insecure",
+                     "default", "password", "sample", "xxxxxx")
+MIN_KEY_LENGTH = 32
+MIN_KEY_DISTINCT = 6  # even 32 hexadecimal digits practically always have 10 or more
 
 
 class ConfigurationError(RuntimeError):
@@ -38,6 +44,8 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "MAX_FORM_PARTS": 2000,
         "LOGIN_RATE_LIMIT": "10 per 15 minutes",
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Redis down: keep limiting, per process, rather than failing every sign-in.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "BABEL_DEFAULT_LOCALE": "en",
         "LANGUAGES": ["en", "fr", "es", "ar"],
         "PREFERRED_URL_SCHEME": "http",
@@ -71,13 +79,32 @@ def normalise_database_url(url: str) -> str:
 
 def check(config: dict[str, Any]) -> None:
     """Refuse to start with settings that are unsafe outside demo and tests."""
-    key = config.get("SECRET_KEY")
     if config.get("ALLOW_INSECURE_SECRET"):
         return
-    if not key or str(key).strip().lower() in INSECURE_KEYS or len(str(key)) < 32:
-        raise ConfigurationError(
-            "SECRET_KEY must be set to a random value of at least 32 characters "
-            "(for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
-        )
     if config.get("DEBUG"):
-        raise ConfigurationError("DEBUG must not be enabled outside demo and tests")
+        # The debugger runs code typed into the browser; never outside a developer's machine.
+        raise ConfigurationError(
+            "DEBUG must not be enabled outside demo and tests (unset FLASK_DEBUG)")
+    problem = secret_key_problem(config.get("SECRET_KEY"))
+    if problem:
+        raise ConfigurationError(
+            f"SECRET_KEY {problem}: set it to a random value of at least {MIN_KEY_LENGTH} "
+            "characters (for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+        )
+
+
+def secret_key_problem(key: Any) -> str | None:
+    """Return what is wrong with a SECRET_KEY for production, or None if it looks generated."""
+    if not key or not str(key).strip():
+        return "is not set"
+    text = str(key)
+    if text.strip().lower() in INSECURE_KEYS:
+        return "is a well-known placeholder"
+    if len(text) < MIN_KEY_LENGTH:
+        return f"is too short ({len(text)} characters)"
+    lowered = text.lower()
+    if any(word in lowered for word in PLACEHOLDER_WORDS):
+        return "looks like a placeholder copied from an example"
+    if len(set(text)) < MIN_KEY_DISTINCT:
+        return "is not random (too few different characters)"
+    return None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from flask import Flask, Response, abort, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 CSP = "; ".join(
@@ -28,6 +28,17 @@ def init_app(app: Flask) -> None:
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["PREFERRED_URL_SCHEME"] = "https"
 
+    @app.before_request
+    def _limit_parsed_bodies() -> None:
+        # Werkzeug applies MAX_FORM_MEMORY_SIZE and MAX_FORM_PARTS to multipart forms only;
+        # URL-encoded forms and JSON are read whole into memory, so cap them here too.
+        # (MAX_CONTENT_LENGTH, larger for spreadsheet uploads, still caps everything.)
+        limit = app.config.get("MAX_FORM_MEMORY_SIZE")
+        if limit and (request.content_length or 0) > limit and (
+            request.mimetype == "application/x-www-form-urlencoded" or request.is_json
+        ):
+            abort(413)
+
     @app.after_request
     def _headers(response: Response) -> Response:
         headers = response.headers
@@ -36,6 +47,7 @@ def init_app(app: Flask) -> None:
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("Referrer-Policy", "same-origin")
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
         headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         if request.is_secure:
             headers.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
