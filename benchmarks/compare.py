@@ -1,6 +1,7 @@
 """Time the comparison page for 196 countries × 3 cycles against rendering the same table.
 
-Run:  .venv/bin/python benchmarks/compare.py [--countries 196] [--repeat 15] [--database URL]
+Run:  .venv/bin/python benchmarks/compare.py [--countries 196] [--repeat 30] [--database URL]
+                                               [--stored-scores]
 
 The script builds a database (a temporary SQLite file unless --database or
 BENCH_DATABASE_URL names another; its tables are emptied first) with three
@@ -18,8 +19,9 @@ each and their ratio (target: the page within 2× of the baseline).
 
 For information it also times the first request (nothing kept in memory: every
 country scored), a request after one country's answer changed (that country
-rescored), and counts the SQL
-statements of a request.
+rescored), and counts the SQL statements of a request.  With --stored-scores
+every assessment's scores are stored first, as the review queue, the exports
+and the assessment pages leave them: the steady state of a running platform.
 """
 
 from __future__ import annotations
