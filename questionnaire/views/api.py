@@ -422,7 +422,7 @@ def cycles() -> Response:
 def cycle_scores(cycle: str) -> Response:
     """Compare every country of the cycle the user may see."""
     found = services.find_cycle(cycle)
-    return jsonify(services.compare_cycle(found, services.visible_assessments(_user(), found)))
+    return jsonify(services.compare_cycle(found, services.comparison.comparable_assessments(_user(), found)))
 
 
 @bp.post("/cycles/<cycle>/countries/<iso3>/assessment")
