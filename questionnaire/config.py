@@ -64,6 +64,10 @@ def from_environment() -> dict[str, Any]:
     for name in ("SECRET_KEY", "REDIS_URL", "CATALOGUE_PATH"):
         if env.get(name):
             config[name] = env[name]
+    if env.get("SECRET_KEY_FALLBACKS"):
+        # Old keys still accepted for sign-in cookies during a planned rotation (newest first).
+        keys = env["SECRET_KEY_FALLBACKS"].split(",")
+        config["SECRET_KEY_FALLBACKS"] = [k.strip() for k in keys if k.strip()]
     if env.get("BEHIND_HTTPS_PROXY", "").lower() in ("1", "true", "yes"):
         config["BEHIND_HTTPS_PROXY"] = True
     return config

@@ -432,3 +432,33 @@ def test_sign_in_still_works_when_redis_is_down(app, database_url, server_factor
     ).start()
     browser = _Browser(server.base)
     assert browser.failed_login(users["fra"].email) == 401  # answered, not a server error
+
+
+# ---------------------------------------------------------------------------
+# Rotating SECRET_KEY
+# ---------------------------------------------------------------------------
+
+
+def _signed_in_cookie(database_url: str, key: str, email: str) -> str:
+    client = _app(database_url, SECRET_KEY=key).test_client()
+    client.login(email)
+    cookie = client.get_cookie("thbq_session")
+    assert cookie is not None
+    return cookie.value
+
+
+def _start_page_status(application: Any, cookie: str) -> int:
+    client = application.test_client()
+    client.set_cookie("thbq_session", cookie)
+    return int(client.get("/").status_code)
+
+
+def test_a_new_secret_key_signs_everyone_out_unless_the_old_one_is_a_fallback(
+    app, database_url, users, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    old, new = secrets.token_urlsafe(48), secrets.token_urlsafe(48)
+    cookie = _signed_in_cookie(database_url, old, users["fra"].email)
+    assert _start_page_status(_app(database_url, SECRET_KEY=old), cookie) == 200
+    assert _start_page_status(_app(database_url, SECRET_KEY=new), cookie) == 302  # to /login
+    monkeypatch.setenv("SECRET_KEY_FALLBACKS", f"{secrets.token_urlsafe(48)}, {old}")
+    assert _start_page_status(_app(database_url, SECRET_KEY=new), cookie) == 200
