@@ -106,7 +106,8 @@ def report_command(cycle: str, country: str, output: Path, audience: str, lang: 
     "-j",
     type=click.IntRange(1, 256),
     default=None,
-    help="How many reports to render at once (default: one per processor core).",
+    help="How many reports to render at once (default and most: REPORT_CONCURRENCY, "
+    "one per processor core unless set).",
 )
 @click.option("--lang", default=None, help="Language of the reports (default: the platform's).")
 @with_appcontext
@@ -155,7 +156,7 @@ def meeting_pack_command(
     elapsed = time.perf_counter() - started
     click.echo(
         f"wrote {len(result.files)} PDF files to {out_dir} in {elapsed:.1f} s "
-        f"({workers} process{'es' if workers != 1 else ''})"
+        f"({result.workers} process{'es' if result.workers != 1 else ''})"
     )
     if result.failures:
         for label, why in result.failures:

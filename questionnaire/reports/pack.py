@@ -9,7 +9,6 @@ are still written.
 
 from __future__ import annotations
 
-import os
 import zipfile
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -18,7 +17,7 @@ from pathlib import Path
 
 from ..models import Assessment, Cycle
 from . import content, documents
-from .pdf import ReportRenderError, render_pdf
+from .pdf import ReportRenderError, cores, render_pdf
 
 Progress = Callable[[int, int], None]
 
@@ -29,6 +28,7 @@ class PackResult:
 
     files: list[Path] = field(default_factory=list)
     failures: list[tuple[str, str]] = field(default_factory=list)
+    workers: int = 1  # renderers that ran at once
 
     @property
     def ok(self) -> bool:
@@ -37,10 +37,7 @@ class PackResult:
 
 def available_cores() -> int:
     """Return how many processor cores this process may use."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)
+    return cores()
 
 
 def pack_assessments(cycle: Cycle) -> list[Assessment]:
@@ -65,10 +62,11 @@ def build_meeting_pack(
     out.mkdir(parents=True, exist_ok=True)
     assessments = pack_assessments(cycle)
     total = len(assessments) + 1
-    workers = workers or available_cores()
-    report_progress = progress or (lambda done, total: None)
-    result = PackResult()
     root, limits = documents.static_root(), documents.limits()
+    # Never more than the renderers the process may run at once (REPORT_CONCURRENCY).
+    workers = min(workers or available_cores(), limits.concurrency or available_cores())
+    report_progress = progress or (lambda done, total: None)
+    result = PackResult(workers=workers)
     pending: dict[Future[Path], str] = {}
     done = 0
     report_progress(0, total)

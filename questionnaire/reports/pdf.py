@@ -23,6 +23,7 @@ import multiprocessing
 import os
 import resource
 import signal
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -60,6 +61,12 @@ class ReportMemoryExceeded(ReportRenderError):
     """Rendering needed more memory than REPORT_MEMORY_MB and was stopped."""
 
     reason = "memory"
+
+
+class ReportBusy(ReportRenderError):
+    """Every renderer of this process stayed busy with other reports."""
+
+    reason = "busy"
 
 
 class RefusedURL(ValueError):
@@ -162,22 +169,69 @@ def _context() -> Any:
 
 @dataclass(frozen=True)
 class Limits:
-    """How long and how much memory one report may take."""
+    """How long and how much memory one report may take, and how many render at once."""
 
     timeout: float = 60
     memory_mb: int = 1024
+    concurrency: int = 0  # renderers at once in this process; 0: one per processor core
 
     @classmethod
     def of(cls, config: Any) -> Limits:
-        """Read REPORT_TIMEOUT_SECONDS and REPORT_MEMORY_MB from a Flask config."""
+        """Read REPORT_TIMEOUT_SECONDS, REPORT_MEMORY_MB and REPORT_CONCURRENCY from a config."""
         return cls(
             timeout=float(config.get("REPORT_TIMEOUT_SECONDS") or 60),
             memory_mb=int(config.get("REPORT_MEMORY_MB") or 0),
+            concurrency=int(config.get("REPORT_CONCURRENCY") or 0),
         )
 
 
+class _Slots:
+    """The renderers a process may run at once: more would only queue for the same cores
+    while each holds up to REPORT_MEMORY_MB."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._size = 0
+        self._semaphore = threading.BoundedSemaphore(1)
+
+    def get(self, size: int) -> threading.BoundedSemaphore:
+        size = size or cores()
+        with self._lock:
+            if size != self._size:
+                self._size, self._semaphore = size, threading.BoundedSemaphore(size)
+            return self._semaphore
+
+
+_slots = _Slots()
+
+
+def cores() -> int:
+    """Return how many processor cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
 def render_pdf(html: str, static_root: str | Path, limits: Limits) -> bytes:
-    """Render HTML to PDF in a child process bounded by `limits`; raise ReportRenderError."""
+    """Render HTML to PDF in a child process bounded by `limits`; raise ReportRenderError.
+
+    At most `limits.concurrency` renderers run at once in this process; a report
+    that cannot start within `limits.timeout` seconds raises ReportBusy.
+    """
+    slot = _slots.get(limits.concurrency)
+    if not slot.acquire(timeout=limits.timeout):
+        raise ReportBusy(
+            f"every renderer stayed busy for {limits.timeout:g} seconds (REPORT_CONCURRENCY)",
+            limit=limits.timeout,
+        )
+    try:
+        return _render_in_child(html, static_root, limits)
+    finally:
+        slot.release()
+
+
+def _render_in_child(html: str, static_root: str | Path, limits: Limits) -> bytes:
     context = _context()
     receiver, sender = context.Pipe(duplex=False)
     cpu_seconds = int(limits.timeout) + 5

@@ -84,6 +84,8 @@ def _render_failed(error: ReportRenderError):  # type: ignore[no-untyped-def]
             "may use. Tell the platform operator.",
             mb=error.limit or "?",
         )
+    elif error.reason == "busy":
+        message = _("The server is busy producing other reports. Try again in a minute or two.")
     else:
         message = _(
             "The PDF could not be produced. Try again in a few minutes; if it happens again, "

@@ -102,6 +102,7 @@ def test_the_pack_uses_several_processes_at_once(app, pack_world, tmp_path, monk
             running.pop()
 
     monkeypatch.setattr(pack, "render_pdf", counting)
+    app.config["REPORT_CONCURRENCY"] = 2  # even on a one-core machine
     result = pack.build_meeting_pack(_cycle(), tmp_path, workers=2)
     assert result.ok and len(result.files) == 3
     assert peak[0] == 2

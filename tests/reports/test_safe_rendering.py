@@ -308,3 +308,18 @@ def test_the_command_line_exits_non_zero_with_a_message_when_a_limit_is_hit(
         in result.output
     )
     assert not target.exists() and not list(tmp_path.iterdir())
+
+
+def test_when_every_renderer_stays_busy_the_browser_gets_503(app, client, submitted) -> None:  # type: ignore[no-untyped-def]
+    app.config.update(REPORT_CONCURRENCY=1, REPORT_TIMEOUT_SECONDS=0.3)
+    slot = report_pdf._slots.get(1)
+    assert slot.acquire(timeout=5)  # another report is rendering
+    try:
+        client.login("reviewer@example.org")
+        response = client.get("/cycles/2026/countries/FRA/report.pdf")
+    finally:
+        slot.release()
+    assert response.status_code == 503
+    assert "busy producing other reports" in response.get_data(as_text=True)
+    app.config.update(REPORT_TIMEOUT_SECONDS=60)
+    assert client.get("/cycles/2026/countries/FRA/report.pdf").status_code == 200
