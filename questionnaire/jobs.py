@@ -18,6 +18,7 @@ import shutil
 import tempfile
 import threading
 import uuid
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ MEETING_PACK = "meeting-pack"
 QUEUED, RUNNING, FINISHED, FAILED = "queued", "running", "finished", "failed"
 ACTIVE = (QUEUED, RUNNING)
 DEFAULT_QUEUE = "reports"
+DEFAULT_TIMEOUT = 3600  # MEETING_PACK_TIMEOUT_SECONDS
 
 
 class JobQueueUnavailable(RuntimeError):
@@ -55,19 +57,44 @@ def job_for(user: User, job_id: str) -> Job:
     job = db.session.get(Job, job_id) if isinstance(job_id, str) and len(job_id) <= 36 else None
     if job is None or not user.is_reviewer or (job.user_id != user.id and not user.is_admin):
         raise NotFound("No such job.")
+    return expire_if_stale(job)
+
+
+def pack_timeout() -> int:
+    """Return how long a meeting pack may take before it counts as interrupted (seconds)."""
+    return int(current_app.config.get("MEETING_PACK_TIMEOUT_SECONDS") or DEFAULT_TIMEOUT)
+
+
+def expire_if_stale(job: Job) -> Job:
+    """Mark a job failed if it has been queued or running longer than any pack takes.
+
+    A pack run by a thread of a web process dies with the process (a restart, a
+    deploy); without this its reviewer could never start another one.
+    """
+    started = job.created_at
+    if job.status in ACTIVE and started < utcnow() - timedelta(seconds=pack_timeout()):
+        minutes = pack_timeout() // 60
+        _finish(
+            job.id,
+            FAILED,
+            error=(
+                f"The pack did not finish within {minutes} minutes: it was probably interrupted "
+                "(for example by a restart of the server). Start a new one."
+            ),
+        )
+        db.session.refresh(job)
     return job
 
 
 def jobs_of(user: User, cycle: Cycle, limit: int = 10) -> list[Job]:
     """Return the user's latest meeting-pack jobs of a cycle, newest first."""
-    return list(
-        db.session.scalars(
-            select(Job)
-            .where(Job.user_id == user.id, Job.cycle_id == cycle.id, Job.kind == MEETING_PACK)
-            .order_by(Job.created_at.desc())
-            .limit(limit)
-        )
+    found = db.session.scalars(
+        select(Job)
+        .where(Job.user_id == user.id, Job.cycle_id == cycle.id, Job.kind == MEETING_PACK)
+        .order_by(Job.created_at.desc())
+        .limit(limit)
     )
+    return [expire_if_stale(job) for job in found]
 
 
 def result_file(job: Job) -> Path | None:
@@ -95,7 +122,7 @@ def start_meeting_pack(user: User, cycle: Cycle) -> tuple[Job, bool]:
         .order_by(Job.created_at.desc())
         .limit(1)
     )
-    if active is not None:
+    if active is not None and expire_if_stale(active).status in ACTIVE:
         return active, False
     job = Job(
         id=str(uuid.uuid4()),
@@ -133,7 +160,7 @@ def dispatch(job_id: str) -> None:
                 "questionnaire.jobs.run_meeting_pack",
                 job_id,
                 job_id=f"meeting-pack-{job_id}",
-                job_timeout=int(app.config.get("MEETING_PACK_TIMEOUT_SECONDS") or 3 * 3600),
+                job_timeout=pack_timeout(),
                 result_ttl=3600,
                 failure_ttl=7 * 24 * 3600,
             )

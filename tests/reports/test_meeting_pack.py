@@ -216,6 +216,36 @@ def test_starting_twice_while_one_runs_returns_the_running_pack(
     assert created and later.id != job.id
 
 
+def test_a_pack_interrupted_by_a_restart_does_not_block_the_next_one(
+    make_client, pack_world, users, cycle, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    from questionnaire.models import utcnow
+
+    monkeypatch.setattr(jobs, "dispatch", lambda job_id: None)
+    lost = Job(
+        id=str(uuid.uuid4()),
+        kind=jobs.MEETING_PACK,
+        cycle_id=cycle.id,
+        user_id=users["reviewer"].id,
+        status=jobs.RUNNING,
+        done=2,
+        total=3,
+        created_at=utcnow() - timedelta(hours=2),
+    )
+    db.session.add(lost)
+    db.session.commit()
+    fresh, created = jobs.start_meeting_pack(users["reviewer"], cycle)
+    assert created and fresh.id != lost.id
+    db.session.refresh(lost)
+    assert lost.status == jobs.FAILED and "probably interrupted" in lost.error
+    reviewer = make_client()
+    reviewer.login("reviewer@example.org")
+    page = reviewer.get(f"/meeting-packs/{lost.id}").get_data(as_text=True)
+    assert "probably interrupted" in page and "Refresh now" not in page
+
+
 def test_a_respondent_cannot_start_a_pack(make_client, pack_world) -> None:  # type: ignore[no-untyped-def]
     client = make_client()
     client.login("fra@example.org")
