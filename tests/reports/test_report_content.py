@@ -108,6 +108,13 @@ def test_the_pdf_is_tagged_with_title_language_outline_and_page_numbers(client, 
         xmp is not None
         and b"pdfuaid" in reader.trailer["/Root"]["/Metadata"].get_object().get_data()
     )
+    # The structure tree has the headings, tables and the chart as a figure with its text.
+    tags = _structure(root["/StructTreeRoot"])
+    assert {"/H1", "/H2", "/H3", "/Table", "/TH", "/TD", "/L", "/LI", "/Link", "/Figure"} <= {
+        t for t, _ in tags
+    }
+    figures = [alt for t, alt in tags if t == "/Figure"]
+    assert figures == ["Scores of France by section, with the mean of Europe and of all countries"]
     # Bookmarks: the cover, the chapters and, under the gaps, one per gap.
     outline = reader.outline
     titles = [o.title for o in outline if not isinstance(o, list)]
@@ -147,6 +154,24 @@ def test_the_pdf_is_tagged_with_title_language_outline_and_page_numbers(client, 
         "annex-method",
         "annex-edition",
     }
+
+
+def _structure(node, found=None):  # type: ignore[no-untyped-def]
+    """List (tag, alternate text) of every element of a PDF structure tree."""
+    found = [] if found is None else found
+    node = node.get_object()
+    if isinstance(node, list):
+        for kid in node:
+            _structure(kid, found)
+        return found
+    if not hasattr(node, "get"):
+        return found
+    if "/S" in node:
+        found.append((str(node["/S"]), str(node["/Alt"]) if "/Alt" in node else None))
+    kids = node.get("/K")
+    if kids is not None:
+        _structure(kids, found)
+    return found
 
 
 def test_a_draft_is_marked_on_the_cover_and_every_page(client, users, cycle) -> None:  # type: ignore[no-untyped-def]
