@@ -36,6 +36,9 @@ QUEUED, RUNNING, FINISHED, FAILED = "queued", "running", "finished", "failed"
 ACTIVE = (QUEUED, RUNNING)
 DEFAULT_QUEUE = "reports"
 DEFAULT_TIMEOUT = 3600  # MEETING_PACK_TIMEOUT_SECONDS
+# Errors the pages explain in the reader's language (job.error holds the key).
+QUEUE_UNAVAILABLE = "error:queue-unavailable"
+INTERRUPTED = "error:interrupted"
 
 
 class JobQueueUnavailable(RuntimeError):
@@ -73,15 +76,7 @@ def expire_if_stale(job: Job) -> Job:
     """
     started = job.created_at
     if job.status in ACTIVE and started < utcnow() - timedelta(seconds=pack_timeout()):
-        minutes = pack_timeout() // 60
-        _finish(
-            job.id,
-            FAILED,
-            error=(
-                f"The pack did not finish within {minutes} minutes: it was probably interrupted "
-                "(for example by a restart of the server). Start a new one."
-            ),
-        )
+        _finish(job.id, FAILED, error=INTERRUPTED)
         db.session.refresh(job)
     return job
 
@@ -138,7 +133,8 @@ def start_meeting_pack(user: User, cycle: Cycle) -> tuple[Job, bool]:
     try:
         dispatch(job.id)
     except JobQueueUnavailable as error:
-        _finish(job.id, FAILED, error=str(error))
+        log.warning("meeting pack %s not queued: %s", job.id, error)
+        _finish(job.id, FAILED, error=QUEUE_UNAVAILABLE)
         db.session.refresh(job)
     return job, True
 

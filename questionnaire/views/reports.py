@@ -114,7 +114,7 @@ def meeting_pack(cycle: str):  # type: ignore[no-untyped-def]
     if request.method == "POST":
         job, created = jobs.start_meeting_pack(current_user, found)
         if job.status == jobs.FAILED:
-            flash(job.error or _("The meeting pack could not be started."), "error")
+            flash(job_error(job) or _("The meeting pack could not be started."), "error")
         elif created:
             flash(
                 _("The meeting pack is being prepared. You can leave this page and come back."),
@@ -139,6 +139,22 @@ def _job_or_404(job_id: str) -> Job:
     return jobs.job_for(current_user, job_id)
 
 
+def job_error(job: Job) -> str:
+    """Return what went wrong with a job, in the reader's language where it is a known case."""
+    if job.error == jobs.QUEUE_UNAVAILABLE:
+        return _(
+            "The job queue is not reachable, so the pack could not be started. "
+            "Try again later or tell the platform operator."
+        )
+    if job.error == jobs.INTERRUPTED:
+        return _(
+            "The pack did not finish within %(minutes)d minutes: it was probably interrupted "
+            "(for example by a restart of the server). Start a new one.",
+            minutes=jobs.pack_timeout() // 60,
+        )
+    return job.error or ""
+
+
 def _job_state(job: Job) -> dict[str, object]:
     finished = jobs.result_file(job) is not None
     return {
@@ -146,7 +162,7 @@ def _job_state(job: Job) -> dict[str, object]:
         "status": job.status,
         "done": job.done,
         "total": job.total,
-        "error": job.error,
+        "error": job_error(job),
         "download_url": url_for(".job_download", job_id=job.id) if finished else None,
     }
 

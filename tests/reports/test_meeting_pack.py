@@ -239,11 +239,12 @@ def test_a_pack_interrupted_by_a_restart_does_not_block_the_next_one(
     fresh, created = jobs.start_meeting_pack(users["reviewer"], cycle)
     assert created and fresh.id != lost.id
     db.session.refresh(lost)
-    assert lost.status == jobs.FAILED and "probably interrupted" in lost.error
+    assert lost.status == jobs.FAILED and lost.error == jobs.INTERRUPTED
     reviewer = make_client()
     reviewer.login("reviewer@example.org")
     page = reviewer.get(f"/meeting-packs/{lost.id}").get_data(as_text=True)
-    assert "probably interrupted" in page and "Refresh now" not in page
+    assert "did not finish within 60 minutes: it was probably interrupted" in page
+    assert "Refresh now" not in page
 
 
 def test_a_respondent_cannot_start_a_pack(make_client, pack_world) -> None:  # type: ignore[no-untyped-def]
@@ -320,9 +321,11 @@ def test_an_unreachable_queue_fails_the_job_with_a_message(app, make_client, pac
         "/cycles/2026/meeting-pack", page="/cycles/2026/meeting-pack", follow_redirects=True
     )
     page = response.get_data(as_text=True)
-    assert "The job queue (Redis) is not reachable" in page
+    assert "The job queue is not reachable, so the pack could not be started" in page
     job = db.session.scalar(db.select(Job))
-    assert job.status == jobs.FAILED
+    assert job.status == jobs.FAILED and job.error == jobs.QUEUE_UNAVAILABLE
+    state = reviewer.get(f"/meeting-packs/{job.id}/status").get_json()
+    assert state["error"].startswith("The job queue is not reachable")
 
 
 def test_the_report_fixture_gaps_are_in_the_pack_reports(app, pack_world, tmp_path) -> None:  # type: ignore[no-untyped-def]
