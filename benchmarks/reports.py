@@ -38,7 +38,7 @@ def main() -> None:
         "--repeat", type=int, default=5, help="runs of each single-report measurement"
     )
     parser.add_argument(
-        "--pack-repeat", type=int, default=1, help="runs of each meeting-pack measurement"
+        "--pack-repeat", type=int, default=2, help="runs of each meeting-pack measurement"
     )
     parser.add_argument(
         "--cycle", default="2025", help="demo cycle for the meeting pack (2025: 12 countries)"
@@ -61,6 +61,7 @@ def main() -> None:
             "ALLOW_INSECURE_SECRET": True,
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'demo.db'}",
             "REPORT_TIMEOUT_SECONDS": 600,
+            "REPORT_CONCURRENCY": 2,  # two renderers even where fewer cores are free
         }
     )
     with app.app_context():
@@ -114,11 +115,13 @@ def main() -> None:
                 files = len(result.files)
         one, two = _median(timings[1]), _median(timings[2])
         speedup = one / two
-        print(f"\nmeeting pack of cycle {args.cycle} ({files} PDFs):")
-        print(f"  1 process:  {one:.1f} s")
-        print(f"  2 processes: {two:.1f} s")
+        best = min(timings[1]) / min(timings[2])
+        print(f"\nmeeting pack of cycle {args.cycle} ({files} PDFs), median of {args.pack_repeat}:")
+        print(f"  1 process:   {one:.1f} s  (best {min(timings[1]):.1f} s)")
+        print(f"  2 processes: {two:.1f} s  (best {min(timings[2]):.1f} s)")
         print(
-            f"  speed-up: {speedup:.2f}x  (target >= 1.70x) {'OK' if speedup >= 1.7 else 'MISSED'}"
+            f"  speed-up: {speedup:.2f}x, best against best {best:.2f}x  (target >= 1.70x) "
+            f"{'OK' if speedup >= 1.7 else 'MISSED'}"
         )
         print(
             f"  load average now: {os.getloadavg()[0]:.2f} "
