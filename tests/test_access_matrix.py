@@ -71,6 +71,7 @@ MATRIX: dict[str, tuple[str, dict[str, dict[str, dict[str, Any]]]]] = {
     "review.export": ("/cycles/2026/export/scores.csv", {"GET": {"any": _reviewers()}}),
     "admin.users": ("/admin/users", {"GET": {"any": _admins()}, "POST": {"any": _admins(400)}}),
     "admin.set_active": ("/admin/users/{victim}/active", {"POST": {"any": _admins()}}),
+    "admin.reset_password": ("/admin/users/{victim}/password", {"POST": {"any": _admins()}}),
     "admin.cycles": ("/admin/cycles", {"GET": {"any": _admins()}, "POST": {"any": _admins(400)}}),
     "admin.close_cycle": ("/admin/cycles/2026/close", {"POST": {"any": _admins()}}),
     "assessment.start": (f"{A}/start", {"POST": _assessment(

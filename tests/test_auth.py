@@ -188,3 +188,38 @@ def test_users_token_is_stored_only_as_a_hash(app, users) -> None:  # type: igno
     assert token not in stored
     assert auth.user_for_token(token).email == "fra@example.org"
     assert auth.user_for_token(token + "x") is None
+
+
+def test_an_admin_sets_a_new_password_and_the_account_is_signed_out(make_client, users) -> None:  # type: ignore[no-untyped-def]
+    victim = make_client()
+    victim.login("fra@example.org")
+    admin = make_client()
+    admin.login("admin@example.org")
+    short = admin.post_form(f"/admin/users/{users['fra'].id}/password", {"password": "short"}, page="/admin/users", follow_redirects=True)
+    assert "was not changed" in short.get_data(as_text=True)
+    assert victim.get("/").status_code == 200
+    done = admin.post_form(f"/admin/users/{users['fra'].id}/password", {"password": "a fresh long password"}, page="/admin/users", follow_redirects=True)
+    assert "has a new password and was signed out everywhere" in done.get_data(as_text=True)
+    assert victim.get("/").status_code == 302
+    make_client().login("fra@example.org", "a fresh long password")
+
+
+def test_an_admin_deactivates_an_account_and_it_is_signed_out(make_client, users) -> None:  # type: ignore[no-untyped-def]
+    victim = make_client()
+    victim.login("deu@example.org")
+    admin = make_client()
+    admin.login("admin@example.org")
+    admin.post_form(f"/admin/users/{users['deu'].id}/active", {"active": "0"}, page="/admin/users")
+    assert victim.get("/").status_code == 302
+    token = victim.csrf_token()
+    assert victim.post("/login", data={"email": "deu@example.org", "password": PASSWORD, "csrf_token": token}).status_code == 401
+
+
+def test_an_admin_creates_an_account_in_the_browser(client, users) -> None:  # type: ignore[no-untyped-def]
+    client.login("admin@example.org")
+    bad = client.post_form("/admin/users", {"email": "esp@example.org", "role": "respondent", "country": "", "password": "a long enough password"})
+    assert bad.status_code == 400
+    assert "must belong to a country" in bad.get_data(as_text=True)
+    good = client.post_form("/admin/users", {"email": "esp@example.org", "role": "respondent", "country": "ESP", "password": "a long enough password"})
+    assert good.status_code == 302
+    assert auth.find_user("esp@example.org").country_iso3 == "ESP"

@@ -65,6 +65,19 @@ def set_active(user_id: int):  # type: ignore[no-untyped-def]
     return redirect(url_for(".users"))
 
 
+@bp.route("/users/<int:user_id>/password", methods=["POST"])
+def reset_password(user_id: int):  # type: ignore[no-untyped-def]
+    """Give an account a new password; every session of that account ends."""
+    user = db.get_or_404(User, user_id)
+    try:
+        auth.change_password(user, request.form.get("password", ""))
+    except auth.AccountError as error:
+        flash(_("The password of %(email)s was not changed: %(reason)s", email=user.email, reason=str(error)), "error")
+    else:
+        flash(_("%(email)s has a new password and was signed out everywhere.", email=user.email), "success")
+    return redirect(url_for(".users"))
+
+
 @bp.route("/cycles", methods=["GET", "POST"])
 def cycles():  # type: ignore[no-untyped-def]
     """List cycles, open a new one on the current catalogue edition."""

@@ -24,6 +24,7 @@ ROUTES: dict[str, tuple[str, str, dict[str, str]]] = {
     "auth.account": ("/account", "fra@example.org", {"current": "correct horse battery staple", "new": "another long password", "confirm": "another long password"}),
     "admin.users": ("/admin/users", "admin@example.org", {"email": "new@example.org", "role": "reviewer", "country": "", "password": "a long enough password"}),
     "admin.set_active": ("/admin/users/{victim}/active", "admin@example.org", {"active": "0"}),
+    "admin.reset_password": ("/admin/users/{victim}/password", "admin@example.org", {"password": "a new long password"}),
     "admin.cycles": ("/admin/cycles", "admin@example.org", {"code": "2030", "title": "x"}),
     "admin.close_cycle": ("/admin/cycles/2026/close", "admin@example.org", {}),
     "assessment.start": ("/cycles/2026/countries/DEU/start", "deu@example.org", {}),
