@@ -26,6 +26,7 @@ import argparse
 import http.cookiejar
 import os
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -201,7 +202,7 @@ def main() -> None:
     (work / "bare_app.py").write_text(BARE_APP, encoding="utf-8")
 
     app_port, bare_port = free_port(), free_port()
-    env = {"DATABASE_URL": f"sqlite:///{db_path}", "SECRET_KEY": "b" * 48, "PYTHONPATH": str(ROOT)}
+    env = {"DATABASE_URL": f"sqlite:///{db_path}", "SECRET_KEY": secrets.token_urlsafe(48), "PYTHONPATH": str(ROOT)}
     platform = start("questionnaire.wsgi:app", app_port, env)
     bare = subprocess.Popen(
         [GUNICORN, "-w", "2", "-b", f"127.0.0.1:{bare_port}", "--log-level", "warning", "--chdir", str(work), "bare_app:app"],

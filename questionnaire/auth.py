@@ -155,6 +155,24 @@ def issue_token(user: User, label: str = "") -> str:
     return token
 
 
+def tokens_of(user: User) -> list[ApiToken]:
+    """Return a user's API tokens, newest first."""
+    return list(db.session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at.desc(), ApiToken.id.desc())))
+
+
+def revoke_tokens(user: User, token_id: int | None = None) -> int:
+    """Revoke one of the user's tokens (or all of them); return how many were revoked."""
+    query = select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    if token_id is not None:
+        query = query.where(ApiToken.id == token_id)
+    rows = list(db.session.scalars(query))
+    for row in rows:
+        row.revoked_at = utcnow()
+    db.session.commit()
+    return len(rows)
+
+
 def user_for_token(token: str) -> User | None:
     """Return the active user a bearer token belongs to."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 200:

@@ -109,6 +109,19 @@ def users_token(email: str, label: str) -> None:
     click.echo(auth.issue_token(user, label))
 
 
+@users_cli.command("revoke-tokens")
+@click.argument("email")
+def users_revoke_tokens(email: str) -> None:
+    """Revoke every API token of the account."""
+    from . import auth
+
+    user = auth.find_user(email)
+    if user is None:
+        _fail(f"no account for {email}")
+        return
+    click.echo(f"revoked {auth.revoke_tokens(user)} token(s) of {user.email}")
+
+
 main.add_command(users_cli)
 
 

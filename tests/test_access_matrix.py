@@ -63,6 +63,8 @@ MATRIX: dict[str, tuple[str, dict[str, dict[str, dict[str, Any]]]]] = {
     "auth.login": ("/login", {"GET": {"any": _same(OK)}, "POST": {"any": _same(401)}}),
     "auth.logout": ("/logout", {"POST": {"any": _same(LOGIN)}}),
     "auth.account": ("/account", {"GET": {"any": _signed_in(OK)}, "POST": {"any": {"anonymous": LOGIN, **dict.fromkeys(ROLES[1:], 400)}}}),
+    "auth.create_token": ("/account/tokens", {"POST": {"any": _signed_in(OK)}}),
+    "auth.revoke_token": ("/account/tokens/999999/revoke", {"POST": {"any": _signed_in(404)}}),
     "catalogue.index": ("/catalogue/", {"GET": {"any": _signed_in(OK)}}),
     "catalogue.method": ("/catalogue/method", {"GET": {"any": _signed_in(OK)}}),
     "review.queue": ("/review", {"GET": {"any": _reviewers()}}),

@@ -223,3 +223,24 @@ def test_an_admin_creates_an_account_in_the_browser(client, users) -> None:  # t
     good = client.post_form("/admin/users", {"email": "esp@example.org", "role": "respondent", "country": "ESP", "password": "a long enough password"})
     assert good.status_code == 302
     assert auth.find_user("esp@example.org").country_iso3 == "ESP"
+
+
+def test_a_user_creates_a_token_sees_it_once_and_revokes_it(client, users) -> None:  # type: ignore[no-untyped-def]
+    client.login("fra@example.org")
+    page = client.post_form("/account/tokens", {"label": "national system"}, page="/account").get_data(as_text=True)
+    token = re.search(r'<code class="token">(thbq_[^<]+)</code>', page).group(1)
+    assert auth.user_for_token(token).email == "fra@example.org"
+    assert token not in client.get("/account").get_data(as_text=True)  # shown once
+    row = auth.tokens_of(users["fra"])[0]
+    assert row.label == "national system"
+    response = client.post_form(f"/account/tokens/{row.id}/revoke", page="/account")
+    assert response.status_code == 302
+    assert auth.user_for_token(token) is None
+
+
+def test_nobody_revokes_another_users_token(client, users) -> None:  # type: ignore[no-untyped-def]
+    token = auth.issue_token(users["deu"], "theirs")
+    row = auth.tokens_of(users["deu"])[0]
+    client.login("fra@example.org")
+    assert client.post_form(f"/account/tokens/{row.id}/revoke", page="/account").status_code == 404
+    assert auth.user_for_token(token) is not None

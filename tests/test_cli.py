@@ -126,3 +126,12 @@ def test_demo_refuses_a_database_with_other_accounts(app, users) -> None:  # typ
 
     with pytest.raises(RuntimeError, match="not the demo's"):
         build_demo()
+
+
+def test_users_revoke_tokens(cli, users) -> None:  # type: ignore[no-untyped-def]
+    first = cli("users", "token", "reviewer@example.org").output.strip()
+    second = cli("users", "token", "reviewer@example.org").output.strip()
+    result = cli("users", "revoke-tokens", "reviewer@example.org")
+    assert result.output.strip() == "revoked 2 token(s) of reviewer@example.org"
+    assert auth.user_for_token(first) is None and auth.user_for_token(second) is None
+    assert cli("users", "revoke-tokens", "nobody@example.org").exit_code == 1

@@ -12,7 +12,7 @@ assessments' answers).
 
 from __future__ import annotations
 
-import pickle
+import json
 from typing import Any
 
 from sqlalchemy import select
@@ -95,7 +95,7 @@ def compare_cycle(cycle: Cycle, assessments: list[Assessment]) -> dict[str, Any]
     )
     kept = memo().comparisons.get(key)
     if kept is not None:
-        return pickle.loads(kept)  # noqa: S301 - bytes this process pickled itself
+        return json.loads(kept)  # each caller gets its own copy
 
     refs = [ScoreRef.of(a) for a in assessments]
     if before is not None:
@@ -117,6 +117,6 @@ def compare_cycle(cycle: Cycle, assessments: list[Assessment]) -> dict[str, Any]
     data["cycle"] = cycle.code
     data["previous_cycle"] = before.code if before is not None else None
     data["edition"] = edition.hash
-    frozen = pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
+    frozen = json.dumps(data, separators=(",", ":"))  # plain JSON data: an exact copy on loading
     memo().comparisons.put(key, frozen)
-    return pickle.loads(frozen)  # noqa: S301 - bytes pickled just above
+    return json.loads(frozen)

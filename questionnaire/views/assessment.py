@@ -196,7 +196,7 @@ def item_intros(catalogue: Catalogue, items: tuple[Any, ...]) -> dict[str, Marku
         key = (catalogue.hash, item.id, locale)
         html = _intros.get(key)
         if html is None:
-            html = _intros[key] = Markup(render_template("assessment/_item_intro.html", item=item, catalogue=catalogue))  # noqa: S704 - a rendered, autoescaped template
+            html = _intros[key] = Markup(render_template("assessment/_item_intro.html", item=item, catalogue=catalogue))  # noqa: S704  # nosec B704 - a rendered, autoescaped template
         out[item.id] = html
     return out
 
@@ -262,7 +262,7 @@ def _render_section(assessment, catalogue, found, items, form, answers, editable
     if cacheable:
         body = body.replace(_TOKEN_MARK, generate_csrf())
     return render_template(
-        "assessment/section.html", body=Markup(body), assessment=assessment, section=found, editable=editable,  # noqa: S704 - rendered, autoescaped
+        "assessment/section.html", body=Markup(body), assessment=assessment, section=found, editable=editable,  # noqa: S704  # nosec B704 - rendered, autoescaped
     ), status
 
 

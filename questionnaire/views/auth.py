@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -74,4 +74,24 @@ def account():  # type: ignore[no-untyped-def]
             flash(_("Your password was changed. Other browsers were signed out."), "success")
             return redirect(url_for("auth.account"))
     status = 400 if form.errors else 200
-    return render_template("auth/account.html", form=form), status
+    return render_template("auth/account.html", form=form, tokens=auth.tokens_of(current_user)), status
+
+
+@bp.route("/account/tokens", methods=["POST"])
+@login_required
+def create_token():  # type: ignore[no-untyped-def]
+    """Create an API token and show it once (it is stored only as a hash)."""
+    label = (request.form.get("label") or "").strip()[:100] or _("Created in the browser")
+    token = auth.issue_token(current_user, label)
+    return render_template("auth/account.html", form=PasswordForm(formdata=None), tokens=auth.tokens_of(current_user),
+                           new_token=token, new_label=label)
+
+
+@bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
+@login_required
+def revoke_token(token_id: int):  # type: ignore[no-untyped-def]
+    """Revoke one of the user's own API tokens."""
+    if not auth.revoke_tokens(current_user, token_id):
+        abort(404)
+    flash(_("The token was revoked."), "success")
+    return redirect(url_for("auth.account") + "#tokens")

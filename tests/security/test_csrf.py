@@ -22,6 +22,8 @@ ROUTES: dict[str, tuple[str, str, dict[str, str]]] = {
     "auth.login": ("/login", "", {"email": "fra@example.org", "password": "correct horse battery staple"}),
     "auth.logout": ("/logout", "fra@example.org", {}),
     "auth.account": ("/account", "fra@example.org", {"current": "correct horse battery staple", "new": "another long password", "confirm": "another long password"}),
+    "auth.create_token": ("/account/tokens", "fra@example.org", {"label": "x"}),
+    "auth.revoke_token": ("/account/tokens/{token}/revoke", "fra@example.org", {}),
     "admin.users": ("/admin/users", "admin@example.org", {"email": "new@example.org", "role": "reviewer", "country": "", "password": "a long enough password"}),
     "admin.set_active": ("/admin/users/{victim}/active", "admin@example.org", {"active": "0"}),
     "admin.reset_password": ("/admin/users/{victim}/password", "admin@example.org", {"password": "a new long password"}),
@@ -44,7 +46,10 @@ def world(app, users, cycle) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     ita_user = add_user("ita@example.org", "respondent", "ITA")
     ita, _ = services.start_assessment(ita_user, cycle, "ITA")
     services.submit(ita_user, ita)
-    return {"victim": add_user("victim@example.org", "reviewer").id}
+    from questionnaire.auth import issue_token, tokens_of
+
+    issue_token(users["fra"], "script")
+    return {"victim": add_user("victim@example.org", "reviewer").id, "token": tokens_of(users["fra"])[0].id}
 
 
 def fingerprint() -> dict[str, Any]:
@@ -56,6 +61,7 @@ def fingerprint() -> dict[str, Any]:
     state["statuses"] = sorted(db.session.execute(select(Base.metadata.tables["assessment"].c.status)).scalars())
     state["active"] = sorted(db.session.execute(select(Base.metadata.tables["user_account"].c.active)).scalars())
     state["cycles_open"] = sorted(db.session.execute(select(Base.metadata.tables["cycle"].c.is_open)).scalars())
+    state["tokens_revoked"] = sorted(str(r) for r in db.session.execute(select(Base.metadata.tables["api_token"].c.revoked_at)).scalars())
     state["hashes"] = sorted(db.session.execute(select(Base.metadata.tables["user_account"].c.password_hash)).scalars())
     return state
 
