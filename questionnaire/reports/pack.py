@@ -15,6 +15,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .. import services
 from ..models import Assessment, Cycle
 from . import content, documents
 from .pdf import ReportRenderError, cores, render_pdf
@@ -93,16 +94,10 @@ def build_meeting_pack(
 
     with documents.rendering(language), ThreadPoolExecutor(max_workers=workers) as executor:
         comparison = documents.cycle_comparison(cycle)
-        jobs: list[tuple[str, Callable[[], str], Path]] = [
-            (
-                "comparison",
-                lambda: documents.comparison_report_html(
-                    documents.comparison_report(cycle, comparison), pdf=True
-                ),
-                out / documents.comparison_filename(cycle.code),
-            )
-        ]
-        for assessment in assessments:
+        jobs: list[tuple[str, Callable[[], str], Path]] = []
+        # Longest first (a report's length follows its gaps), so that no long report is
+        # left rendering alone at the end while the other cores sit idle.
+        for assessment in sorted(assessments, key=lambda a: -len(services.scores_of(a)["gaps"])):
             jobs.append(
                 (
                     assessment.country_iso3,
@@ -112,6 +107,15 @@ def build_meeting_pack(
                     out / documents.report_filename(cycle.code, assessment.country_iso3),
                 )
             )
+        jobs.append(
+            (
+                "comparison",
+                lambda: documents.comparison_report_html(
+                    documents.comparison_report(cycle, comparison), pdf=True
+                ),
+                out / documents.comparison_filename(cycle.code),
+            )
+        )
         for label, make_html, target in jobs:
             pending[executor.submit(render, make_html(), target)] = label
             collect(block=False)
