@@ -86,6 +86,12 @@ MATRIX: dict[str, tuple[str, dict[str, dict[str, dict[str, Any]]]]] = {
     "assessment.accept": (f"{A}/accept", {"POST": _country(403, 403, OK)}),
     "assessment.comment": (f"{A}/items/CL-1/comments", {"POST": _country(OK, OK, OK)}),
     "assessment.history": (f"{A}/history", {"GET": _country(OK, OK, OK)}),
+    "reports.report": (f"{A}/report", {"GET": _country(OK, OK, OK)}),
+    "reports.report_pdf": (f"{A}/report.pdf", {"GET": _country(OK, OK, OK)}),
+    "reports.meeting_pack": ("/cycles/2026/meeting-pack", {"GET": {"any": _reviewers()}, "POST": {"any": _reviewers()}}),
+    "reports.job": ("/meeting-packs/{job}", {"GET": {"any": _reviewers()}}),
+    "reports.job_status": ("/meeting-packs/{job}/status", {"GET": {"any": _reviewers()}}),
+    "reports.job_download": ("/meeting-packs/{job}/download", {"GET": {"any": _reviewers(404)}}),  # not finished
     "offline.download": (f"{A}/questionnaire.xlsx", {"GET": _country(OK, OK, OK)}),
     "offline.upload": (f"{A}/questionnaire.xlsx", {"POST": _country(400, 409, 403)}),
     "offline.upload_form": (f"{A}/upload", {"GET": _country(OK, 409, 403)}),
@@ -106,10 +112,14 @@ def _cases() -> list[Any]:
 
 
 @pytest.fixture
-def world(app, users, cycle) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def world(app, users, cycle, monkeypatch) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    from questionnaire import jobs
+
+    monkeypatch.setattr(jobs, "dispatch", lambda job_id: None)  # starting a pack is enough here
     assessment, _ = services.start_assessment(users["fra"], cycle, "FRA")
     victim = add_user("victim@example.org", "reviewer")
-    return {"assessment": assessment, "victim": victim}
+    job, _ = jobs.start_meeting_pack(users["reviewer"], cycle)
+    return {"assessment": assessment, "victim": victim, "job": job.id}
 
 
 def _post_data(endpoint: str) -> dict[str, str]:
@@ -129,7 +139,7 @@ def test_access(make_client, world, endpoint, path, method, state, role, expecte
     client = make_client()
     if role != "anonymous":
         client.login(EMAIL[role])
-    url = path.format(victim=world["victim"].id)
+    url = path.format(victim=world["victim"].id, job=world["job"])
     if method == "GET":
         response = client.get(url)
     else:

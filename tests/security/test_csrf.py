@@ -35,13 +35,17 @@ ROUTES: dict[str, tuple[str, str, dict[str, str]]] = {
     "assessment.comment": (f"{A}/items/CL-1/comments", "fra@example.org", {"body": "x"}),
     "assessment.return_": ("/cycles/2026/countries/ITA/return", "reviewer@example.org", {"comment": "x"}),
     "assessment.accept": ("/cycles/2026/countries/ITA/accept", "reviewer@example.org", {}),
+    "reports.meeting_pack": ("/cycles/2026/meeting-pack", "reviewer@example.org", {}),
     "offline.upload": (f"{A}/questionnaire.xlsx", "fra@example.org", {"file": "WORKBOOK"}),
 }
 EXEMPT = ("api.", "static")  # the API takes bearer tokens only (tests/api checks cookies get 401)
 
 
 @pytest.fixture
-def world(app, users, cycle) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def world(app, users, cycle, monkeypatch) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    from questionnaire import jobs
+
+    monkeypatch.setattr(jobs, "dispatch", lambda job_id: None)  # the job's record is the state change
     services.start_assessment(users["fra"], cycle, "FRA")
     ita_user = add_user("ita@example.org", "respondent", "ITA")
     ita, _ = services.start_assessment(ita_user, cycle, "ITA")

@@ -20,7 +20,9 @@ from questionnaire.models import User
 from ..conftest import add_user
 from .xss_corpus import PAYLOADS
 
-FORBIDDEN_ELEMENTS = {"iframe", "object", "embed", "base", "frame", "frameset", "applet", "template", "svg", "math"}
+# Inline SVG is allowed (the report's chart is drawn on the server) but not its active parts.
+FORBIDDEN_ELEMENTS = {"iframe", "object", "embed", "base", "frame", "frameset", "applet", "template", "math",
+                      "foreignobject", "animate", "set", "animatetransform", "animatemotion", "handler", "listener"}
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "data", "poster", "background", "xlink:href", "srcdoc"}
 
 
@@ -44,6 +46,8 @@ class Inspector(HTMLParser):
             self._in_script = True
         if tag in FORBIDDEN_ELEMENTS:
             self.problems.append(f"<{tag}> element")
+        if tag == "use" and not attributes.get("href", attributes.get("xlink:href", "#")).startswith("#"):
+            self.problems.append("<use> of an outside document")
         if tag == "meta" and "http-equiv" in attributes:
             self.problems.append("<meta http-equiv>")
         if tag == "link" and not attributes.get("href", "").startswith("/static/"):
@@ -80,6 +84,8 @@ def test_the_inspector_finds_what_it_looks_for() -> None:
     assert inspect('<img src=x onerror="alert(1)">')
     assert inspect('<a href=" javascript:alert(1)">x</a>')
     assert inspect("<iframe src=x></iframe>")
+    assert inspect('<svg><foreignObject><p>x</p></foreignObject></svg>')
+    assert not inspect('<svg role="img" aria-labelledby="t"><title id="t">Scores</title><rect width="1" height="1"/></svg>')
     assert inspect('<div style="x">')
     assert inspect('<link rel="stylesheet" href="https://evil.example/x.css">')
     assert not inspect('<p>&lt;script&gt;alert(1)&lt;/script&gt;</p><script src="/static/js/app.js" defer></script>')
@@ -107,11 +113,13 @@ PAGES = {
         "/", "/cycles/2026/countries/FRA/", "/cycles/2026/countries/FRA/sections/criminal-law",
         "/cycles/2026/countries/FRA/sections/prevention", "/cycles/2026/countries/FRA/history",
         "/cycles/2026/countries/FRA/history?item=CL-1", "/cycles/2026/countries/FRA/submit",
+        "/cycles/2026/countries/FRA/report", "/cycles/2026/countries/FRA/upload",
     ],
     "reviewer@example.org": [
         "/", "/cycles/2026/countries/FRA/", "/cycles/2026/countries/FRA/sections/criminal-law",
         "/cycles/2026/countries/FRA/sections/prevention", "/cycles/2026/countries/FRA/history",
-        "/cycles/2026/compare", "/review",
+        "/cycles/2026/compare", "/review", "/cycles/2026/countries/FRA/report",
+        "/cycles/2026/compare/countries?country=FRA&country=ITA",
     ],
     "admin@example.org": ["/", "/admin/users", "/admin/cycles", "/catalogue/"],
 }
@@ -131,3 +139,46 @@ def test_a_payload_in_every_field_is_shown_as_text(make_client, app, users, payl
             assert response.status_code == 200, f"{page} as {email}: {response.status_code}"
             problems = inspect(response.get_data(as_text=True))
             assert not problems, f"{page} as {email}: {problems}"
+
+
+def test_the_whole_corpus_in_one_report_pdf_runs_and_fetches_nothing(make_client, app, users) -> None:  # type: ignore[no-untyped-def]
+    """Every payload goes into some field of one assessment; its PDF holds text, no active content."""
+    import io
+
+    from pypdf import PdfReader
+    from pypdf.generic import IndirectObject
+
+    cycle = services.create_cycle("2026", "Corpus")
+    fra = users["fra"]
+    assessment, _ = services.start_assessment(fra, cycle, "FRA")
+    from questionnaire.catalogue_store import catalogue_for
+
+    items = [i.id for i in catalogue_for(cycle).items]
+    edits = []
+    for index, item in enumerate(items):
+        chunk = PAYLOADS[index * 3:(index + 1) * 3] or [PAYLOADS[index % len(PAYLOADS)]]
+        text = "\n".join(chunk)
+        edits.append(services.Edit(item, services.make_input(
+            rating="partially", description=text, legal_references=chunk, assistance_kind="training",
+            assistance_description=text), 0))
+    services.save_answers(fra, assessment, edits)
+    for payload in PAYLOADS[:20]:
+        services.add_comment(fra, assessment, "CL-1", payload)
+    client = make_client()
+    client.login("fra@example.org")
+    response = client.get("/cycles/2026/countries/FRA/report.pdf")
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    raw = response.get_data()
+    for marker in (b"/JavaScript", b"/JS ", b"/Launch", b"/EmbeddedFile", b"/RichMedia", b"/SubmitForm", b"/ImportData"):
+        assert marker not in raw, marker
+    reader = PdfReader(io.BytesIO(raw))
+    for page in reader.pages:
+        for annotation in page.get("/Annots") or []:
+            if isinstance(annotation, IndirectObject):
+                annotation = annotation.get_object()
+            action = annotation.get("/A") or {}
+            uri = str(action.get("/URI", "")) if action else ""
+            assert not uri.lower().startswith(("javascript:", "file:", "data:")), uri
+    text = "".join(page.extract_text() for page in reader.pages).replace("\x00", "")
+    assert "alert(1)" in text  # shown as text
