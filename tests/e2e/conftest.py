@@ -256,7 +256,10 @@ class AuditLog:
         )
         known = []
         for row in rows:
-            texts = {re.sub(r" \[[^]]*\].*|Bad value “[^”]*” ", "", w) for w in row["waived"]}
+            texts = {
+                re.sub(r" \[[^]]*\].*", "", re.sub(r"“\d{4}-[^”]*”", "“…”", w))
+                for w in row["waived"]
+            }
             for w in sorted(texts):
                 known.append(f"- {row['page']}: {w}")
         if known:

@@ -13,6 +13,14 @@ pytestmark = pytest.mark.browser
 
 def test_an_admin_creates_a_user_who_signs_in_and_opens_a_cycle(ui) -> None:  # type: ignore[no-untyped-def]
     page = ui.page
+    # A wrong password: the message takes the focus.
+    ui.goto("/login")
+    page.fill("#email", "admin@demo.test")
+    page.fill("#password", "not the password")
+    with page.expect_navigation():
+        page.locator("main").get_by_role("button", name="Sign in").click()
+    assert ui.focused()["id"] == "login-error"
+    ui.check("errors")
     ui.login("admin@demo.test")
     page.locator(".site-nav").get_by_role("link", name="Administration").click()
     assert page.get_by_role("heading", level=1).inner_text() == "Accounts"

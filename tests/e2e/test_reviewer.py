@@ -11,12 +11,14 @@ import io
 import re
 import shutil
 import subprocess
+import uuid
 
 import pytest
 from sqlalchemy import select
 
+from questionnaire import jobs
 from questionnaire.db import db
-from questionnaire.models import Assessment, Comment
+from questionnaire.models import Assessment, Comment, Cycle, Job, User
 
 from .conftest import ARTIFACTS
 
@@ -206,6 +208,25 @@ def test_reviewer_pages_off_the_main_path(ui) -> None:  # type: ignore[no-untype
     ui.login("reviewer@demo.test")
     assert page.get_by_role("heading", level=1).inner_text() == "Self-assessment cycles"
     ui.goto("/cycles/2026/meeting-pack")
+    # An interrupted meeting pack (rendering a real one takes minutes: see tests/reports).
+    reviewer = db.session.scalar(select(User).where(User.email == "reviewer@demo.test"))
+    cycle = db.session.scalar(select(Cycle).where(Cycle.code == "2026"))
+    job = Job(
+        id=str(uuid.uuid4()),
+        kind=jobs.MEETING_PACK,
+        cycle_id=cycle.id,
+        user_id=reviewer.id,
+        status=jobs.FAILED,
+        done=3,
+        total=10,
+        error=jobs.INTERRUPTED,
+    )
+    db.session.add(job)
+    db.session.commit()
+    ui.goto("/cycles/2026/meeting-pack", state="with a job")
+    page.get_by_role("link", name=re.compile(r"\d{4}-\d{2}-\d{2}")).first.click()
+    assert "/meeting-packs/" in page.url
+    ui.check()
     ui.goto("/cycles/2025/compare", state="closed cycle")
     ui.goto("/cycles/2025/countries/FRA/", state="closed cycle")
     ui.goto("/cycles/2025/countries/FRA/sections/victims", state="closed cycle")
