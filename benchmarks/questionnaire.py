@@ -17,7 +17,7 @@ loopback and are driven by wrk in the same run:
 The script prints each figure and the ratio platform / baseline; the target is
 at least 0.5 for both.  Needs `wrk` (apt-get install wrk).
 
-    .venv/bin/python benchmarks/questionnaire.py [--seconds 10] [--connections 4]
+    .venv/bin/python benchmarks/questionnaire.py [--seconds 10] [--connections 2] [--rounds 3]
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ import secrets
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -182,7 +183,8 @@ def login(base: str, email: str) -> tuple[str, str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=int, default=10)
-    parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument("--connections", type=int, default=2, help="wrk connections (default: one per worker)")
+    parser.add_argument("--rounds", type=int, default=3, help="alternate platform and baseline this many times")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is needed: apt-get install wrk")
@@ -215,32 +217,44 @@ def main() -> None:
         wait_for(f"http://127.0.0.1:{bare_port}/page")
         cookie, token = login(base, "mex@demo.test")
         section = f"/cycles/2026/countries/MEX/sections/{SECTION}"
-        # the current versions of the items the POST benchmark edits
-        versions = [int(re.search(rf'name="item_{i.replace("-", "_")}-version" type="hidden" value="(\d+)"', page).group(1))  # type: ignore[union-attr]
-                    for page in [_get(base + section, cookie)] for i in ITEMS]
         script = work / "post.lua"
-        script.write_text(
-            f'ITEMS = {{{", ".join(repr(i).replace(chr(39), chr(34)) for i in ITEMS)}}}\n'
-            f'VERSIONS = {{{", ".join(str(v) for v in versions)}}}\n'
-            f'CSRF = "{urllib.parse.quote(token)}"\nPATH = "{section}"\n'
-            f'HEADERS = {{["Cookie"] = "{cookie}", ["X-Autosave"] = "1", ["Content-Type"] = "application/x-www-form-urlencoded"}}\n'
-            + WRK_POST, encoding="utf-8")
+
+        def post_script() -> str:
+            """Write the POST script with the items' current versions (they move on every round)."""
+            page = _get(base + section, cookie)
+            versions = [int(re.search(rf'name="item_{i.replace("-", "_")}-version" type="hidden" value="(\d+)"', page).group(1))  # type: ignore[union-attr]
+                        for i in ITEMS]
+            script.write_text(
+                f'ITEMS = {{{", ".join(repr(i).replace(chr(39), chr(34)) for i in ITEMS)}}}\n'
+                f'VERSIONS = {{{", ".join(str(v) for v in versions)}}}\n'
+                f'CSRF = "{urllib.parse.quote(token)}"\nPATH = "{section}"\n'
+                f'HEADERS = {{["Cookie"] = "{cookie}", ["X-Autosave"] = "1", ["Content-Type"] = "application/x-www-form-urlencoded"}}\n'
+                + WRK_POST, encoding="utf-8")
+            return str(script)
+
         bare_script = work / "bare_post.lua"
         bare_script.write_text(
             f'ITEMS = {{{", ".join(repr(i).replace(chr(39), chr(34)) for i in ITEMS)}}}\nVERSIONS = {{1, 1, 1, 1}}\n'
             f'CSRF = "x"\nPATH = "/page"\nHEADERS = {{["Content-Type"] = "application/x-www-form-urlencoded"}}\n'
             + WRK_POST.replace('"item_" .. item:gsub("[^%w]", "_")', "item"), encoding="utf-8")
         n = args.connections
+        runs: dict[str, list[dict[str, float]]] = {}
+        for _ in range(args.rounds):  # alternate, so a noisy moment hits both sides
+            for name, run in (
+                ("platform GET", lambda: run_wrk(base + section, args.seconds, n, headers=[f"Cookie: {cookie}"])),
+                ("baseline GET", lambda: run_wrk(f"http://127.0.0.1:{bare_port}/page", args.seconds, n)),
+                ("platform POST", lambda: run_wrk(base + section, args.seconds, n, script=post_script())),
+                ("baseline POST", lambda: run_wrk(f"http://127.0.0.1:{bare_port}/page", args.seconds, n, script=str(bare_script))),
+            ):
+                runs.setdefault(name, []).append(run())
         results = {
-            "platform GET": run_wrk(base + section, args.seconds, n, headers=[f"Cookie: {cookie}"]),
-            "baseline GET": run_wrk(f"http://127.0.0.1:{bare_port}/page", args.seconds, n),
-            "platform POST": run_wrk(base + section, args.seconds, n, script=str(script)),
-            "baseline POST": run_wrk(f"http://127.0.0.1:{bare_port}/page", args.seconds, n, script=str(bare_script)),
+            name: {"rps": statistics.median(r["rps"] for r in rs), "non_2xx": sum(r["non_2xx"] for r in rs)}
+            for name, rs in runs.items()
         }
     finally:
         stop(platform)
         stop(bare)
-    print(f"gunicorn 2 workers each, wrk {n} connections, {args.seconds}s per run, SQLite")
+    print(f"gunicorn 2 workers each, wrk {n} connections, {args.seconds}s per run, median of {args.rounds} alternating rounds, SQLite")
     for name, figures in results.items():
         print(f"  {name:<14} {figures['rps']:8.1f} requests/s   non-2xx: {int(figures['non_2xx'])}")
     for kind in ("GET", "POST"):

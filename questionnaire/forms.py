@@ -130,17 +130,22 @@ def _item_form(catalogue: Catalogue) -> type[Form]:
     return ItemForm
 
 
-_section_forms: dict[tuple[str, str], type[FlaskForm]] = {}
+_section_forms: dict[tuple[str, str, tuple[str, ...] | None], type[FlaskForm]] = {}
+_item_forms: dict[str, type[Form]] = {}
 
 
-def section_form_class(catalogue: Catalogue, section_id: str) -> type[FlaskForm]:
-    """Return the form class of one section of one edition (built once)."""
-    key = (catalogue.hash, section_id)
+def section_form_class(catalogue: Catalogue, section_id: str, only: tuple[str, ...] | None = None) -> type[FlaskForm]:
+    """Return the form class of one section of one edition, or of some of its items (built once)."""
+    key = (catalogue.hash, section_id, only)
     cls = _section_forms.get(key)
     if cls is None:
-        item_form = _item_form(catalogue)
+        item_form = _item_forms.get(catalogue.hash)
+        if item_form is None:
+            item_form = _item_forms[catalogue.hash] = _item_form(catalogue)
         fields: dict[str, Any] = {
-            field_name(item.id): FormField(item_form, label=item.id) for item in catalogue.items_in(section_id)
+            field_name(item.id): FormField(item_form, label=item.id)
+            for item in catalogue.items_in(section_id)
+            if only is None or item.id in only
         }
         cls = _section_forms[key] = type(f"Section_{section_id}", (FlaskForm,), fields)
     return cls

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..catalogue import Catalogue
@@ -149,17 +149,17 @@ def add_comment(user: User, assessment: Assessment, item: str, body: str) -> Com
     text = _comment(body)
     if not text:
         raise InvalidAnswer("Write something before sending the comment.", errors={"body": "The comment is empty."})
-    comment = Comment(assessment_id=assessment.id, item_id=item, user_id=user.id, body=text)
+    now = utcnow()
+    comment = Comment(assessment_id=assessment.id, item_id=item, user_id=user.id, body=text, at=now)
     db.session.add(comment)
+    # A comment changes what the assessment's pages show: bump its version as answers do.
+    db.session.execute(
+        update(Assessment).where(Assessment.id == assessment.id)
+        .values(version=Assessment.version + 1, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
     db.session.commit()
     return comment
-
-
-def comments_marker(assessment: Assessment) -> tuple[int, int]:
-    """Return (number of comments, newest comment id): changes whenever a comment is added."""
-    count, newest = db.session.execute(
-        select(func.count(Comment.id), func.max(Comment.id)).where(Comment.assessment_id == assessment.id)).one()
-    return int(count or 0), int(newest or 0)
 
 
 def comments_of(assessment: Assessment) -> dict[str, list[Comment]]:

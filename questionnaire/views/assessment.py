@@ -7,8 +7,10 @@ from typing import Any
 import secrets
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
@@ -100,12 +102,16 @@ def section(cycle: str, iso3: str, section: str):  # type: ignore[no-untyped-def
 
     if request.method == "POST":
         services.access.require_edit(current_user, assessment)
+        if autosave:
+            # Autosave answers in JSON: parse only the items it sent.
+            posted = tuple(i.id for i in items if f"{field_name(i.id)}-version" in request.form)
+            items = tuple(i for i in items if i.id in posted)
+            form_class = section_form_class(catalogue, found.id, posted)
         form = form_class()
         if not form.validate():
             # Only the CSRF token can fail here; the expired-token handler covers it.
             abort(400)
-        answers = services.answers_of(assessment, [i.id for i in items])
-        return _save_section(assessment, catalogue, found, items, form, answers, autosave)
+        return _save_section(assessment, catalogue, found, items, form, autosave)
 
     def stored_form():  # type: ignore[no-untyped-def]
         """Build the form filled with the stored answers (only when the page is not cached)."""
@@ -119,7 +125,7 @@ def section(cycle: str, iso3: str, section: str):  # type: ignore[no-untyped-def
     return _render_section(assessment, catalogue, found, items, None, None, editable, build=stored_form)
 
 
-def _save_section(assessment, catalogue, found, items, form, answers, autosave):  # type: ignore[no-untyped-def]
+def _save_section(assessment, catalogue, found, items, form, autosave):  # type: ignore[no-untyped-def]
     # An item whose fields were not sent at all (a partial post) is left as it is.
     edits = [
         Edit(item.id, subform.form.values(), subform.form.based_on(), subform.form.original.data or None)
@@ -175,6 +181,7 @@ def _save_section(assessment, catalogue, found, items, form, answers, autosave):
             "message": _("Not saved: some answers need attention. Use the Save button to see why."),
         }), (409 if conflicts else 422)
     status = 409 if conflicts else 422
+    answers = services.answers_of(assessment, [i.id for i in items])
     return _render_section(assessment, catalogue, found, items, form, answers, True,
                            conflicts={k: _answer_view(v) for k, v in conflicts.items()}, status=status)
 
@@ -207,7 +214,7 @@ class _BodyCache:
     A section page is read far more often than it is saved.  Its body depends
     only on the assessment's version (bumped by every saved answer and every
     change of status), the comments, the language and what the viewer may do;
-    the key holds all of these, and permission is checked before the cache is
+    the key holds all of these (a comment bumps the version too), and permission is checked before the cache is
     looked at.  The CSRF tokens are per session: the body is stored with a
     marker in their place and the viewer's token is put in when it is served.
     """
@@ -244,13 +251,20 @@ def _render_section(assessment, catalogue, found, items, form, answers, editable
     """Render a section page.
 
     `build` makes the form showing the stored answers (a GET): only such a page
-    is cached, and the form is built only when the cache does not have it.
+    is cached, and the form is built only when the cache does not have it.  The
+    whole page is cached too (the layout varies only by role, language and
+    address), unless a message is waiting to be shown.
     """
     can_comment = services.can_comment(current_user, assessment)
-    comment_mark = services.lifecycle.comments_marker(assessment)
     cacheable = build is not None and not conflicts and not notice
     # created_at and updated_at make the key unique even if ids and versions repeat (another database).
-    key = (assessment.id, assessment.version, assessment.created_at, assessment.updated_at, catalogue.hash, found.id, str(get_locale()), editable, can_comment, comment_mark)
+    key = (assessment.id, assessment.version, assessment.created_at, assessment.updated_at, catalogue.hash, found.id, str(get_locale()), editable, can_comment)
+    page_key = (key, current_user.role, request.full_path)
+    whole_page = cacheable and not session.get("_flashes")
+    if whole_page:
+        page = body_cache.get(page_key)
+        if page is not None:
+            return page.replace(_TOKEN_MARK, generate_csrf()), status
     body = body_cache.get(key) if cacheable else None
     if body is None:
         if build is not None:
@@ -259,11 +273,34 @@ def _render_section(assessment, catalogue, found, items, form, answers, editable
                             conflicts or {}, notice, mark_tokens=cacheable)
         if cacheable:
             body_cache.put(key, body)
-    if cacheable:
-        body = body.replace(_TOKEN_MARK, generate_csrf())
+    if not cacheable:
+        return _page(body, assessment, found, editable), status
+    if whole_page:
+        with _marked_tokens():
+            page = _page(body, assessment, found, editable)
+        body_cache.put(page_key, page)
+        return page.replace(_TOKEN_MARK, generate_csrf()), status
+    return _page(body.replace(_TOKEN_MARK, generate_csrf()), assessment, found, editable), status
+
+
+def _page(body: str, assessment: Any, found: Any, editable: bool) -> str:
     return render_template(
         "assessment/section.html", body=Markup(body), assessment=assessment, section=found, editable=editable,  # noqa: S704  # nosec B704 - rendered, autoescaped
-    ), status
+    )
+
+
+@contextmanager
+def _marked_tokens() -> Iterator[None]:
+    """Render with a marker where this session's CSRF token goes (Flask-WTF hands out g.csrf_token)."""
+    real = g.get("csrf_token")
+    g.csrf_token = _TOKEN_MARK
+    try:
+        yield
+    finally:
+        if real is None:
+            g.pop("csrf_token", None)
+        else:
+            g.csrf_token = real
 
 
 def _render_body(assessment, catalogue, found, items, form, answers, editable, can_comment, conflicts, notice, mark_tokens):  # type: ignore[no-untyped-def]
@@ -291,15 +328,8 @@ def _render_body(assessment, catalogue, found, items, form, answers, editable, c
     )
     if not mark_tokens:
         return render_template("assessment/_section_body.html", **context)
-    real = g.get("csrf_token")
-    g.csrf_token = _TOKEN_MARK  # Flask-WTF hands out g.csrf_token: render with the marker
-    try:
+    with _marked_tokens():
         return render_template("assessment/_section_body.html", **context)
-    finally:
-        if real is None:
-            g.pop("csrf_token", None)
-        else:
-            g.csrf_token = real
 
 
 def render_expired_section(cycle: str, iso3: str, section: str):  # type: ignore[no-untyped-def]
