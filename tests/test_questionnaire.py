@@ -394,3 +394,23 @@ def test_autosave_never_turns_an_untouched_stale_answer_into_an_overwrite(make_c
     assert bob.post(SECTION, data=b, headers={"X-Autosave": "1"}).status_code == 200
     assert stored("CL-1").rating == "full"
     assert stored("CL-2").description == "More detail."
+
+
+def test_autosave_keeps_the_valid_answers_when_another_needs_attention(client, started) -> None:  # type: ignore[no-untyped-def]
+    data = load(client)
+    data["item_CL_1-rating"] = "full"
+    data["item_CL_2-evidence_links"] = "javascript:alert(1)"
+    reply = client.post(SECTION, data=data, headers={"X-Autosave": "1"})
+    assert reply.status_code == 422
+    body = reply.get_json()
+    assert body["saved"] == ["CL-1"]
+    assert body["versions"]["CL-1"] == 1
+    assert "must start with http:// or https://" in body["errors"]["CL-2"]["evidence_links"]
+    assert stored("CL-1").rating == "full"
+    assert stored("CL-2") is None
+    # the Save button still saves nothing until every answer is right
+    data = load(client)
+    data["item_CL_1-rating"] = "largely"
+    data["item_CL_2-evidence_links"] = "javascript:alert(1)"
+    assert client.post(SECTION, data=data).status_code == 422
+    assert stored("CL-1").rating == "full"

@@ -138,6 +138,10 @@ def _save_section(assessment, catalogue, found, items, form, autosave):  # type:
         if problems:
             errors[edit.item] = problems
     conflicts: dict[str, Any] = {}
+    if errors and autosave:
+        # Autosave keeps what it can: the valid answers are saved, the others wait for the
+        # Save button, which shows every problem and saves nothing until all are right.
+        return _autosave_valid_only(assessment, [e for e in edits if e.item not in errors], errors)
     if not errors:
         try:
             result = services.save_answers(current_user, assessment, edits, source="autosave" if autosave else "form")
@@ -184,6 +188,25 @@ def _save_section(assessment, catalogue, found, items, form, autosave):  # type:
     answers = services.answers_of(assessment, [i.id for i in items])
     return _render_section(assessment, catalogue, found, items, form, answers, True,
                            conflicts={k: _answer_view(v) for k, v in conflicts.items()}, status=status)
+
+
+def _autosave_valid_only(assessment, edits, errors):  # type: ignore[no-untyped-def]
+    versions: dict[str, int] = {}
+    originals: dict[str, str] = {}
+    saved: list[str] = []
+    conflicts: list[str] = []
+    if edits:
+        try:
+            result = services.save_answers(current_user, assessment, edits, source="autosave")
+        except StaleAnswer as stale:
+            conflicts.append(stale.item)
+        else:
+            versions, originals = result.versions, result.fingerprints
+            saved = [e.item for e in edits if e.item in result.versions and e.item not in result.unchanged]
+    return jsonify({
+        "saved": saved, "versions": versions, "originals": originals, "errors": errors, "conflicts": conflicts,
+        "message": _("Some answers were not saved: they need attention. Use the Save button to see why."),
+    }), 422
 
 
 def _following_section(catalogue: Catalogue, section_id: str) -> str | None:

@@ -105,8 +105,10 @@
         return null;
       }
       return response.json().then(function (data) {
+        if (data.versions) {
+          updateHidden(data);  // answers saved, even when others were refused
+        }
         if (response.ok) {
-          updateHidden(data);
           forget();
           say((data.message || "Saved") + " · " + new Date().toLocaleTimeString());
         } else {
