@@ -10,6 +10,7 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask import Flask, current_app, request, session
+from flask_babel import gettext as _
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, login_user, logout_user
@@ -31,7 +32,11 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[], strategy="movi
 
 
 class AccountError(ValueError):
-    """An account cannot be created or changed as asked."""
+    """An account cannot be created or changed as asked; `field` names the form field at fault."""
+
+    def __init__(self, message: str, field: str = "email"):
+        super().__init__(message)
+        self.field = field
 
 
 def hash_password(password: str) -> str:
@@ -42,9 +47,11 @@ def hash_password(password: str) -> str:
 def check_password_policy(password: str) -> None:
     """Refuse passwords that are too short or too long (ASVS 5.0, 6.2)."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"The password must have at least {MIN_PASSWORD_LENGTH} characters.")
+        raise AccountError(
+            _("The password must have at least %(min)d characters.", min=MIN_PASSWORD_LENGTH), field="password")
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise AccountError(f"The password must have at most {MAX_PASSWORD_LENGTH} characters.")
+        raise AccountError(
+            _("The password must have at most %(max)d characters.", max=MAX_PASSWORD_LENGTH), field="password")
 
 
 def verify_password(user: User | None, password: str) -> bool:
@@ -202,20 +209,24 @@ def create_user(
 
     email = normalise_email(email)
     if not email or "@" not in email or len(email) > 254 or any(c.isspace() for c in email):
-        raise AccountError(f"'{email}' is not a valid e-mail address.")
+        raise AccountError(_("'%(email)s' is not a valid e-mail address.", email=email))
     if role not in {r.value for r in Role}:
-        raise AccountError(f"Unknown role '{role}': use respondent, reviewer or admin.")
+        raise AccountError(
+            _("Unknown role '%(role)s': use respondent, reviewer or admin.", role=role), field="role")
     iso3 = country.upper() if country else None
     if role == Role.RESPONDENT:
         if not iso3:
-            raise AccountError("A respondent must belong to a country (give its ISO 3166-1 alpha-3 code).")
+            raise AccountError(
+                _("A respondent must belong to a country (give its ISO 3166-1 alpha-3 code)."), field="country")
         if db.session.get(Country, iso3) is None:
-            raise AccountError(f"Unknown country code '{country}' (use ISO 3166-1 alpha-3, e.g. FRA).")
+            raise AccountError(
+                _("Unknown country code '%(country)s' (use ISO 3166-1 alpha-3, e.g. FRA).", country=country),
+                field="country")
     elif iso3:
-        raise AccountError("Only respondents belong to a country.")
+        raise AccountError(_("Only respondents belong to a country."), field="country")
     check_password_policy(password)
     if find_user(email) is not None:
-        raise AccountError(f"An account for {email} already exists.")
+        raise AccountError(_("An account for %(email)s already exists.", email=email))
     user = User(
         email=email, name=name.strip()[:200], password_hash=hash_password(password), role=role,
         country_iso3=iso3,

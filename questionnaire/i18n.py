@@ -8,8 +8,7 @@ from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-
-from flask import Flask, current_app, g, request, session
+from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import Babel, get_translations
 from flask_login import current_user
 
@@ -22,15 +21,23 @@ babel = Babel()
 
 
 def select_locale() -> str:
-    """Pick the language: the one chosen in this session, the user's, or the browser's."""
+    """Pick the language: the one chosen in this session, the user's, or the browser's.
+
+    Outside a request (command line, background jobs without one) there is no
+    session or browser to ask: the default language is used, so a service that
+    translates its messages still works there.
+    """
     languages: list[str] = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return str(current_app.config["BABEL_DEFAULT_LOCALE"])
     chosen = session.get("lang")
     if chosen in languages:
         return str(chosen)
     user_locale = getattr(current_user, "locale", None) if current_user else None
     if user_locale in languages:
         return str(user_locale)
-    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    best = request.accept_languages.best_match(languages)
+    return best or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def text_direction(locale: str) -> str:

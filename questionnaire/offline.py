@@ -32,6 +32,7 @@ from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
 from flask import current_app, has_app_context, has_request_context
 from flask_babel import gettext
+from flask_babel import ngettext as _ngettext
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter
@@ -85,6 +86,14 @@ def _(text: str, **values: Any) -> str:
     if has_request_context():
         return str(gettext(text, **values))
     return text % values if values else text
+
+
+def ngettext(singular: str, plural: str, num: int, **values: Any) -> str:
+    """Translate a count in a request; outside one (command line), keep English."""
+    if has_request_context():
+        return str(_ngettext(singular, plural, num, **values))
+    values.setdefault("num", num)
+    return (singular if num == 1 else plural) % values
 
 
 class WorkbookRefused(ServiceError):
@@ -409,7 +418,8 @@ def _write_instructions(
     for section in catalogue.sections:
         put(
             sheet_names[section.id],
-            f"{section.title} ({len(catalogue.items_in(section.id))} " + _("items") + ")",
+            f"{section.title} ("
+            + ngettext("%(num)d item", "%(num)d items", len(catalogue.items_in(section.id))) + ")",
             bold=True,
         )
     ws.print_options.horizontalCentered = False

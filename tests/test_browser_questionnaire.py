@@ -38,7 +38,7 @@ def test_a_respondent_fills_a_section_and_submits(page, live_server, users, cycl
     page.keyboard.press("ArrowDown")  # selects "partially"
     page.get_by_role("button", name="Save", exact=True).click()
     page.wait_for_load_state()
-    assert "Saved 2 answer(s)" in page.locator(".flashes").inner_text()
+    assert "Saved 2 answers" in page.locator(".flashes").inner_text()
 
     page.reload()
     assert page.locator("#item_CL_2-rating-largely").is_checked()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from ..db import db
@@ -17,6 +18,14 @@ from ..models import Assessment, Country, Cycle, Role, Status, User
 from .errors import CycleClosed, Forbidden, InvalidTransition, NotFound
 
 REVIEWABLE = (Status.SUBMITTED, Status.RETURNED, Status.ACCEPTED)
+
+
+def status_word(status: str) -> str:
+    """Return an assessment's status as a word of the reader's language, for messages."""
+    words = {"draft": _("a draft"), "submitted": _("submitted"),
+             "returned": _("returned"), "accepted": _("accepted")}
+    return words.get(str(status), str(status))
+
 EDITABLE = (Status.DRAFT, Status.RETURNED)
 
 
@@ -54,24 +63,28 @@ def can_comment(user: User, assessment: Assessment) -> bool:
 def require_edit(user: User, assessment: Assessment) -> None:
     """Raise unless the user may change the answers now."""
     if not can_view(user, assessment):
-        raise NotFound("No such assessment.")
+        raise NotFound(_("No such assessment."))
     if not assessment.cycle.is_open:
-        raise CycleClosed(f"Cycle {assessment.cycle.code} is closed; its answers can no longer change.")
+        raise CycleClosed(
+            _("Cycle %(code)s is closed; its answers can no longer change.", code=assessment.cycle.code))
     if user.role != Role.RESPONDENT:
-        raise Forbidden("Only the country's respondents can change its answers.")
+        raise Forbidden(_("Only the country's respondents can change its answers."))
     if assessment.status not in EDITABLE:
         raise InvalidTransition(
-            f"The assessment is {assessment.status}; answers can change only while it is a draft or returned."
+            _("The assessment is %(status)s; answers can change only while it is a draft or "
+              "returned.", status=status_word(assessment.status))
         )
 
 
 def require_operator_edit(assessment: Assessment) -> None:
     """Raise unless the operator (command line) may change the answers now."""
     if not assessment.cycle.is_open:
-        raise CycleClosed(f"Cycle {assessment.cycle.code} is closed; its answers can no longer change.")
+        raise CycleClosed(
+            _("Cycle %(code)s is closed; its answers can no longer change.", code=assessment.cycle.code))
     if assessment.status not in EDITABLE:
         raise InvalidTransition(
-            f"The assessment is {assessment.status}; answers can change only while it is a draft or returned."
+            _("The assessment is %(status)s; answers can change only while it is a draft or "
+              "returned.", status=status_word(assessment.status))
         )
 
 
@@ -84,7 +97,7 @@ def find_cycle(code: str) -> Cycle:
     # for one, is an error in PostgreSQL rather than a miss).
     cycle = db.session.scalar(select(Cycle).where(Cycle.code == code)) if CYCLE_CODE.match(code) else None
     if cycle is None:
-        raise NotFound(f"There is no cycle '{code}'.")
+        raise NotFound(_("There is no cycle '%(code)s'.", code=code))
     return cycle
 
 
@@ -92,7 +105,7 @@ def find_country(iso3: str) -> Country:
     """Return the country with this ISO 3166-1 alpha-3 code (any letter case)."""
     country = db.session.get(Country, iso3.upper()) if len(iso3) == 3 and iso3.isascii() and iso3.isalpha() else None
     if country is None:
-        raise NotFound(f"There is no country '{iso3}'.")
+        raise NotFound(_("There is no country '%(iso3)s'.", iso3=iso3))
     return country
 
 
@@ -111,7 +124,7 @@ def assessment_for(user: User, cycle_code: str, iso3: str) -> Assessment:
     """Return the assessment if the user may see it; NotFound otherwise."""
     assessment = find_assessment(cycle_code, iso3)
     if assessment is None or not can_view(user, assessment):
-        raise NotFound("No such assessment.")
+        raise NotFound(_("No such assessment."))
     return assessment
 
 

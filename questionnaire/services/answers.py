@@ -16,6 +16,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -154,17 +156,17 @@ def split_lines(value: str | Iterable[str] | None) -> tuple[str, ...]:
 def check_link(link: str) -> str | None:
     """Return why a link is not acceptable evidence, or None if it is."""
     if len(link) > MAX_LINK:
-        return f"is longer than {MAX_LINK} characters"
+        return _("is longer than %(max)d characters", max=MAX_LINK)
     if any(c.isspace() for c in link):
-        return "contains spaces"
+        return _("contains spaces")
     try:
         parts = urlsplit(link)
     except ValueError:
-        return "is not a valid address"
+        return _("is not a valid address")
     if parts.scheme.lower() not in ("http", "https"):
-        return "must start with http:// or https://"
+        return _("must start with http:// or https://")
     if not parts.hostname:
-        return "has no host name"
+        return _("has no host name")
     return None
 
 
@@ -173,37 +175,46 @@ def validate(values: AnswerInput, catalogue: Catalogue) -> dict[str, str]:
     errors: dict[str, str] = {}
     if values.rating is not None and values.rating not in catalogue.level_by_id:
         allowed = ", ".join(s.id for s in catalogue.scale)
-        errors["rating"] = f"'{values.rating}' is not on the rating scale (use one of: {allowed})."
+        errors["rating"] = _("'%(value)s' is not on the rating scale (use one of: %(allowed)s).",
+                             value=values.rating, allowed=allowed)
     if len(values.description) > MAX_DESCRIPTION:
-        errors["description"] = f"Keep the description under {MAX_DESCRIPTION:,} characters (it has {len(values.description):,})."
+        errors["description"] = _(
+            "Keep the description under %(max)s characters (it has %(length)s).",
+            max=f"{MAX_DESCRIPTION:,}", length=f"{len(values.description):,}")
     if len(values.justification) > MAX_JUSTIFICATION:
-        errors["justification"] = f"Keep the justification under {MAX_JUSTIFICATION:,} characters."
+        errors["justification"] = _(
+            "Keep the justification under %(max)s characters.", max=f"{MAX_JUSTIFICATION:,}")
     if values.rating in catalogue.not_applicable_ids and not values.justification:
-        errors["justification"] = "Explain why the item does not apply: “not applicable” needs a justification."
+        errors["justification"] = _(
+            "Explain why the item does not apply: “not applicable” needs a justification.")
     if len(values.legal_references) > MAX_REFERENCES:
-        errors["legal_references"] = f"Give at most {MAX_REFERENCES} legal references."
+        errors["legal_references"] = _("Give at most %(max)d legal references.", max=MAX_REFERENCES)
     else:
         for number, ref in enumerate(values.legal_references, 1):
             if len(ref) > MAX_REFERENCE:
-                errors["legal_references"] = f"Reference {number} is longer than {MAX_REFERENCE} characters."
+                errors["legal_references"] = _(
+                    "Reference %(number)d is longer than %(max)d characters.", number=number, max=MAX_REFERENCE)
                 break
     if len(values.evidence_links) > MAX_LINKS:
-        errors["evidence_links"] = f"Give at most {MAX_LINKS} evidence links."
+        errors["evidence_links"] = _("Give at most %(max)d evidence links.", max=MAX_LINKS)
     else:
         for number, link in enumerate(values.evidence_links, 1):
             problem = check_link(link)
             if problem:
                 shown = link if len(link) <= 80 else link[:77] + "…"
-                errors["evidence_links"] = f"Link {number} ({shown}) {problem}."
+                errors["evidence_links"] = _("Link %(number)d (%(link)s) %(problem)s.",
+                                                number=number, link=shown, problem=problem)
                 break
     if values.assistance_kind is not None:
         if values.assistance_kind not in catalogue.assistance_by_id:
             allowed = ", ".join(a.id for a in catalogue.assistance_kinds)
-            errors["assistance_kind"] = f"'{values.assistance_kind}' is not a kind of assistance (use one of: {allowed})."
+            errors["assistance_kind"] = _("'%(value)s' is not a kind of assistance (use one of: %(allowed)s).",
+                                          value=values.assistance_kind, allowed=allowed)
         elif not values.assistance_description:
-            errors["assistance_description"] = "Describe the technical assistance your country needs."
+            errors["assistance_description"] = _("Describe the technical assistance your country needs.")
     if len(values.assistance_description) > MAX_ASSISTANCE:
-        errors["assistance_description"] = f"Keep the description of assistance under {MAX_ASSISTANCE:,} characters."
+        errors["assistance_description"] = _("Keep the description of assistance under %(max)s characters.",
+                                               max=f"{MAX_ASSISTANCE:,}")
     return errors
 
 
@@ -274,13 +285,16 @@ def save_answers(
     catalogue = catalogue_for(assessment.cycle)
     for edit in edits:
         if edit.item not in catalogue.item_by_id:
-            raise UnknownChecklistItem(f"There is no checklist item '{edit.item}' in this cycle's questionnaire.", item=edit.item)
+            raise UnknownChecklistItem(
+                _("There is no checklist item '%(item)s' in this cycle's questionnaire.", item=edit.item), item=edit.item)
     problems = {e.item: validate(e.values, catalogue) for e in edits}
     problems = {k: v for k, v in problems.items() if v}
     if problems:
         item, errors = next(iter(problems.items()))
         raise InvalidAnswer(
-            f"{len(problems)} answer(s) need correcting; nothing was saved.", errors=errors, item=item
+            ngettext("%(num)d answer needs correcting; nothing was saved.",
+                     "%(num)d answers need correcting; nothing was saved.", len(problems)),
+            errors=errors, item=item
         ) from None
 
     current = answers_of(assessment, [e.item for e in edits])
@@ -349,7 +363,7 @@ def save_answers(
             )
             if bumped.rowcount != 1:  # type: ignore[attr-defined]
                 db.session.rollback()
-                raise InvalidTransition("The assessment was submitted meanwhile; nothing was saved.")
+                raise InvalidTransition(_("The assessment was submitted meanwhile; nothing was saved."))
         db.session.commit()
     except IntegrityError:
         db.session.rollback()

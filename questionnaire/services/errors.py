@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
+
 
 class ServiceError(Exception):
     """Base of the failures below; `status` is the HTTP status that fits."""
@@ -62,8 +64,9 @@ class StaleAnswer(ServiceError):
 
     def __init__(self, item: str, current: Any, based_on: int):
         super().__init__(
-            f"The answer to {item} was saved again after the version your edit started from "
-            f"(it is now version {getattr(current, 'version', '?')}; your edit was based on version {based_on}).",
+            _("The answer to %(item)s was saved again after the version your edit started from "
+              "(it is now version %(current)s; your edit was based on version %(based_on)s).",
+              item=item, current=getattr(current, "version", "?"), based_on=based_on),
             item=item,
         )
         self.item = item

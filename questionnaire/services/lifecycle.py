@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -11,7 +12,7 @@ from ..catalogue import Catalogue
 from ..catalogue_store import catalogue_for
 from ..db import db
 from ..models import Answer, Assessment, Comment, Cycle, Event, Role, Status, User, utcnow
-from .access import can_comment, can_review, can_view, find_assessment, find_country
+from .access import can_comment, can_review, can_view, find_assessment, find_country, status_word
 from .answers import answers_of, clean_text, rated_items
 from .errors import CycleClosed, Forbidden, InvalidAnswer, InvalidTransition, NotFound
 
@@ -24,14 +25,14 @@ def start_assessment(user: User, cycle: Cycle, iso3: str) -> tuple[Assessment, b
     existing = find_assessment(cycle.code, country.iso3)
     if existing is not None:
         if not can_view(user, existing):
-            raise NotFound("No such assessment.")
+            raise NotFound(_("No such assessment."))
         return existing, False
     if user.role == Role.RESPONDENT and user.country_iso3 != country.iso3:
-        raise NotFound("No such assessment.")
+        raise NotFound(_("No such assessment."))
     if user.role not in (Role.RESPONDENT, Role.ADMIN):
-        raise Forbidden("Only the country's respondents or an admin can start its assessment.")
+        raise Forbidden(_("Only the country's respondents or an admin can start its assessment."))
     if not cycle.is_open:
-        raise CycleClosed(f"Cycle {cycle.code} is closed.")
+        raise CycleClosed(_("Cycle %(code)s is closed.", code=cycle.code))
     assessment = Assessment(cycle_id=cycle.id, country_iso3=country.iso3, status=Status.DRAFT)
     db.session.add(assessment)
     try:
@@ -63,7 +64,8 @@ def _transition(
     if outcome.rowcount != 1:  # type: ignore[attr-defined]
         db.session.rollback()
         db.session.refresh(assessment)
-        raise InvalidTransition(f"The assessment is {assessment.status}: it cannot be {action} now.")
+        raise InvalidTransition(_("The assessment is %(status)s: it cannot be %(action)s now.",
+                                  status=status_word(assessment.status), action=status_word(action)))
     event = Event(assessment_id=assessment.id, action=action, from_status=assessment.status,
                   to_status=to, user_id=user.id, at=now, comment=comment)
     db.session.add(event)
@@ -82,11 +84,11 @@ def unanswered_items(assessment: Assessment, catalogue: Catalogue | None = None)
 def submit(user: User, assessment: Assessment, comment: str = "") -> Event:
     """Send the assessment to the reviewers (from draft or returned)."""
     if not can_view(user, assessment):
-        raise NotFound("No such assessment.")
+        raise NotFound(_("No such assessment."))
     if user.role != Role.RESPONDENT:
-        raise Forbidden("Only the country's respondents can submit its assessment.")
+        raise Forbidden(_("Only the country's respondents can submit its assessment."))
     if not assessment.cycle.is_open:
-        raise CycleClosed(f"Cycle {assessment.cycle.code} is closed.")
+        raise CycleClosed(_("Cycle %(code)s is closed.", code=assessment.cycle.code))
     return _transition(user, assessment, "submitted", (Status.DRAFT, Status.RETURNED),
                        Status.SUBMITTED, _comment(comment))
 
@@ -96,8 +98,8 @@ def return_assessment(user: User, assessment: Assessment, comment: str) -> Event
     _require_review(user, assessment)
     text = _comment(comment)
     if not text:
-        raise InvalidAnswer("Say what the country should look at again: returning needs a comment.",
-                            errors={"comment": "A comment is required to return an assessment."})
+        raise InvalidAnswer(_("Say what the country should look at again: returning needs a comment."),
+                            errors={"comment": _("A comment is required to return an assessment.")})
     return _transition(user, assessment, "returned", (Status.SUBMITTED,), Status.RETURNED, text)
 
 
@@ -110,20 +112,21 @@ def accept(user: User, assessment: Assessment, comment: str = "") -> Event:
 
 def _require_review(user: User, assessment: Assessment) -> None:
     if not can_view(user, assessment):
-        raise NotFound("No such assessment.")
+        raise NotFound(_("No such assessment."))
     if not user.is_reviewer:
-        raise Forbidden("Only reviewers can return or accept an assessment.")
+        raise Forbidden(_("Only reviewers can return or accept an assessment."))
     if not assessment.cycle.is_open:
-        raise CycleClosed(f"Cycle {assessment.cycle.code} is closed.")
+        raise CycleClosed(_("Cycle %(code)s is closed.", code=assessment.cycle.code))
     if not can_review(user, assessment):
-        raise InvalidTransition(f"The assessment is {assessment.status}; only a submitted assessment can be reviewed.")
+        raise InvalidTransition(_("The assessment is %(status)s; only a submitted assessment can be reviewed.",
+                                  status=status_word(assessment.status)))
 
 
 def _comment(text: str | None) -> str:
     cleaned = clean_text(text)
     if len(cleaned) > MAX_COMMENT:
-        raise InvalidAnswer(f"Keep the comment under {MAX_COMMENT:,} characters.",
-                            errors={"comment": f"Keep the comment under {MAX_COMMENT:,} characters."})
+        message = _("Keep the comment under %(max)s characters.", max=f"{MAX_COMMENT:,}")
+        raise InvalidAnswer(message, errors={"comment": message})
     return cleaned
 
 
@@ -141,14 +144,14 @@ def events(assessment: Assessment) -> list[Event]:
 def add_comment(user: User, assessment: Assessment, item: str, body: str) -> Comment:
     """Add a message to an item's thread."""
     if not can_view(user, assessment):
-        raise NotFound("No such assessment.")
+        raise NotFound(_("No such assessment."))
     if item not in catalogue_for(assessment.cycle).item_by_id:
-        raise NotFound(f"There is no checklist item '{item}' in this cycle.")
+        raise NotFound(_("There is no checklist item '%(item)s' in this cycle.", item=item))
     if not can_comment(user, assessment):
-        raise InvalidTransition("Comments are closed for this assessment.")
+        raise InvalidTransition(_("Comments are closed for this assessment."))
     text = _comment(body)
     if not text:
-        raise InvalidAnswer("Write something before sending the comment.", errors={"body": "The comment is empty."})
+        raise InvalidAnswer(_("Write something before sending the comment."), errors={"body": _("The comment is empty.")})
     now = utcnow()
     comment = Comment(assessment_id=assessment.id, item_id=item, user_id=user.id, body=text, at=now)
     db.session.add(comment)

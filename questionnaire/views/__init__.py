@@ -70,4 +70,15 @@ def init_app(app: Flask) -> None:
             return error_page(413, _("Too large"), _("What you sent is larger than the platform accepts."))
         if error.code == 429:
             return error_page(429, _("Too many attempts"), _("Too many attempts. Wait a few minutes and try again."))
+        if error.code == 400:
+            return error_page(400, _("Something is wrong"), _(
+                "The request could not be understood. Go back, reload the page and try again."))
+        if error.code == 409:
+            return error_page(409, _("Not possible now"), _(
+                "This cannot be done in the assessment's present state. "
+                "Go back to the assessment to see what it allows."))
+        if error.code == 500:
+            return error_page(500, _("Something is wrong"), _(
+                "The platform could not complete this request. Try again later; "
+                "if it happens again, tell the platform operator."))
         return error_page(error.code or 500, error.name, error.description or "")

@@ -39,8 +39,8 @@ def users():  # type: ignore[no-untyped-def]
             user = auth.create_user(form.email.data or "", form.password.data or "", form.role.data or "",
                                     form.country.data or None, name=form.name.data or "")
         except auth.AccountError as error:
-            field = form.country if "country" in str(error).lower() else (
-                form.password if "password" in str(error).lower() else form.email)
+            fields = {"country": form.country, "password": form.password, "role": form.role}
+            field = fields.get(error.field, form.email)
             field.errors = [str(error)]
         else:
             flash(_("The account %(email)s was created.", email=user.email), "success")

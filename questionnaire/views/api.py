@@ -17,6 +17,7 @@ from typing import Any, NoReturn
 
 from flask import Blueprint, Response, g, jsonify, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from .. import auth, openapi, services
@@ -213,7 +214,8 @@ def _json_body(schema: dict[str, Any], required: bool) -> dict[str, Any]:
     if problems:
         raise ApiError(
             422,
-            _("%(n)d field(s) need correcting; nothing was changed.", n=len(problems)),
+            ngettext("%(num)d field needs correcting; nothing was changed.",
+                     "%(num)d fields need correcting; nothing was changed.", len(problems)),
             errors=problems,
         )
     return data

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from markupsafe import Markup
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
@@ -157,7 +158,8 @@ def _save_section(assessment, catalogue, found, items, form, autosave):  # type:
                 })
             count = len(result.saved)
             if count:
-                flash(_("Saved %(n)d answer(s) in “%(s)s”.", n=count, s=found.title), "success")
+                flash(ngettext("Saved %(num)d answer in “%(s)s”.", "Saved %(num)d answers in “%(s)s”.",
+                           count, s=found.title), "success")
             else:
                 flash(_("Nothing had changed; nothing was saved."), "info")
             if request.form.get("then") == "next":
