@@ -185,14 +185,9 @@ def _assessment_or_fail(cycle: str, country: str) -> Any:
     from . import services
 
     try:
-        services.find_cycle(cycle)
-        services.find_country(country)
+        return services.assessment_of(cycle, country)
     except services.ServiceError as error:
         _fail(error.message)
-    assessment = services.find_assessment(cycle, country)
-    if assessment is None:
-        _fail(f"{country.upper()} has no assessment in cycle {cycle}")
-    return assessment
 
 
 @main.command("score")

@@ -44,13 +44,9 @@ def import_command(path: Path, cycle: str, country: str, replace: tuple[str, ...
             fail(f"error: --replace takes ITEM:VERSION, e.g. CL-1:3 (got {value!r})")
         replacements[item] = int(version)
     try:
-        services.find_cycle(cycle)
-        services.find_country(country)
+        assessment = services.assessment_of(cycle, country)
     except services.ServiceError as error:
         fail(f"error: {error.message}")
-    assessment = services.find_assessment(cycle, country)
-    if assessment is None:
-        fail(f"error: {country.upper()} has no assessment in cycle {cycle}")
         return
     size = path.stat().st_size
     if size > offline.max_upload_bytes():

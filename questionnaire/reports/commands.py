@@ -65,13 +65,9 @@ def report_command(cycle: str, country: str, output: Path, audience: str, lang: 
     if not output.parent.is_dir():
         _fail(f"{output.parent}: no such folder")
     try:
-        services.find_cycle(cycle)
-        services.find_country(country)
+        assessment = services.assessment_of(cycle, country)
     except services.ServiceError as error:
         _fail(error.message)
-    assessment = services.find_assessment(cycle, country)
-    if assessment is None:
-        _fail(f"{country.upper()} has no assessment in cycle {cycle}")
     with documents.rendering(_language(lang)):
         found = documents.country_report(assessment, audience)
         html = documents.country_report_html(

@@ -7,6 +7,7 @@ from .access import (
     EDITABLE,
     REVIEWABLE,
     assessment_for,
+    assessment_of,
     can_comment,
     can_edit,
     can_review,
@@ -58,7 +59,7 @@ from .scores import compute, scores_of
 __all__ = [
     "EDITABLE", "REVIEWABLE", "FIELDS", "FIELD_LABELS", "AnswerInput", "Edit", "CycleClosed",
     "Forbidden", "InvalidAnswer", "InvalidTransition", "NotFound", "ServiceError", "StaleAnswer",
-    "UnknownChecklistItem", "accept", "add_comment", "answers_of", "assessment_for", "can_comment",
+    "UnknownChecklistItem", "accept", "add_comment", "answers_of", "assessment_for", "assessment_of", "can_comment",
     "can_edit", "can_review", "can_view", "close_cycle", "comments_of", "compare_cycle", "compute", "create_cycle",
     "list_cycles", "events", "find_assessment", "find_country", "find_cycle", "history", "make_input",
     "previous_cycle", "progress", "return_assessment", "save_answer", "save_answers", "scores_of",

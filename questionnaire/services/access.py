@@ -120,6 +120,16 @@ def find_assessment(cycle_code: str, iso3: str) -> Assessment | None:
     )
 
 
+def assessment_of(cycle_code: str, iso3: str) -> Assessment:
+    """Return a country's assessment in a cycle for the operator; NotFound saying what is missing."""
+    find_cycle(cycle_code)
+    country = find_country(iso3)
+    assessment = find_assessment(cycle_code, country.iso3)
+    if assessment is None:
+        raise NotFound(f"{country.iso3} has no assessment in cycle {cycle_code}")
+    return assessment
+
+
 def assessment_for(user: User, cycle_code: str, iso3: str) -> Assessment:
     """Return the assessment if the user may see it; NotFound otherwise."""
     assessment = find_assessment(cycle_code, iso3)
