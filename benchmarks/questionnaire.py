@@ -90,7 +90,7 @@ def save():
     return jsonify(saved=[item])
 '''
 
-WRK_POST = r'''
+WRK_POST = r"""
 local counter = 0
 local threads = {}
 function setup(thread)
@@ -116,7 +116,7 @@ function response(status, headers, body)
   local v = body:match('"' .. item:gsub("%-", "%%-") .. '":%s*(%d+)')
   if v then version = tonumber(v) end
 end
-'''
+"""
 
 
 def free_port() -> int:
@@ -141,7 +141,9 @@ def wait_for(url: str, seconds: float = 30) -> None:
 def start(app: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [GUNICORN, "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning", app],
-        env={**os.environ, **env}, cwd=str(ROOT), start_new_session=True,
+        env={**os.environ, **env},
+        cwd=str(ROOT),
+        start_new_session=True,
     )
 
 
@@ -150,7 +152,9 @@ def stop(process: subprocess.Popen[bytes]) -> None:
     process.wait(timeout=20)
 
 
-def run_wrk(url: str, seconds: int, connections: int, script: str | None = None, headers: list[str] | None = None) -> dict[str, float]:
+def run_wrk(
+    url: str, seconds: int, connections: int, script: str | None = None, headers: list[str] | None = None
+) -> dict[str, float]:
     command = ["wrk", "-t", str(connections), "-c", str(connections), "-d", f"{seconds}s", "--latency"]
     for header in headers or []:
         command += ["-H", header]
@@ -190,8 +194,12 @@ def main() -> None:
         sys.exit("wrk is needed: apt-get install wrk")
     work = Path(tempfile.mkdtemp(prefix="bench-questionnaire-"))
     db_path = work / "demo.db"
-    subprocess.run([str(Path(PYTHON).with_name("questionnaire")), "demo", "--no-serve", "--db", str(db_path)],
-                   check=True, capture_output=True, cwd=str(ROOT))
+    subprocess.run(
+        [str(Path(PYTHON).with_name("questionnaire")), "demo", "--no-serve", "--db", str(db_path)],
+        check=True,
+        capture_output=True,
+        cwd=str(ROOT),
+    )
     # a fresh respondent assessment to edit: Mexico's 2026 draft
     import sqlite3
 
@@ -207,8 +215,24 @@ def main() -> None:
     env = {"DATABASE_URL": f"sqlite:///{db_path}", "SECRET_KEY": secrets.token_urlsafe(48), "PYTHONPATH": str(ROOT)}
     platform = start("questionnaire.wsgi:app", app_port, env)
     bare = subprocess.Popen(
-        [GUNICORN, "-w", "2", "-b", f"127.0.0.1:{bare_port}", "--log-level", "warning", "--chdir", str(work), "bare_app:app"],
-        env={**os.environ, "CATALOGUE": str(ROOT / "obligations.yaml"), "BARE_DB": str(bare_db), "PYTHONPATH": str(ROOT)},
+        [
+            GUNICORN,
+            "-w",
+            "2",
+            "-b",
+            f"127.0.0.1:{bare_port}",
+            "--log-level",
+            "warning",
+            "--chdir",
+            str(work),
+            "bare_app:app",
+        ],
+        env={
+            **os.environ,
+            "CATALOGUE": str(ROOT / "obligations.yaml"),
+            "BARE_DB": str(bare_db),
+            "PYTHONPATH": str(ROOT),
+        },
         start_new_session=True,
     )
     try:
@@ -222,21 +246,27 @@ def main() -> None:
         def post_script() -> str:
             """Write the POST script with the items' current versions (they move on every round)."""
             page = _get(base + section, cookie)
-            versions = [int(re.search(rf'name="item_{i.replace("-", "_")}-version" type="hidden" value="(\d+)"', page).group(1))  # type: ignore[union-attr]
-                        for i in ITEMS]
+            versions = [
+                int(re.search(rf'name="item_{i.replace("-", "_")}-version" type="hidden" value="(\d+)"', page).group(1))  # type: ignore[union-attr]
+                for i in ITEMS
+            ]
             script.write_text(
-                f'ITEMS = {{{", ".join(repr(i).replace(chr(39), chr(34)) for i in ITEMS)}}}\n'
-                f'VERSIONS = {{{", ".join(str(v) for v in versions)}}}\n'
+                f"ITEMS = {{{', '.join(repr(i).replace(chr(39), chr(34)) for i in ITEMS)}}}\n"
+                f"VERSIONS = {{{', '.join(str(v) for v in versions)}}}\n"
                 f'CSRF = "{urllib.parse.quote(token)}"\nPATH = "{section}"\n'
                 f'HEADERS = {{["Cookie"] = "{cookie}", ["X-Autosave"] = "1", ["Content-Type"] = "application/x-www-form-urlencoded"}}\n'
-                + WRK_POST, encoding="utf-8")
+                + WRK_POST,
+                encoding="utf-8",
+            )
             return str(script)
 
         bare_script = work / "bare_post.lua"
         bare_script.write_text(
-            f'ITEMS = {{{", ".join(repr(i).replace(chr(39), chr(34)) for i in ITEMS)}}}\nVERSIONS = {{1, 1, 1, 1}}\n'
+            f"ITEMS = {{{', '.join(repr(i).replace(chr(39), chr(34)) for i in ITEMS)}}}\nVERSIONS = {{1, 1, 1, 1}}\n"
             f'CSRF = "x"\nPATH = "/page"\nHEADERS = {{["Content-Type"] = "application/x-www-form-urlencoded"}}\n'
-            + WRK_POST.replace('"item_" .. item:gsub("[^%w]", "_")', "item"), encoding="utf-8")
+            + WRK_POST.replace('"item_" .. item:gsub("[^%w]", "_")', "item"),
+            encoding="utf-8",
+        )
         n = args.connections
         runs: dict[str, list[dict[str, float]]] = {}
         for _ in range(args.rounds):  # alternate, so a noisy moment hits both sides
@@ -244,7 +274,10 @@ def main() -> None:
                 ("platform GET", lambda: run_wrk(base + section, args.seconds, n, headers=[f"Cookie: {cookie}"])),
                 ("baseline GET", lambda: run_wrk(f"http://127.0.0.1:{bare_port}/page", args.seconds, n)),
                 ("platform POST", lambda: run_wrk(base + section, args.seconds, n, script=post_script())),
-                ("baseline POST", lambda: run_wrk(f"http://127.0.0.1:{bare_port}/page", args.seconds, n, script=str(bare_script))),
+                (
+                    "baseline POST",
+                    lambda: run_wrk(f"http://127.0.0.1:{bare_port}/page", args.seconds, n, script=str(bare_script)),
+                ),
             ):
                 runs.setdefault(name, []).append(run())
         results = {
@@ -254,7 +287,9 @@ def main() -> None:
     finally:
         stop(platform)
         stop(bare)
-    print(f"gunicorn 2 workers each, wrk {n} connections, {args.seconds}s per run, median of {args.rounds} alternating rounds, SQLite")
+    print(
+        f"gunicorn 2 workers each, wrk {n} connections, {args.seconds}s per run, median of {args.rounds} alternating rounds, SQLite"
+    )
     for name, figures in results.items():
         print(f"  {name:<14} {figures['rps']:8.1f} requests/s   non-2xx: {int(figures['non_2xx'])}")
     for kind in ("GET", "POST"):

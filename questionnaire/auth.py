@@ -48,10 +48,12 @@ def check_password_policy(password: str) -> None:
     """Refuse passwords that are too short or too long (ASVS 5.0, 6.2)."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(
-            _("The password must have at least %(min)d characters.", min=MIN_PASSWORD_LENGTH), field="password")
+            _("The password must have at least %(min)d characters.", min=MIN_PASSWORD_LENGTH), field="password"
+        )
     if len(password) > MAX_PASSWORD_LENGTH:
         raise AccountError(
-            _("The password must have at most %(max)d characters.", max=MAX_PASSWORD_LENGTH), field="password")
+            _("The password must have at most %(max)d characters.", max=MAX_PASSWORD_LENGTH), field="password"
+        )
 
 
 def verify_password(user: User | None, password: str) -> bool:
@@ -151,7 +153,7 @@ def _load_user(secret: str) -> User | None:
 # API tokens
 # --------------------------------------------------------------------------
 
-TOKEN_PREFIX = "thbq_"
+TOKEN_PREFIX = "thbq_"  # noqa: S105 - a public prefix, not a secret
 
 
 def issue_token(user: User, label: str = "") -> str:
@@ -164,8 +166,11 @@ def issue_token(user: User, label: str = "") -> str:
 
 def tokens_of(user: User) -> list[ApiToken]:
     """Return a user's API tokens, newest first."""
-    return list(db.session.scalars(
-        select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at.desc(), ApiToken.id.desc())))
+    return list(
+        db.session.scalars(
+            select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+        )
+    )
 
 
 def revoke_tokens(user: User, token_id: int | None = None) -> int:
@@ -201,9 +206,7 @@ def user_for_token(token: str) -> User | None:
 # --------------------------------------------------------------------------
 
 
-def create_user(
-    email: str, password: str, role: str, country: str | None = None, name: str = ""
-) -> User:
+def create_user(email: str, password: str, role: str, country: str | None = None, name: str = "") -> User:
     """Create an account after checking its role, country and password."""
     from .models import Country
 
@@ -211,24 +214,28 @@ def create_user(
     if not email or "@" not in email or len(email) > 254 or any(c.isspace() for c in email):
         raise AccountError(_("'%(email)s' is not a valid e-mail address.", email=email))
     if role not in {r.value for r in Role}:
-        raise AccountError(
-            _("Unknown role '%(role)s': use respondent, reviewer or admin.", role=role), field="role")
+        raise AccountError(_("Unknown role '%(role)s': use respondent, reviewer or admin.", role=role), field="role")
     iso3 = country.upper() if country else None
     if role == Role.RESPONDENT:
         if not iso3:
             raise AccountError(
-                _("A respondent must belong to a country (give its ISO 3166-1 alpha-3 code)."), field="country")
+                _("A respondent must belong to a country (give its ISO 3166-1 alpha-3 code)."), field="country"
+            )
         if db.session.get(Country, iso3) is None:
             raise AccountError(
                 _("Unknown country code '%(country)s' (use ISO 3166-1 alpha-3, e.g. FRA).", country=country),
-                field="country")
+                field="country",
+            )
     elif iso3:
         raise AccountError(_("Only respondents belong to a country."), field="country")
     check_password_policy(password)
     if find_user(email) is not None:
         raise AccountError(_("An account for %(email)s already exists.", email=email))
     user = User(
-        email=email, name=name.strip()[:200], password_hash=hash_password(password), role=role,
+        email=email,
+        name=name.strip()[:200],
+        password_hash=hash_password(password),
+        role=role,
         country_iso3=iso3,
     )
     db.session.add(user)

@@ -254,9 +254,7 @@ class Catalogue:
     def edition(self) -> sm.Edition:
         """Return the scoring method's view of this edition."""
         method = sm.Method(
-            scale=tuple(
-                sm.RatingLevel(s.id, s.label, s.value, s.needs_support) for s in self.scale
-            ),
+            scale=tuple(sm.RatingLevel(s.id, s.label, s.value, s.needs_support) for s in self.scale),
             bands=tuple(sm.Band(b.id, b.label, b.min_score) for b in self.bands),
             core_threshold=self.core_threshold,
             core_band_cap=self.core_band_cap,
@@ -269,8 +267,7 @@ class Catalogue:
             instruments=tuple(sm.Area(i.id, i.title) for i in self.instruments),
             items=tuple(sm.ItemSpec(i.id, i.section) for i in self.items),
             obligations=tuple(
-                sm.ObligationSpec(o.id, o.instrument, o.paragraph, o.weight, o.core, o.items)
-                for o in self.obligations
+                sm.ObligationSpec(o.id, o.instrument, o.paragraph, o.weight, o.core, o.items) for o in self.obligations
             ),
         )
 
@@ -458,15 +455,34 @@ _KEYS: dict[str, dict[str, bool]] = {
     "assistance kind": {"id": True, "label": True},
     "section": {"id": True, "title": True, "description": False},
     "instrument": {
-        "id": True, "body": True, "title": True, "date": True, "source": True,
-        "session": False, "place": False, "symbol": False, "symbol_note": False,
+        "id": True,
+        "body": True,
+        "title": True,
+        "date": True,
+        "source": True,
+        "session": False,
+        "place": False,
+        "symbol": False,
+        "symbol_note": False,
     },
     "obligation": {
-        "id": True, "instrument": True, "paragraph": True, "verb": True, "addressee": True,
-        "text": True, "items": True, "core": False, "lead_in": False, "note": False,
+        "id": True,
+        "instrument": True,
+        "paragraph": True,
+        "verb": True,
+        "addressee": True,
+        "text": True,
+        "items": True,
+        "core": False,
+        "lead_in": False,
+        "note": False,
     },
     "item": {
-        "id": True, "section": True, "question": True, "guidance": True, "evidence": True,
+        "id": True,
+        "section": True,
+        "question": True,
+        "guidance": True,
+        "evidence": True,
         "action": True,
     },
     "core_cap": {"threshold": True, "band": True},
@@ -526,8 +542,7 @@ class _Validator:
             if key not in spec:
                 self.problem(
                     entry.key_lines[key],
-                    f"unknown key '{key}' in {self._label(entry, kind)} "
-                    f"(allowed: {', '.join(sorted(spec))})",
+                    f"unknown key '{key}' in {self._label(entry, kind)} (allowed: {', '.join(sorted(spec))})",
                 )
         for key, required in spec.items():
             if not required:
@@ -550,9 +565,7 @@ class _Validator:
             return ""
         if not isinstance(value, str):
             if isinstance(value, bool) or not isinstance(value, int | float):
-                self.problem(
-                    entry.key_lines[key], f"'{key}' of {self._label(entry, kind)} must be text"
-                )
+                self.problem(entry.key_lines[key], f"'{key}' of {self._label(entry, kind)} must be text")
                 return ""
             value = str(value)
         value = _normalise(value)
@@ -563,10 +576,14 @@ class _Validator:
     def _number(self, entry: _Map, key: str, kind: str, lo: float, hi: float) -> float:
         value = entry.get(key)
         if isinstance(value, bool) or not isinstance(value, int | float):
-            self.problem(entry.key_lines.get(key, entry.line), f"'{key}' of {self._label(entry, kind)} must be a number")
+            self.problem(
+                entry.key_lines.get(key, entry.line), f"'{key}' of {self._label(entry, kind)} must be a number"
+            )
             return 0.0
         if not lo <= value <= hi:
-            self.problem(entry.key_lines[key], f"'{key}' of {self._label(entry, kind)} must be between {lo:g} and {hi:g}")
+            self.problem(
+                entry.key_lines[key], f"'{key}' of {self._label(entry, kind)} must be between {lo:g} and {hi:g}"
+            )
         return float(value)
 
     def _bool(self, entry: _Map, key: str, kind: str) -> bool:
@@ -600,9 +617,7 @@ class _Validator:
                 )
                 continue
             if ident in seen:
-                self.problem(
-                    entry.key_lines["id"], f"duplicate {kind} id '{ident}' (first at line {seen[ident]})"
-                )
+                self.problem(entry.key_lines["id"], f"duplicate {kind} id '{ident}' (first at line {seen[ident]})")
                 continue
             seen[ident] = line
         return seen
@@ -648,12 +663,15 @@ class _Validator:
 
         assessed_by: dict[str, list[str]] = {i: [] for i in item_ids}
         obligations: list[Obligation] = []
-        for entry, line in obligation_entries:
+        for entry, _line in obligation_entries:
             kind = "obligation"
             oid = entry.get("id")
             instrument = self._text(entry, "instrument", kind)
             if instrument and instrument not in instrument_ids:
-                self.problem(entry.key_lines["instrument"], f"{self._label(entry, kind)} refers to unknown instrument '{instrument}'")
+                self.problem(
+                    entry.key_lines["instrument"],
+                    f"{self._label(entry, kind)} refers to unknown instrument '{instrument}'",
+                )
             verb = self._text(entry, "verb", kind).lower()
             if verb and verb not in verb_strength:
                 self.problem(
@@ -663,16 +681,23 @@ class _Validator:
                 )
             addressee = self._text(entry, "addressee", kind)
             if addressee and addressee not in scope:
-                self.problem(entry.key_lines["addressee"], f"{self._label(entry, kind)} refers to unknown addressee '{addressee}'")
+                self.problem(
+                    entry.key_lines["addressee"],
+                    f"{self._label(entry, kind)} refers to unknown addressee '{addressee}'",
+                )
             raw_items = entry.get("items")
             items: list[str] = []
             if not isinstance(raw_items, list):
                 if "items" in entry and raw_items is not None:
-                    self.problem(entry.key_lines["items"], f"'items' of {self._label(entry, kind)} must be a list of item ids")
+                    self.problem(
+                        entry.key_lines["items"], f"'items' of {self._label(entry, kind)} must be a list of item ids"
+                    )
             else:
                 for ref in raw_items:
                     if not isinstance(ref, str) or ref not in item_ids:
-                        self.problem(entry.key_lines["items"], f"{self._label(entry, kind)} refers to unknown item {ref!r}")
+                        self.problem(
+                            entry.key_lines["items"], f"{self._label(entry, kind)} refers to unknown item {ref!r}"
+                        )
                         continue
                     if ref in items:
                         self.problem(entry.key_lines["items"], f"{self._label(entry, kind)} lists item '{ref}' twice")
@@ -721,7 +746,9 @@ class _Validator:
             iid = entry.get("id")
             section = self._text(entry, "section", kind)
             if section and section not in section_ids:
-                self.problem(entry.key_lines["section"], f"{self._label(entry, kind)} refers to unknown section '{section}'")
+                self.problem(
+                    entry.key_lines["section"], f"{self._label(entry, kind)} refers to unknown section '{section}'"
+                )
             if isinstance(iid, str) and iid in assessed_by and not assessed_by[iid]:
                 self.problem(line, f"{self._label(entry, kind)} assesses no obligation (no obligation lists it)")
             items_out.append(
@@ -752,7 +779,9 @@ class _Validator:
             core_threshold=core_threshold,
             core_band_cap=core_band,
             critical_priority=critical_priority,
-            addressees=tuple(Addressee(str(a["id"]), _normalise(str(a["label"])), str(a["scope"])) for a, _ in addressees),
+            addressees=tuple(
+                Addressee(str(a["id"]), _normalise(str(a["label"])), str(a["scope"])) for a, _ in addressees
+            ),
             assistance_kinds=tuple(AssistanceKind(str(a["id"]), _normalise(str(a["label"]))) for a, _ in assistance),
             sections=sections,
             instruments=instruments,
@@ -819,7 +848,11 @@ class _Validator:
         ]
         for previous, current, (entry, _) in zip(out, out[1:], entries[1:], strict=False):
             if current.min_score >= previous.min_score:
-                self.problem(entry.key_lines["min_score"], f"bands must be listed best first with falling min_score ('{current.id}' is not below '{previous.id}')")
+                self.problem(
+                    entry.key_lines["min_score"],
+                    "bands must be listed best first with falling min_score "
+                    f"('{current.id}' is not below '{previous.id}')",
+                )
         if out and out[-1].min_score != 0:
             self.problem(entries[-1][1], "the last band must have min_score 0 so every score gets a band")
         return tuple(out)
@@ -854,7 +887,10 @@ class _Validator:
         for entry, _ in entries:
             self._text(entry, "label", kind)
             if kind == "addressee" and entry.get("scope") not in ("national", "international"):
-                self.problem(entry.key_lines.get("scope", entry.line), f"scope of {self._label(entry, kind)} must be 'national' or 'international'")
+                self.problem(
+                    entry.key_lines.get("scope", entry.line),
+                    f"scope of {self._label(entry, kind)} must be 'national' or 'international'",
+                )
         return entries
 
     def _sections(self, root: _Map) -> tuple[Section, ...]:
@@ -878,7 +914,10 @@ class _Validator:
             kind = "instrument"
             date = self._text(entry, "date", kind)
             if date and not re.match(r"^\d{4}(-\d{2}(-\d{2})?)?(/\d{4}-\d{2}-\d{2})?$", date):
-                self.problem(entry.key_lines["date"], f"date of {self._label(entry, kind)} must be an ISO 8601 date or interval, like 2006-07-27")
+                self.problem(
+                    entry.key_lines["date"],
+                    f"date of {self._label(entry, kind)} must be an ISO 8601 date or interval, like 2006-07-27",
+                )
             out.append(
                 Instrument(
                     id=str(entry.get("id")),

@@ -26,14 +26,21 @@ def _cli_app() -> Flask:
     """Build the app for commands: they never serve requests, so no SECRET_KEY is needed."""
     from . import create_app
 
-    return create_app({
-        "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_hex(32),
-        "ALLOW_INSECURE_SECRET": True,
-    })
+    return create_app(
+        {
+            "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_hex(32),
+            "ALLOW_INSECURE_SECRET": True,
+        }
+    )
 
 
-@click.group(cls=FlaskGroup, create_app=_cli_app, add_default_commands=False, add_version_option=False,
-             help="Self-assessment platform for the resolutions on trafficking in human beings.")
+@click.group(
+    cls=FlaskGroup,
+    create_app=_cli_app,
+    add_default_commands=False,
+    add_version_option=False,
+    help="Self-assessment platform for the resolutions on trafficking in human beings.",
+)
 def main() -> None:
     """Run a platform command."""
 
@@ -206,11 +213,15 @@ def score(cycle: str, country: str, as_json: bool) -> None:
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))
         return
     catalogue = catalogue_for(assessment.cycle)
-    click.echo(f"{assessment.country.name} ({assessment.country_iso3}), cycle {cycle}, "
-               f"status {assessment.status}, catalogue edition {catalogue.hash}")
+    click.echo(
+        f"{assessment.country.name} ({assessment.country_iso3}), cycle {cycle}, "
+        f"status {assessment.status}, catalogue edition {catalogue.hash}"
+    )
     overall = data["overall"]
-    click.echo(f"Overall: {'—' if overall is None else f'{overall:.1f}'}  band {data['band'] or '—'}"
-               + (f" (capped from {data['uncapped_band']} by {', '.join(data['capped_by'])})" if data["capped_by"] else ""))
+    click.echo(
+        f"Overall: {'—' if overall is None else f'{overall:.1f}'}  band {data['band'] or '—'}"
+        + (f" (capped from {data['uncapped_band']} by {', '.join(data['capped_by'])})" if data["capped_by"] else "")
+    )
     click.echo("")
     click.echo(f"{'Section':<50} {'Score':>6}")
     for section in data["sections"]:
@@ -223,11 +234,15 @@ def score(cycle: str, country: str, as_json: bool) -> None:
         click.echo(f"{instrument['title'][:50]:<50} {value:>6}")
     click.echo("")
     counts = data["counts"]
-    click.echo(f"Gaps: {counts['gaps']} ({counts['critical_gaps']} critical); missing answers: "
-               f"{counts['missing']}; unsupported ratings: {counts['unsupported']}")
+    click.echo(
+        f"Gaps: {counts['gaps']} ({counts['critical_gaps']} critical); missing answers: "
+        f"{counts['missing']}; unsupported ratings: {counts['unsupported']}"
+    )
     for gap in data["gaps"][:10]:
-        click.echo(f"  {gap['rank']:>2}. {gap['obligation']:<30} score {gap['score']:>5.1f}  priority {gap['priority']:>6.1f}"
-                   + ("  critical" if gap["critical"] else ""))
+        click.echo(
+            f"  {gap['rank']:>2}. {gap['obligation']:<30} score {gap['score']:>5.1f}  priority {gap['priority']:>6.1f}"
+            + ("  critical" if gap["critical"] else "")
+        )
     if len(data["gaps"]) > 10:
         click.echo(f"  … and {len(data['gaps']) - 10} more (use --json for all)")
 
@@ -239,8 +254,13 @@ def score(cycle: str, country: str, as_json: bool) -> None:
 
 @main.command("demo", with_appcontext=False)
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--db", "db_path", default=None, type=click.Path(dir_okay=False, path_type=Path),
-              help="SQLite file for the demo (default: instance/demo.db).")
+@click.option(
+    "--db",
+    "db_path",
+    default=None,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="SQLite file for the demo (default: instance/demo.db).",
+)
 @click.option("--no-serve", is_flag=True, help="Create the demo database and stop.")
 def demo(port: int, db_path: Path | None, no_serve: bool) -> None:
     """Create (if absent) a demo database with sample data and serve it on 127.0.0.1."""
@@ -258,7 +278,9 @@ def demo(port: int, db_path: Path | None, no_serve: bool) -> None:
     with app.app_context():
         created = build_demo()
         accounts = demo_accounts()
-    click.echo(("Created" if created else "Using the existing") + f" demo database: {app.config['SQLALCHEMY_DATABASE_URI']}")
+    click.echo(
+        ("Created" if created else "Using the existing") + f" demo database: {app.config['SQLALCHEMY_DATABASE_URI']}"
+    )
     click.echo(f"Demo accounts (password: {DEMO_PASSWORD}):")
     for email, role, country in accounts:
         click.echo(f"  {email:<22} {role}" + (f" ({country})" if country else ""))
@@ -275,18 +297,21 @@ def init_app(app: Flask) -> None:
     migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True, compare_type=True)
 
 
-def _add_migrate_commands() -> None:
+def _add_commands() -> None:
+    """Add the commands that live beside what they manage."""
     from flask_migrate.cli import db as db_group
 
+    from .backup import register as register_backup
+    from .exports import register as register_export
+    from .offline_commands import register as register_import
+    from .reports.commands import register as register_reports
+
     main.add_command(db_group, "db")
+    for register in (register_backup, register_export, register_import, register_reports):
+        register(main)
 
 
-_add_migrate_commands()
-
-from .backup import register as _register_backup; _register_backup(main)  # noqa: E402, E702, I001
-from .exports import register as _register_export; _register_export(main)  # noqa: E402, E702, I001
-from .offline_commands import register as _register_offline; _register_offline(main)  # noqa: E402, E702, I001
-from .reports.commands import register as _register_reports; _register_reports(main)  # noqa: E402, E702, I001
+_add_commands()
 
 
 if __name__ == "__main__":

@@ -11,8 +11,18 @@ DEFAULT_CATALOGUE = PROJECT_ROOT / "obligations.yaml"
 INSECURE_KEYS = {"", "dev", "change-me", "changeme", "secret", "demo", "test"}
 # Words that mark a key copied from an example rather than generated.
 # Six letters or more, so that a generated key practically never contains one by chance.
-PLACEHOLDER_WORDS = ("change", "replace", "example", "placeholder", "secret", "insecure",
-                     "default", "password", "sample", "xxxxxx")
+PLACEHOLDER_WORDS = (
+    "change",
+    "replace",
+    "example",
+    "placeholder",
+    "secret",
+    "insecure",
+    "default",
+    "password",
+    "sample",
+    "xxxxxx",
+)
 MIN_KEY_LENGTH = 32
 MIN_KEY_DISTINCT = 6  # even 32 hexadecimal digits practically always have 10 or more
 
@@ -77,7 +87,7 @@ def normalise_database_url(url: str) -> str:
     """Use the psycopg 3 driver for plain postgres:// and postgresql:// URLs."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
@@ -87,8 +97,7 @@ def check(config: dict[str, Any]) -> None:
         return
     if config.get("DEBUG"):
         # The debugger runs code typed into the browser; never outside a developer's machine.
-        raise ConfigurationError(
-            "DEBUG must not be enabled outside demo and tests (unset FLASK_DEBUG)")
+        raise ConfigurationError("DEBUG must not be enabled outside demo and tests (unset FLASK_DEBUG)")
     problem = secret_key_problem(config.get("SECRET_KEY"))
     if problem:
         raise ConfigurationError(

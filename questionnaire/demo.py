@@ -49,7 +49,10 @@ _LAWS = {
     "cooperation": ["Mutual Legal Assistance Act", "National Strategy", "Budget Act"],
 }
 _PRACTICE = {
-    "full": "In force and applied nationwide. {e}. Figures for the last three years are published in the annual report of the national coordinator.",
+    "full": (
+        "In force and applied nationwide. {e}. Figures for the last three years are published "
+        "in the annual report of the national coordinator."
+    ),
     "largely": "In force and applied, with gaps in some regions. {e}. Coverage of rural areas is being extended.",
     "partially": "Partly in place. {e}. Implementing regulations are still missing for part of the country.",
     "initial": "A draft has been prepared and is under inter-ministerial consultation. {e} is planned for next year.",
@@ -58,33 +61,53 @@ _PRACTICE = {
 _ASSISTANCE = ["training", "legislative", "data", "victim_services", "equipment", "cooperation"]
 
 
-def _answer_for(rng: random.Random, item: Item, strength: float, country: str, catalogue: Catalogue) -> services.AnswerInput | None:
+def _answer_for(
+    rng: random.Random, item: Item, strength: float, country: str, catalogue: Catalogue
+) -> services.AnswerInput | None:
     """Draw a plausible answer for a country of a given strength (or None: left unanswered)."""
     if rng.random() < 0.06:
         return None
     if item.id == "PR-5" and rng.random() < 0.5:
         return services.make_input(
             rating="not_applicable",
-            justification=f"{country} deploys no military or civilian personnel to peacekeeping operations and had no crisis of the kind in the period.",
+            justification=(
+                f"{country} deploys no military or civilian personnel to peacekeeping operations "
+                "and had no crisis of the kind in the period."
+            ),
         )
     roll = strength + rng.uniform(-0.35, 0.35)
-    rating = ("full" if roll > 0.85 else "largely" if roll > 0.65 else "partially" if roll > 0.45
-              else "initial" if roll > 0.3 else "none")
+    rating = (
+        "full"
+        if roll > 0.85
+        else "largely"
+        if roll > 0.65
+        else "partially"
+        if roll > 0.45
+        else "initial"
+        if roll > 0.3
+        else "none"
+    )
     laws = _LAWS[item.section]
     supported = rating in ("partially", "initial", "none") or rng.random() > 0.08  # a few unsupported ratings
-    references = () if rating == "none" or not supported else (
-        f"{rng.choice(laws)}, art. {rng.randint(2, 240)}",
-    )
+    references = () if rating == "none" or not supported else (f"{rng.choice(laws)}, art. {rng.randint(2, 240)}",)
     description = _PRACTICE[rating].format(e=item.evidence[0]) if supported else ""
-    links = (f"https://legislation.example.org/{country.lower()}/{item.id.lower()}",) if rating in ("full", "largely") and supported else ()
+    links = (
+        (f"https://legislation.example.org/{country.lower()}/{item.id.lower()}",)
+        if rating in ("full", "largely") and supported
+        else ()
+    )
     assistance = None
     assistance_text = ""
     if rating in ("partially", "initial", "none") and rng.random() < 0.5:
         assistance = rng.choice(_ASSISTANCE)
         assistance_text = f"Support to implement {item.id}: {item.action}"
     return services.make_input(
-        rating=rating, description=description, legal_references=references, evidence_links=links,
-        assistance_kind=assistance, assistance_description=assistance_text,
+        rating=rating,
+        description=description,
+        legal_references=references,
+        evidence_links=links,
+        assistance_kind=assistance,
+        assistance_description=assistance_text,
     )
 
 
@@ -111,13 +134,15 @@ def build_demo() -> bool:
     if db.session.scalar(select(User).where(User.email == ADMIN)) is not None:
         return False
     if services.access.count_users() > 0:
-        raise RuntimeError("This database already has accounts that are not the demo's; "
-                           "give the demo its own database with --db.")
+        raise RuntimeError(
+            "This database already has accounts that are not the demo's; give the demo its own database with --db."
+        )
     auth.create_user(ADMIN, DEMO_PASSWORD, Role.ADMIN, name="Demo administrator")
     reviewer = auth.create_user(REVIEWER, DEMO_PASSWORD, Role.REVIEWER, name="Demo reviewer")
     respondents = {
-        iso3: auth.create_user(f"{iso3.lower()}@demo.test", DEMO_PASSWORD, Role.RESPONDENT, iso3,
-                               name=f"Focal point {iso3}")
+        iso3: auth.create_user(
+            f"{iso3.lower()}@demo.test", DEMO_PASSWORD, Role.RESPONDENT, iso3, name=f"Focal point {iso3}"
+        )
         for iso3, _, _ in COUNTRIES
     }
     rng = random.Random(2026)  # noqa: S311 - demo data, not security
@@ -148,16 +173,23 @@ def build_demo() -> bool:
         elif state == "returned":
             catalogue = catalogue_for(c2026)
             item = catalogue.items[1].id
-            services.add_comment(reviewer, assessment, item,
-                                 "Please cite the article that defines the offence and give the number of convictions.")
-            services.return_assessment(reviewer, assessment,
-                                       f"Please complete the legal references for {item} and answer the comments.")
+            services.add_comment(
+                reviewer,
+                assessment,
+                item,
+                "Please cite the article that defines the offence and give the number of convictions.",
+            )
+            services.return_assessment(
+                reviewer, assessment, f"Please complete the legal references for {item} and answer the comments."
+            )
     return True
 
 
 def demo_accounts() -> list[tuple[str, str, str | None]]:
     """Return the demo accounts (e-mail, role, country)."""
     rows = db.session.execute(
-        select(User.email, User.role, User.country_iso3).where(User.email.like("%@demo.test")).order_by(User.role, User.email)
+        select(User.email, User.role, User.country_iso3)
+        .where(User.email.like("%@demo.test"))
+        .order_by(User.role, User.email)
     )
     return [(email, role, country) for email, role, country in rows]

@@ -31,8 +31,12 @@ from .services import AnswerInput, make_input
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("E-mail address"), validators=[DataRequired(_l("Enter your e-mail address.")), Length(max=254)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password.")), Length(max=MAX_PASSWORD_LENGTH)])
+    email = EmailField(
+        _l("E-mail address"), validators=[DataRequired(_l("Enter your e-mail address.")), Length(max=254)]
+    )
+    password = PasswordField(
+        _l("Password"), validators=[DataRequired(_l("Enter your password.")), Length(max=MAX_PASSWORD_LENGTH)]
+    )
 
 
 class PasswordForm(FlaskForm):
@@ -41,23 +45,49 @@ class PasswordForm(FlaskForm):
         _l("New password"),
         validators=[
             DataRequired(_l("Enter a new password.")),
-            Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH,
-                   message=_l("Use between %(min)d and %(max)d characters.", min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH)),
+            Length(
+                min=MIN_PASSWORD_LENGTH,
+                max=MAX_PASSWORD_LENGTH,
+                message=_l(
+                    "Use between %(min)d and %(max)d characters.", min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH
+                ),
+            ),
         ],
     )
     confirm = PasswordField(_l("New password again"), validators=[EqualTo("new", _l("The two new passwords differ."))])
 
 
 class UserForm(FlaskForm):
-    email = EmailField(_l("E-mail address"), validators=[DataRequired(_l("Enter an e-mail address.")), Email(_l("Enter a valid e-mail address.")), Length(max=254)])
+    email = EmailField(
+        _l("E-mail address"),
+        validators=[
+            DataRequired(_l("Enter an e-mail address.")),
+            Email(_l("Enter a valid e-mail address.")),
+            Length(max=254),
+        ],
+    )
     name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
-    role = SelectField(_l("Role"), choices=[SelectChoice("respondent", _l("Respondent")), SelectChoice("reviewer", _l("Reviewer")), SelectChoice("admin", _l("Admin"))])
+    role = SelectField(
+        _l("Role"),
+        choices=[
+            SelectChoice("respondent", _l("Respondent")),
+            SelectChoice("reviewer", _l("Reviewer")),
+            SelectChoice("admin", _l("Admin")),
+        ],
+    )
     country = SelectField(_l("Country (respondents only)"), choices=[], validate_choice=True)
     password = PasswordField(
         _l("Initial password"),
-        validators=[DataRequired(_l("Enter an initial password.")),
-                    Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH,
-                           message=_l("Use between %(min)d and %(max)d characters.", min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH))],
+        validators=[
+            DataRequired(_l("Enter an initial password.")),
+            Length(
+                min=MIN_PASSWORD_LENGTH,
+                max=MAX_PASSWORD_LENGTH,
+                message=_l(
+                    "Use between %(min)d and %(max)d characters.", min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH
+                ),
+            ),
+        ],
     )
 
 
@@ -76,8 +106,13 @@ class CommentForm(FlaskForm):
 
 # Form field names of an answer, and the service field each error belongs to.
 ANSWER_FIELDS = (
-    "rating", "description", "legal_references", "evidence_links",
-    "assistance_kind", "assistance_description", "justification",
+    "rating",
+    "description",
+    "legal_references",
+    "evidence_links",
+    "assistance_kind",
+    "assistance_description",
+    "justification",
 )
 
 
@@ -95,7 +130,9 @@ class _Lenient(RadioField):
 
 def _item_form(catalogue: Catalogue) -> type[Form]:
     scale = [SelectChoice(level.id, level.label) for level in catalogue.scale]
-    kinds = [SelectChoice("none", _l("No assistance needed"))] + [SelectChoice(k.id, k.label) for k in catalogue.assistance_kinds]
+    kinds = [SelectChoice("none", _l("No assistance needed"))] + [
+        SelectChoice(k.id, k.label) for k in catalogue.assistance_kinds
+    ]
 
     class ItemForm(Form):
         rating = _Lenient(_l("Rating"), choices=scale, validate_choice=False)

@@ -19,7 +19,12 @@ from questionnaire.models import Assessment, User
 from .conftest import add_user
 
 ROLES = ("anonymous", "own", "other", "reviewer", "admin")
-EMAIL = {"own": "fra@example.org", "other": "deu@example.org", "reviewer": "reviewer@example.org", "admin": "admin@example.org"}
+EMAIL = {
+    "own": "fra@example.org",
+    "other": "deu@example.org",
+    "reviewer": "reviewer@example.org",
+    "admin": "admin@example.org",
+}
 
 LOGIN = "login"  # redirected to the sign-in page
 OK = "ok"  # 200, or a redirect somewhere other than the sign-in page
@@ -50,7 +55,13 @@ def _country(own_draft: Any, own_submitted: Any, reviewer_submitted: Any) -> dic
     """Own respondent / others on FRA's assessment as a draft and once submitted."""
     return _assessment(
         {"anonymous": LOGIN, "own": own_draft, "other": 404, "reviewer": 404, "admin": 404},
-        {"anonymous": LOGIN, "own": own_submitted, "other": 404, "reviewer": reviewer_submitted, "admin": reviewer_submitted},
+        {
+            "anonymous": LOGIN,
+            "own": own_submitted,
+            "other": 404,
+            "reviewer": reviewer_submitted,
+            "admin": reviewer_submitted,
+        },
     )
 
 
@@ -62,7 +73,10 @@ MATRIX: dict[str, tuple[str, dict[str, dict[str, dict[str, Any]]]]] = {
     "main.health": ("/healthz", {"GET": {"any": _same(OK)}}),
     "auth.login": ("/login", {"GET": {"any": _same(OK)}, "POST": {"any": _same(401)}}),
     "auth.logout": ("/logout", {"POST": {"any": _same(LOGIN)}}),
-    "auth.account": ("/account", {"GET": {"any": _signed_in(OK)}, "POST": {"any": {"anonymous": LOGIN, **dict.fromkeys(ROLES[1:], 400)}}}),
+    "auth.account": (
+        "/account",
+        {"GET": {"any": _signed_in(OK)}, "POST": {"any": {"anonymous": LOGIN, **dict.fromkeys(ROLES[1:], 400)}}},
+    ),
     "auth.create_token": ("/account/tokens", {"POST": {"any": _signed_in(OK)}}),
     "auth.revoke_token": ("/account/tokens/999999/revoke", {"POST": {"any": _signed_in(404)}}),
     "catalogue.index": ("/catalogue/", {"GET": {"any": _signed_in(OK)}}),
@@ -76,9 +90,15 @@ MATRIX: dict[str, tuple[str, dict[str, dict[str, dict[str, Any]]]]] = {
     "admin.reset_password": ("/admin/users/{victim}/password", {"POST": {"any": _admins()}}),
     "admin.cycles": ("/admin/cycles", {"GET": {"any": _admins()}, "POST": {"any": _admins(400)}}),
     "admin.close_cycle": ("/admin/cycles/2026/close", {"POST": {"any": _admins()}}),
-    "assessment.start": (f"{A}/start", {"POST": _assessment(
-        {"anonymous": LOGIN, "own": OK, "other": 404, "reviewer": 404, "admin": 404},
-        {"anonymous": LOGIN, "own": OK, "other": 404, "reviewer": OK, "admin": OK})}),
+    "assessment.start": (
+        f"{A}/start",
+        {
+            "POST": _assessment(
+                {"anonymous": LOGIN, "own": OK, "other": 404, "reviewer": 404, "admin": 404},
+                {"anonymous": LOGIN, "own": OK, "other": 404, "reviewer": OK, "admin": OK},
+            )
+        },
+    ),
     "assessment.overview": (f"{A}/", {"GET": _country(OK, OK, OK)}),
     "assessment.section": (f"{A}/sections/criminal-law", {"GET": _country(OK, OK, OK), "POST": _country(OK, 409, 403)}),
     "assessment.submit": (f"{A}/submit", {"GET": _country(OK, 409, 404), "POST": _country(OK, 409, 403)}),
@@ -88,7 +108,10 @@ MATRIX: dict[str, tuple[str, dict[str, dict[str, dict[str, Any]]]]] = {
     "assessment.history": (f"{A}/history", {"GET": _country(OK, OK, OK)}),
     "reports.report": (f"{A}/report", {"GET": _country(OK, OK, OK)}),
     "reports.report_pdf": (f"{A}/report.pdf", {"GET": _country(OK, OK, OK)}),
-    "reports.meeting_pack": ("/cycles/2026/meeting-pack", {"GET": {"any": _reviewers()}, "POST": {"any": _reviewers()}}),
+    "reports.meeting_pack": (
+        "/cycles/2026/meeting-pack",
+        {"GET": {"any": _reviewers()}, "POST": {"any": _reviewers()}},
+    ),
     "reports.job": ("/meeting-packs/{job}", {"GET": {"any": _reviewers()}}),
     "reports.job_status": ("/meeting-packs/{job}/status", {"GET": {"any": _reviewers()}}),
     "reports.job_download": ("/meeting-packs/{job}/download", {"GET": {"any": _reviewers(404)}}),  # not finished
@@ -106,8 +129,17 @@ def _cases() -> list[Any]:
         for method, states in methods.items():
             for state, roles in states.items():
                 for role in ROLES:
-                    cases.append(pytest.param(endpoint, path, method, "draft" if state == "any" else state, role, roles[role],
-                                              id=f"{endpoint}-{method}-{state}-{role}"))
+                    cases.append(
+                        pytest.param(
+                            endpoint,
+                            path,
+                            method,
+                            "draft" if state == "any" else state,
+                            role,
+                            roles[role],
+                            id=f"{endpoint}-{method}-{state}-{role}",
+                        )
+                    )
     return cases
 
 
@@ -156,7 +188,9 @@ def _user(email: str) -> int:
 def _check(response: Any, expected: Any, what: str) -> None:
     location = response.headers.get("Location", "")
     if expected == LOGIN:
-        assert response.status_code == 302 and location.startswith("/login"), f"{what}: {response.status_code} {location}"
+        assert response.status_code == 302 and location.startswith("/login"), (
+            f"{what}: {response.status_code} {location}"
+        )
     elif expected == OK:
         assert response.status_code in (200, 302), f"{what}: {response.status_code}"
         assert not location.startswith("/login"), f"{what}: sent to sign in"

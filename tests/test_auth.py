@@ -72,7 +72,9 @@ def test_sign_in_and_out(client, users) -> None:  # type: ignore[no-untyped-def]
 def test_wrong_password_is_refused_with_a_message_that_reveals_nothing(client, users) -> None:  # type: ignore[no-untyped-def]
     token = client.csrf_token()
     wrong = client.post("/login", data={"email": "fra@example.org", "password": "not it at all", "csrf_token": token})
-    unknown = client.post("/login", data={"email": "nobody@example.org", "password": "not it at all", "csrf_token": token})
+    unknown = client.post(
+        "/login", data={"email": "nobody@example.org", "password": "not it at all", "csrf_token": token}
+    )
     assert wrong.status_code == unknown.status_code == 401
     assert "The e-mail address or password is not right." in wrong.get_data(as_text=True)
     assert "The e-mail address or password is not right." in unknown.get_data(as_text=True)
@@ -80,7 +82,9 @@ def test_wrong_password_is_refused_with_a_message_that_reveals_nothing(client, u
 
 def test_inactive_accounts_cannot_sign_in(client, app) -> None:  # type: ignore[no-untyped-def]
     add_user("gone@example.org", Role.REVIEWER, active=False)
-    response = client.post("/login", data={"email": "gone@example.org", "password": PASSWORD, "csrf_token": client.csrf_token()})
+    response = client.post(
+        "/login", data={"email": "gone@example.org", "password": PASSWORD, "csrf_token": client.csrf_token()}
+    )
     assert response.status_code == 401
 
 
@@ -112,7 +116,9 @@ def test_a_password_change_ends_every_other_session(make_client, users) -> None:
     laptop.login("fra@example.org")
     phone.login("fra@example.org")
     old_cookie = laptop.get_cookie("thbq_session").value
-    response = laptop.post_form("/account", {"current": PASSWORD, "new": "a brand new password", "confirm": "a brand new password"})
+    response = laptop.post_form(
+        "/account", {"current": PASSWORD, "new": "a brand new password", "confirm": "a brand new password"}
+    )
     assert response.status_code == 302
     assert laptop.get("/").status_code == 200  # this browser got a fresh session
     assert phone.get("/").status_code == 302  # the other one was signed out
@@ -123,7 +129,9 @@ def test_a_password_change_ends_every_other_session(make_client, users) -> None:
 
 def test_password_change_needs_the_current_password(client, users) -> None:  # type: ignore[no-untyped-def]
     client.login("fra@example.org")
-    response = client.post_form("/account", {"current": "wrong password!", "new": "a brand new password", "confirm": "a brand new password"})
+    response = client.post_form(
+        "/account", {"current": "wrong password!", "new": "a brand new password", "confirm": "a brand new password"}
+    )
     assert response.status_code == 400
     assert "This is not your current password." in response.get_data(as_text=True)
 
@@ -139,7 +147,12 @@ def test_cookies_are_httponly_and_samesite(client, users) -> None:  # type: igno
 def test_sign_in_attempts_are_limited_per_account(client, make_client, users) -> None:  # type: ignore[no-untyped-def]
     token = client.csrf_token()
     for _ in range(10):
-        assert client.post("/login", data={"email": "fra@example.org", "password": "wrong password", "csrf_token": token}).status_code == 401
+        assert (
+            client.post(
+                "/login", data={"email": "fra@example.org", "password": "wrong password", "csrf_token": token}
+            ).status_code
+            == 401
+        )
     blocked = client.post("/login", data={"email": "fra@example.org", "password": PASSWORD, "csrf_token": token})
     assert blocked.status_code == 429
     assert "Too many" in blocked.get_data(as_text=True)
@@ -157,7 +170,9 @@ def test_successful_sign_ins_do_not_count_against_the_limit(make_client, users) 
 def test_sign_in_attempts_are_limited_per_address(client, users) -> None:  # type: ignore[no-untyped-def]
     token = client.csrf_token()
     statuses = [
-        client.post("/login", data={"email": f"user{i}@example.org", "password": "wrong password", "csrf_token": token}).status_code
+        client.post(
+            "/login", data={"email": f"user{i}@example.org", "password": "wrong password", "csrf_token": token}
+        ).status_code
         for i in range(31)
     ]
     assert statuses[:30] == [401] * 30
@@ -166,10 +181,17 @@ def test_sign_in_attempts_are_limited_per_address(client, users) -> None:  # typ
 
 def test_sign_in_goes_back_only_to_local_pages(client, users) -> None:  # type: ignore[no-untyped-def]
     token = client.csrf_token()
-    for target, expected in [("/catalogue/", "/catalogue/"), ("https://evil.example/", "/"), ("//evil.example/", "/"), ("/\\evil.example", "/")]:
+    for target, expected in [
+        ("/catalogue/", "/catalogue/"),
+        ("https://evil.example/", "/"),
+        ("//evil.example/", "/"),
+        ("/\\evil.example", "/"),
+    ]:
         client.post_form("/logout", page="/") if client.get("/").status_code == 200 else None
         token = client.csrf_token()
-        response = client.post(f"/login?next={target}", data={"email": "fra@example.org", "password": PASSWORD, "csrf_token": token})
+        response = client.post(
+            f"/login?next={target}", data={"email": "fra@example.org", "password": PASSWORD, "csrf_token": token}
+        )
         assert response.headers["Location"] == expected, target
 
 
@@ -195,10 +217,17 @@ def test_an_admin_sets_a_new_password_and_the_account_is_signed_out(make_client,
     victim.login("fra@example.org")
     admin = make_client()
     admin.login("admin@example.org")
-    short = admin.post_form(f"/admin/users/{users['fra'].id}/password", {"password": "short"}, page="/admin/users", follow_redirects=True)
+    short = admin.post_form(
+        f"/admin/users/{users['fra'].id}/password", {"password": "short"}, page="/admin/users", follow_redirects=True
+    )
     assert "was not changed" in short.get_data(as_text=True)
     assert victim.get("/").status_code == 200
-    done = admin.post_form(f"/admin/users/{users['fra'].id}/password", {"password": "a fresh long password"}, page="/admin/users", follow_redirects=True)
+    done = admin.post_form(
+        f"/admin/users/{users['fra'].id}/password",
+        {"password": "a fresh long password"},
+        page="/admin/users",
+        follow_redirects=True,
+    )
     assert "has a new password and was signed out everywhere" in done.get_data(as_text=True)
     assert victim.get("/").status_code == 302
     make_client().login("fra@example.org", "a fresh long password")
@@ -212,15 +241,24 @@ def test_an_admin_deactivates_an_account_and_it_is_signed_out(make_client, users
     admin.post_form(f"/admin/users/{users['deu'].id}/active", {"active": "0"}, page="/admin/users")
     assert victim.get("/").status_code == 302
     token = victim.csrf_token()
-    assert victim.post("/login", data={"email": "deu@example.org", "password": PASSWORD, "csrf_token": token}).status_code == 401
+    assert (
+        victim.post("/login", data={"email": "deu@example.org", "password": PASSWORD, "csrf_token": token}).status_code
+        == 401
+    )
 
 
 def test_an_admin_creates_an_account_in_the_browser(client, users) -> None:  # type: ignore[no-untyped-def]
     client.login("admin@example.org")
-    bad = client.post_form("/admin/users", {"email": "esp@example.org", "role": "respondent", "country": "", "password": "a long enough password"})
+    bad = client.post_form(
+        "/admin/users",
+        {"email": "esp@example.org", "role": "respondent", "country": "", "password": "a long enough password"},
+    )
     assert bad.status_code == 400
     assert "must belong to a country" in bad.get_data(as_text=True)
-    good = client.post_form("/admin/users", {"email": "esp@example.org", "role": "respondent", "country": "ESP", "password": "a long enough password"})
+    good = client.post_form(
+        "/admin/users",
+        {"email": "esp@example.org", "role": "respondent", "country": "ESP", "password": "a long enough password"},
+    )
     assert good.status_code == 302
     assert auth.find_user("esp@example.org").country_iso3 == "ESP"
 

@@ -26,7 +26,10 @@ def test_a_respondent_fills_a_section_and_submits(page, live_server, users, cycl
 
     # The clause behind an item is one click away, quoted verbatim.
     page.locator("#item-CL-2 summary", has_text="The clause this item assesses").click()
-    assert page.locator("#item-CL-2 blockquote").inner_text().strip() == "Urges all Member States:\n\nTo criminalize trafficking in persons;"
+    assert (
+        page.locator("#item-CL-2 blockquote").inner_text().strip()
+        == "Urges all Member States:\n\nTo criminalize trafficking in persons;"
+    )
 
     page.get_by_label("Largely implemented").nth(1).check()  # CL-2 is the second item
     page.fill("#item_CL_2-description", "Article 225-4-1 of the Criminal Code defines trafficking.")

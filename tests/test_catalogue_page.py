@@ -20,7 +20,9 @@ def test_the_catalogue_page_lists_every_clause_with_an_anchor(client, users, cat
             assert f'href="#item-{item}"' in page
     for item in catalogue.items:
         assert f'id="item-{item.id}"' in page
-    assert page.count('tag--muted">not assessed against countries</span>') == sum(1 for o in catalogue.obligations if not o.scored)
+    assert page.count('tag--muted">not assessed against countries</span>') == sum(
+        1 for o in catalogue.obligations if not o.scored
+    )
 
 
 def test_the_catalogue_of_a_cycle_is_the_edition_it_was_opened_with(client, users, cycle) -> None:  # type: ignore[no-untyped-def]

@@ -24,7 +24,16 @@ def cli(app):  # type: ignore[no-untyped-def]
 
 
 def test_users_create_reads_the_password_from_standard_input(cli) -> None:  # type: ignore[no-untyped-def]
-    result = cli("users", "create", "Focal@Example.org", "--role", "respondent", "--country", "fra", input="a long enough password\n")
+    result = cli(
+        "users",
+        "create",
+        "Focal@Example.org",
+        "--role",
+        "respondent",
+        "--country",
+        "fra",
+        input="a long enough password\n",
+    )
     assert result.exit_code == 0, result.output
     assert result.output.strip() == "created respondent focal@example.org (FRA)"
     user = db.session.scalar(select(User))
@@ -37,7 +46,11 @@ def test_users_create_reads_the_password_from_standard_input(cli) -> None:  # ty
     ("args", "password", "message"),
     [
         (["x@example.org", "--role", "respondent"], "a long enough password", "must belong to a country"),
-        (["x@example.org", "--role", "respondent", "--country", "ZZZ"], "a long enough password", "Unknown country code 'ZZZ'"),
+        (
+            ["x@example.org", "--role", "respondent", "--country", "ZZZ"],
+            "a long enough password",
+            "Unknown country code 'ZZZ'",
+        ),
         (["x@example.org", "--role", "reviewer"], "short", "at least 12 characters"),
         (["not-an-email", "--role", "reviewer"], "a long enough password", "not a valid e-mail address"),
     ],
@@ -81,10 +94,14 @@ def test_cycles_create_close_and_list(cli, app) -> None:  # type: ignore[no-unty
 
 def test_score_prints_a_table_and_json(cli, users, cycle) -> None:  # type: ignore[no-untyped-def]
     assessment, _ = services.start_assessment(users["fra"], cycle, "FRA")
-    services.save_answers(users["fra"], assessment, [
-        services.Edit("CL-2", services.make_input(rating="full", description="Art. 1"), 0),
-        services.Edit("CL-1", services.make_input(rating="partially"), 0),
-    ])
+    services.save_answers(
+        users["fra"],
+        assessment,
+        [
+            services.Edit("CL-2", services.make_input(rating="full", description="Art. 1"), 0),
+            services.Edit("CL-1", services.make_input(rating="partially"), 0),
+        ],
+    )
     table = cli("score", "--cycle", "2026", "--country", "fra")
     assert table.exit_code == 0, table.output
     assert "France (FRA), cycle 2026, status draft" in table.output

@@ -24,7 +24,8 @@ def test_validate_passes_on_the_catalogue() -> None:
 def test_validate_reports_each_problem_with_path_and_line(tmp_path: Path) -> None:
     text = (ROOT / "obligations.yaml").read_text(encoding="utf-8")
     broken = text.replace("    instrument: ga-2010\n", "    instrument: ga-2011\n", 1).replace(
-        "    paragraph: 2(a)\n", "    paragraph: 2(a)\n    colour: red\n", 1)
+        "    paragraph: 2(a)\n", "    paragraph: 2(a)\n    colour: red\n", 1
+    )
     path = tmp_path / "broken.yaml"
     path.write_text(broken, encoding="utf-8")
     result = CliRunner().invoke(main, ["catalogue", "validate", str(path)])
@@ -47,7 +48,11 @@ def test_the_console_script_runs_without_a_database_or_secret(tmp_path: Path) ->
     """The installed command validates with nothing configured (as CI and authors run it)."""
     result = subprocess.run(
         [sys.executable, "-m", "questionnaire.cli", "catalogue", "validate"],
-        capture_output=True, text=True, cwd=tmp_path, env={"PATH": "/usr/bin:/bin"}, check=False,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin"},
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     assert "obligations.yaml: ok:" in result.stdout

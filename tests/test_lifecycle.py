@@ -60,14 +60,18 @@ def test_the_whole_review_cycle(respondent, reviewer) -> None:  # type: ignore[n
     assert "returning needs a comment" in refused.get_data(as_text=True)
     assert status() == "submitted"
     reviewer.post_form(f"{BASE}/items/CL-2/comments", {"body": "Which article defines the offence?"}, page=f"{BASE}/")
-    assert reviewer.post_form(f"{BASE}/return", {"comment": "Please complete CL-2."}, page=f"{BASE}/").status_code == 302
+    assert (
+        reviewer.post_form(f"{BASE}/return", {"comment": "Please complete CL-2."}, page=f"{BASE}/").status_code == 302
+    )
     assert status() == "returned"
 
     # the country reads the comment, answers it and resubmits
     section = respondent.get(f"{BASE}/sections/criminal-law").get_data(as_text=True)
     assert "Which article defines the offence?" in section
     assert "Returned for changes" in respondent.get(f"{BASE}/").get_data(as_text=True)
-    respondent.post_form(f"{BASE}/items/CL-2/comments", {"body": "Article 225-4-1 of the Criminal Code."}, page=f"{BASE}/")
+    respondent.post_form(
+        f"{BASE}/items/CL-2/comments", {"body": "Article 225-4-1 of the Criminal Code."}, page=f"{BASE}/"
+    )
     assert respondent.post_form(f"{BASE}/submit", {"comment": ""}).status_code == 302
     assert status() == "submitted"
 
@@ -78,8 +82,11 @@ def test_the_whole_review_cycle(respondent, reviewer) -> None:  # type: ignore[n
     assert reviewer.post_form(f"{BASE}/accept", {}, page=f"{BASE}/").status_code == 409
     assert respondent.post_form(f"{BASE}/submit", {}, page=f"{BASE}/").status_code == 409
     assert [e[:2] for e in events()] == [
-        ("started", "draft"), ("submitted", "submitted"), ("returned", "returned"),
-        ("submitted", "submitted"), ("accepted", "accepted"),
+        ("started", "draft"),
+        ("submitted", "submitted"),
+        ("returned", "returned"),
+        ("submitted", "submitted"),
+        ("accepted", "accepted"),
     ]
     assert events()[2][2] == "Please complete CL-2."
     history = reviewer.get(f"{BASE}/history").get_data(as_text=True)
@@ -104,14 +111,19 @@ def test_comments_are_closed_once_accepted(respondent, reviewer) -> None:  # typ
 def test_empty_and_overlong_comments_are_refused(respondent) -> None:  # type: ignore[no-untyped-def]
     empty = respondent.post_form(f"{BASE}/items/CL-1/comments", {"body": "  "}, page=f"{BASE}/", follow_redirects=True)
     assert "Write something before sending the comment." in empty.get_data(as_text=True)
-    long = respondent.post_form(f"{BASE}/items/CL-1/comments", {"body": "x" * 5001}, page=f"{BASE}/", follow_redirects=True)
+    long = respondent.post_form(
+        f"{BASE}/items/CL-1/comments", {"body": "x" * 5001}, page=f"{BASE}/", follow_redirects=True
+    )
     assert "Keep the comment under 5,000 characters." in long.get_data(as_text=True)
     assert respondent.post_form(f"{BASE}/items/NOPE/comments", {"body": "x"}, page=f"{BASE}/").status_code == 404
 
 
 def test_a_closed_cycle_freezes_its_assessments(app, respondent, users, cycle) -> None:  # type: ignore[no-untyped-def]
     services.close_cycle(cycle)
-    assert respondent.post_form(f"{BASE}/sections/criminal-law", {"item_CL_1-rating": "full"}, page=f"{BASE}/").status_code == 409
+    assert (
+        respondent.post_form(f"{BASE}/sections/criminal-law", {"item_CL_1-rating": "full"}, page=f"{BASE}/").status_code
+        == 409
+    )
     assert respondent.post_form(f"{BASE}/submit", {}, page=f"{BASE}/").status_code == 409
     with pytest.raises(services.InvalidTransition, match="already closed"):
         services.close_cycle(cycle)
@@ -121,7 +133,7 @@ def test_a_cycle_keeps_its_catalogue_edition_when_the_file_changes(app, users, c
     from questionnaire.catalogue_store import catalogue_for, current_catalogue
 
     original = catalogue_for(cycle)
-    text = (app.config["CATALOGUE_PATH"] and open(app.config["CATALOGUE_PATH"], encoding="utf-8").read())
+    text = app.config["CATALOGUE_PATH"] and open(app.config["CATALOGUE_PATH"], encoding="utf-8").read()
     edited = tmp_path / "edited.yaml"
     edited.write_text(text.replace("Is your country a party to", "Has your country joined"), encoding="utf-8")
     app.config["CATALOGUE_PATH"] = str(edited)

@@ -80,13 +80,15 @@ def test_a_section_shows_questions_guidance_and_the_clauses_verbatim(client, sta
 
 def test_saving_a_section_stores_answers_and_the_audit_trail(client, started, users) -> None:  # type: ignore[no-untyped-def]
     data = load(client)
-    data.update({
-        "item_CL_2-rating": "largely",
-        "item_CL_2-description": "Art. 225-4-1 of the Criminal Code defines the offence.",
-        "item_CL_2-legal_references": "Criminal Code, art. 225-4-1\nCriminal Code, art. 225-4-2",
-        "item_CL_2-evidence_links": "https://www.legifrance.gouv.fr/codes/article_lc/LEGIARTI000043409305",
-        "item_CL_1-rating": "full",
-    })
+    data.update(
+        {
+            "item_CL_2-rating": "largely",
+            "item_CL_2-description": "Art. 225-4-1 of the Criminal Code defines the offence.",
+            "item_CL_2-legal_references": "Criminal Code, art. 225-4-1\nCriminal Code, art. 225-4-2",
+            "item_CL_2-evidence_links": "https://www.legifrance.gouv.fr/codes/article_lc/LEGIARTI000043409305",
+            "item_CL_1-rating": "full",
+        }
+    )
     response = client.post(SECTION, data=data)
     assert response.status_code == 302
     answer = stored("CL-2")

@@ -22,9 +22,9 @@ REVIEWABLE = (Status.SUBMITTED, Status.RETURNED, Status.ACCEPTED)
 
 def status_word(status: str) -> str:
     """Return an assessment's status as a word of the reader's language, for messages."""
-    words = {"draft": _("a draft"), "submitted": _("submitted"),
-             "returned": _("returned"), "accepted": _("accepted")}
+    words = {"draft": _("a draft"), "submitted": _("submitted"), "returned": _("returned"), "accepted": _("accepted")}
     return words.get(str(status), str(status))
+
 
 EDITABLE = (Status.DRAFT, Status.RETURNED)
 
@@ -65,26 +65,28 @@ def require_edit(user: User, assessment: Assessment) -> None:
     if not can_view(user, assessment):
         raise NotFound(_("No such assessment."))
     if not assessment.cycle.is_open:
-        raise CycleClosed(
-            _("Cycle %(code)s is closed; its answers can no longer change.", code=assessment.cycle.code))
+        raise CycleClosed(_("Cycle %(code)s is closed; its answers can no longer change.", code=assessment.cycle.code))
     if user.role != Role.RESPONDENT:
         raise Forbidden(_("Only the country's respondents can change its answers."))
     if assessment.status not in EDITABLE:
         raise InvalidTransition(
-            _("The assessment is %(status)s; answers can change only while it is a draft or "
-              "returned.", status=status_word(assessment.status))
+            _(
+                "The assessment is %(status)s; answers can change only while it is a draft or returned.",
+                status=status_word(assessment.status),
+            )
         )
 
 
 def require_operator_edit(assessment: Assessment) -> None:
     """Raise unless the operator (command line) may change the answers now."""
     if not assessment.cycle.is_open:
-        raise CycleClosed(
-            _("Cycle %(code)s is closed; its answers can no longer change.", code=assessment.cycle.code))
+        raise CycleClosed(_("Cycle %(code)s is closed; its answers can no longer change.", code=assessment.cycle.code))
     if assessment.status not in EDITABLE:
         raise InvalidTransition(
-            _("The assessment is %(status)s; answers can change only while it is a draft or "
-              "returned.", status=status_word(assessment.status))
+            _(
+                "The assessment is %(status)s; answers can change only while it is a draft or returned.",
+                status=status_word(assessment.status),
+            )
         )
 
 
@@ -114,9 +116,7 @@ def find_assessment(cycle_code: str, iso3: str) -> Assessment | None:
     if not CYCLE_CODE.match(cycle_code) or not (len(iso3) == 3 and iso3.isascii() and iso3.isalpha()):
         return None
     return db.session.scalar(
-        select(Assessment)
-        .join(Cycle)
-        .where(Cycle.code == cycle_code, Assessment.country_iso3 == iso3.upper())
+        select(Assessment).join(Cycle).where(Cycle.code == cycle_code, Assessment.country_iso3 == iso3.upper())
     )
 
 
@@ -158,10 +158,7 @@ def list_cycles() -> list[Cycle]:
 def previous_cycle(cycle: Cycle) -> Cycle | None:
     """Return the cycle opened before this one, if any."""
     return db.session.scalar(
-        select(Cycle)
-        .where(Cycle.opened_at < cycle.opened_at)
-        .order_by(Cycle.opened_at.desc())
-        .limit(1)
+        select(Cycle).where(Cycle.opened_at < cycle.opened_at).order_by(Cycle.opened_at.desc()).limit(1)
     )
 
 

@@ -175,25 +175,27 @@ def validate(values: AnswerInput, catalogue: Catalogue) -> dict[str, str]:
     errors: dict[str, str] = {}
     if values.rating is not None and values.rating not in catalogue.level_by_id:
         allowed = ", ".join(s.id for s in catalogue.scale)
-        errors["rating"] = _("'%(value)s' is not on the rating scale (use one of: %(allowed)s).",
-                             value=values.rating, allowed=allowed)
+        errors["rating"] = _(
+            "'%(value)s' is not on the rating scale (use one of: %(allowed)s).", value=values.rating, allowed=allowed
+        )
     if len(values.description) > MAX_DESCRIPTION:
         errors["description"] = _(
             "Keep the description under %(max)s characters (it has %(length)s).",
-            max=f"{MAX_DESCRIPTION:,}", length=f"{len(values.description):,}")
+            max=f"{MAX_DESCRIPTION:,}",
+            length=f"{len(values.description):,}",
+        )
     if len(values.justification) > MAX_JUSTIFICATION:
-        errors["justification"] = _(
-            "Keep the justification under %(max)s characters.", max=f"{MAX_JUSTIFICATION:,}")
+        errors["justification"] = _("Keep the justification under %(max)s characters.", max=f"{MAX_JUSTIFICATION:,}")
     if values.rating in catalogue.not_applicable_ids and not values.justification:
-        errors["justification"] = _(
-            "Explain why the item does not apply: “not applicable” needs a justification.")
+        errors["justification"] = _("Explain why the item does not apply: “not applicable” needs a justification.")
     if len(values.legal_references) > MAX_REFERENCES:
         errors["legal_references"] = _("Give at most %(max)d legal references.", max=MAX_REFERENCES)
     else:
         for number, ref in enumerate(values.legal_references, 1):
             if len(ref) > MAX_REFERENCE:
                 errors["legal_references"] = _(
-                    "Reference %(number)d is longer than %(max)d characters.", number=number, max=MAX_REFERENCE)
+                    "Reference %(number)d is longer than %(max)d characters.", number=number, max=MAX_REFERENCE
+                )
                 break
     if len(values.evidence_links) > MAX_LINKS:
         errors["evidence_links"] = _("Give at most %(max)d evidence links.", max=MAX_LINKS)
@@ -202,19 +204,24 @@ def validate(values: AnswerInput, catalogue: Catalogue) -> dict[str, str]:
             problem = check_link(link)
             if problem:
                 shown = link if len(link) <= 80 else link[:77] + "…"
-                errors["evidence_links"] = _("Link %(number)d (%(link)s) %(problem)s.",
-                                                number=number, link=shown, problem=problem)
+                errors["evidence_links"] = _(
+                    "Link %(number)d (%(link)s) %(problem)s.", number=number, link=shown, problem=problem
+                )
                 break
     if values.assistance_kind is not None:
         if values.assistance_kind not in catalogue.assistance_by_id:
             allowed = ", ".join(a.id for a in catalogue.assistance_kinds)
-            errors["assistance_kind"] = _("'%(value)s' is not a kind of assistance (use one of: %(allowed)s).",
-                                          value=values.assistance_kind, allowed=allowed)
+            errors["assistance_kind"] = _(
+                "'%(value)s' is not a kind of assistance (use one of: %(allowed)s).",
+                value=values.assistance_kind,
+                allowed=allowed,
+            )
         elif not values.assistance_description:
             errors["assistance_description"] = _("Describe the technical assistance your country needs.")
     if len(values.assistance_description) > MAX_ASSISTANCE:
-        errors["assistance_description"] = _("Keep the description of assistance under %(max)s characters.",
-                                               max=f"{MAX_ASSISTANCE:,}")
+        errors["assistance_description"] = _(
+            "Keep the description of assistance under %(max)s characters.", max=f"{MAX_ASSISTANCE:,}"
+        )
     return errors
 
 
@@ -258,8 +265,11 @@ def answers_of(assessment: Assessment, items: Iterable[str] | None = None) -> di
 
 def rated_items(assessment: Assessment) -> set[str]:
     """Return the ids of the items that have a rating (one light query)."""
-    return set(db.session.scalars(
-        select(Answer.item_id).where(Answer.assessment_id == assessment.id, Answer.rating.is_not(None))))
+    return set(
+        db.session.scalars(
+            select(Answer.item_id).where(Answer.assessment_id == assessment.id, Answer.rating.is_not(None))
+        )
+    )
 
 
 # --------------------------------------------------------------------------
@@ -267,9 +277,7 @@ def rated_items(assessment: Assessment) -> set[str]:
 # --------------------------------------------------------------------------
 
 
-def save_answers(
-    user: User | None, assessment: Assessment, edits: Sequence[Edit], source: str = "form"
-) -> SaveResult:
+def save_answers(user: User | None, assessment: Assessment, edits: Sequence[Edit], source: str = "form") -> SaveResult:
     """Save several answers in one transaction, or none of them.
 
     Raises InvalidAnswer for the first answer breaking a rule (after checking
@@ -286,15 +294,21 @@ def save_answers(
     for edit in edits:
         if edit.item not in catalogue.item_by_id:
             raise UnknownChecklistItem(
-                _("There is no checklist item '%(item)s' in this cycle's questionnaire.", item=edit.item), item=edit.item)
+                _("There is no checklist item '%(item)s' in this cycle's questionnaire.", item=edit.item),
+                item=edit.item,
+            )
     problems = {e.item: validate(e.values, catalogue) for e in edits}
     problems = {k: v for k, v in problems.items() if v}
     if problems:
         item, errors = next(iter(problems.items()))
         raise InvalidAnswer(
-            ngettext("%(num)d answer needs correcting; nothing was saved.",
-                     "%(num)d answers need correcting; nothing was saved.", len(problems)),
-            errors=errors, item=item
+            ngettext(
+                "%(num)d answer needs correcting; nothing was saved.",
+                "%(num)d answers need correcting; nothing was saved.",
+                len(problems),
+            ),
+            errors=errors,
+            item=item,
         ) from None
 
     current = answers_of(assessment, [e.item for e in edits])
@@ -325,8 +339,12 @@ def save_answers(
             values = edit.values.as_dict()
             if existing is None:
                 answer = Answer(
-                    assessment_id=assessment.id, item_id=edit.item, version=1,
-                    updated_at=now, updated_by_id=user.id if user else None, **values,
+                    assessment_id=assessment.id,
+                    item_id=edit.item,
+                    version=1,
+                    updated_at=now,
+                    updated_by_id=user.id if user else None,
+                    **values,
                 )
                 db.session.add(answer)
                 db.session.flush()  # a concurrent first save fails here on the unique key
@@ -346,8 +364,13 @@ def save_answers(
                 answer = existing
             db.session.add(
                 AnswerChange(
-                    assessment_id=assessment.id, item_id=edit.item, version=version + 1,
-                    user_id=user.id if user else None, at=now, source=source, changes=changes,
+                    assessment_id=assessment.id,
+                    item_id=edit.item,
+                    version=version + 1,
+                    user_id=user.id if user else None,
+                    at=now,
+                    source=source,
+                    changes=changes,
                 )
             )
             result.saved.append(answer)
@@ -368,9 +391,7 @@ def save_answers(
     except IntegrityError:
         db.session.rollback()
         item = edits[0].item if len(edits) == 1 else "one of the answers"
-        fresh = db.session.scalar(
-            select(Answer).where(Answer.assessment_id == assessment.id, Answer.item_id == item)
-        )
+        fresh = db.session.scalar(select(Answer).where(Answer.assessment_id == assessment.id, Answer.item_id == item))
         raise StaleAnswer(item, fresh, 0) from None
     except StaleAnswer:
         db.session.rollback()

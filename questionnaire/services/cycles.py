@@ -17,17 +17,21 @@ def create_cycle(code: str, title: str = "") -> Cycle:
     code = code.strip()
     if not CYCLE_CODE.match(code):
         raise InvalidAnswer(
-            _("'%(code)s' is not a valid cycle code: use 1–32 letters, digits, '-' or '_' "
-              "(for example 2026).", code=code),
+            _(
+                "'%(code)s' is not a valid cycle code: use 1–32 letters, digits, '-' or '_' (for example 2026).",
+                code=code,
+            ),
             errors={"code": _("Use 1–32 letters, digits, '-' or '_'.")},
         )
     if db.session.scalar(select(Cycle).where(Cycle.code == code)) is not None:
-        raise InvalidTransition(_("Cycle %(code)s already exists.", code=code),
-                                errors={"code": _("This cycle already exists.")})
+        raise InvalidTransition(
+            _("Cycle %(code)s already exists.", code=code), errors={"code": _("This cycle already exists.")}
+        )
     catalogue = current_catalogue()
     store_edition(catalogue)
-    cycle = Cycle(code=code, title=(title.strip() or f"Self-assessment {code}")[:200],
-                  edition_hash=catalogue.hash, is_open=True)
+    cycle = Cycle(
+        code=code, title=(title.strip() or f"Self-assessment {code}")[:200], edition_hash=catalogue.hash, is_open=True
+    )
     db.session.add(cycle)
     db.session.commit()
     return cycle

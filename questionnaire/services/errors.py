@@ -64,9 +64,13 @@ class StaleAnswer(ServiceError):
 
     def __init__(self, item: str, current: Any, based_on: int):
         super().__init__(
-            _("The answer to %(item)s was saved again after the version your edit started from "
-              "(it is now version %(current)s; your edit was based on version %(based_on)s).",
-              item=item, current=getattr(current, "version", "?"), based_on=based_on),
+            _(
+                "The answer to %(item)s was saved again after the version your edit started from "
+                "(it is now version %(current)s; your edit was based on version %(based_on)s).",
+                item=item,
+                current=getattr(current, "version", "?"),
+                based_on=based_on,
+            ),
             item=item,
         )
         self.item = item

@@ -42,8 +42,9 @@ def start_assessment(user: User, cycle: Cycle, iso3: str) -> tuple[Assessment, b
         found = find_assessment(cycle.code, country.iso3)
         assert found is not None
         return found, False
-    db.session.add(Event(assessment_id=assessment.id, action="started", from_status=None,
-                         to_status=Status.DRAFT, user_id=user.id))
+    db.session.add(
+        Event(assessment_id=assessment.id, action="started", from_status=None, to_status=Status.DRAFT, user_id=user.id)
+    )
     db.session.commit()
     return assessment, True
 
@@ -64,10 +65,22 @@ def _transition(
     if outcome.rowcount != 1:  # type: ignore[attr-defined]
         db.session.rollback()
         db.session.refresh(assessment)
-        raise InvalidTransition(_("The assessment is %(status)s: it cannot be %(action)s now.",
-                                  status=status_word(assessment.status), action=status_word(action)))
-    event = Event(assessment_id=assessment.id, action=action, from_status=assessment.status,
-                  to_status=to, user_id=user.id, at=now, comment=comment)
+        raise InvalidTransition(
+            _(
+                "The assessment is %(status)s: it cannot be %(action)s now.",
+                status=status_word(assessment.status),
+                action=status_word(action),
+            )
+        )
+    event = Event(
+        assessment_id=assessment.id,
+        action=action,
+        from_status=assessment.status,
+        to_status=to,
+        user_id=user.id,
+        at=now,
+        comment=comment,
+    )
     db.session.add(event)
     db.session.commit()
     db.session.refresh(assessment)
@@ -89,8 +102,9 @@ def submit(user: User, assessment: Assessment, comment: str = "") -> Event:
         raise Forbidden(_("Only the country's respondents can submit its assessment."))
     if not assessment.cycle.is_open:
         raise CycleClosed(_("Cycle %(code)s is closed.", code=assessment.cycle.code))
-    return _transition(user, assessment, "submitted", (Status.DRAFT, Status.RETURNED),
-                       Status.SUBMITTED, _comment(comment))
+    return _transition(
+        user, assessment, "submitted", (Status.DRAFT, Status.RETURNED), Status.SUBMITTED, _comment(comment)
+    )
 
 
 def return_assessment(user: User, assessment: Assessment, comment: str) -> Event:
@@ -98,16 +112,17 @@ def return_assessment(user: User, assessment: Assessment, comment: str) -> Event
     _require_review(user, assessment)
     text = _comment(comment)
     if not text:
-        raise InvalidAnswer(_("Say what the country should look at again: returning needs a comment."),
-                            errors={"comment": _("A comment is required to return an assessment.")})
+        raise InvalidAnswer(
+            _("Say what the country should look at again: returning needs a comment."),
+            errors={"comment": _("A comment is required to return an assessment.")},
+        )
     return _transition(user, assessment, "returned", (Status.SUBMITTED,), Status.RETURNED, text)
 
 
 def accept(user: User, assessment: Assessment, comment: str = "") -> Event:
     """Accept a submitted assessment; this is final."""
     _require_review(user, assessment)
-    return _transition(user, assessment, "accepted", (Status.SUBMITTED,), Status.ACCEPTED,
-                       _comment(comment))
+    return _transition(user, assessment, "accepted", (Status.SUBMITTED,), Status.ACCEPTED, _comment(comment))
 
 
 def _require_review(user: User, assessment: Assessment) -> None:
@@ -118,8 +133,12 @@ def _require_review(user: User, assessment: Assessment) -> None:
     if not assessment.cycle.is_open:
         raise CycleClosed(_("Cycle %(code)s is closed.", code=assessment.cycle.code))
     if not can_review(user, assessment):
-        raise InvalidTransition(_("The assessment is %(status)s; only a submitted assessment can be reviewed.",
-                                  status=status_word(assessment.status)))
+        raise InvalidTransition(
+            _(
+                "The assessment is %(status)s; only a submitted assessment can be reviewed.",
+                status=status_word(assessment.status),
+            )
+        )
 
 
 def _comment(text: str | None) -> str:
@@ -132,8 +151,9 @@ def _comment(text: str | None) -> str:
 
 def events(assessment: Assessment) -> list[Event]:
     """Return the lifecycle events, oldest first."""
-    return list(db.session.scalars(
-        select(Event).where(Event.assessment_id == assessment.id).order_by(Event.at, Event.id)))
+    return list(
+        db.session.scalars(select(Event).where(Event.assessment_id == assessment.id).order_by(Event.at, Event.id))
+    )
 
 
 # --------------------------------------------------------------------------
@@ -151,13 +171,16 @@ def add_comment(user: User, assessment: Assessment, item: str, body: str) -> Com
         raise InvalidTransition(_("Comments are closed for this assessment."))
     text = _comment(body)
     if not text:
-        raise InvalidAnswer(_("Write something before sending the comment."), errors={"body": _("The comment is empty.")})
+        raise InvalidAnswer(
+            _("Write something before sending the comment."), errors={"body": _("The comment is empty.")}
+        )
     now = utcnow()
     comment = Comment(assessment_id=assessment.id, item_id=item, user_id=user.id, body=text, at=now)
     db.session.add(comment)
     # A comment changes what the assessment's pages show: bump its version as answers do.
     db.session.execute(
-        update(Assessment).where(Assessment.id == assessment.id)
+        update(Assessment)
+        .where(Assessment.id == assessment.id)
         .values(version=Assessment.version + 1, updated_at=now)
         .execution_options(synchronize_session=False)
     )
@@ -169,7 +192,8 @@ def comments_of(assessment: Assessment) -> dict[str, list[Comment]]:
     """Return every item's thread, oldest message first."""
     threads: dict[str, list[Comment]] = {}
     rows = db.session.scalars(
-        select(Comment).where(Comment.assessment_id == assessment.id).order_by(Comment.at, Comment.id))
+        select(Comment).where(Comment.assessment_id == assessment.id).order_by(Comment.at, Comment.id)
+    )
     for comment in rows:
         threads.setdefault(comment.item_id, []).append(comment)
     return threads
@@ -208,6 +232,9 @@ def progress(assessment: Assessment, answers: dict[str, Answer] | None = None) -
     for section in catalogue.sections:
         items = catalogue.items_in(section.id)
         missing = [i.id for i in items if i.id not in rated]
-        out.append(SectionProgress(section.id, section.title, len(items) - len(missing), len(items),
-                                   missing[0] if missing else None))
+        out.append(
+            SectionProgress(
+                section.id, section.title, len(items) - len(missing), len(items), missing[0] if missing else None
+            )
+        )
     return out

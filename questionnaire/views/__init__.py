@@ -38,7 +38,12 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(ServiceError)
     def _service_error(error: ServiceError):  # type: ignore[no-untyped-def]
-        titles = {404: _("Not found"), 403: _("Not allowed"), 409: _("Not possible now"), 422: _("Please correct the answer")}
+        titles = {
+            404: _("Not found"),
+            403: _("Not allowed"),
+            409: _("Not possible now"),
+            422: _("Please correct the answer"),
+        }
         return error_page(error.status, titles.get(error.status, _("Something is wrong")), error.message)
 
     @app.errorhandler(CSRFError)
@@ -46,17 +51,29 @@ def init_app(app: Flask) -> None:
         from flask_login import current_user
 
         # A questionnaire page left open too long: give the typed answers back, unsaved.
-        if (request.endpoint == "assessment.section" and request.method == "POST"
-                and current_user.is_authenticated and request.view_args
-                and request.headers.get("X-Autosave") != "1"):
+        if (
+            request.endpoint == "assessment.section"
+            and request.method == "POST"
+            and current_user.is_authenticated
+            and request.view_args
+            and request.headers.get("X-Autosave") != "1"
+        ):
             from .assessment import render_expired_section
 
             return render_expired_section(**request.view_args)
         if request.headers.get("X-Autosave") == "1":
-            return {"saved": [], "message": _("Not saved automatically: the page's security token expired. Press Save.")}, 400
-        return error_page(400, _("The form expired"), _(
-            "For your security, forms expire after some hours or when you sign in again. "
-            "Go back, reload the page and try again."))
+            return {
+                "saved": [],
+                "message": _("Not saved automatically: the page's security token expired. Press Save."),
+            }, 400
+        return error_page(
+            400,
+            _("The form expired"),
+            _(
+                "For your security, forms expire after some hours or when you sign in again. "
+                "Go back, reload the page and try again."
+            ),
+        )
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):  # type: ignore[no-untyped-def]
@@ -71,14 +88,27 @@ def init_app(app: Flask) -> None:
         if error.code == 429:
             return error_page(429, _("Too many attempts"), _("Too many attempts. Wait a few minutes and try again."))
         if error.code == 400:
-            return error_page(400, _("Something is wrong"), _(
-                "The request could not be understood. Go back, reload the page and try again."))
+            return error_page(
+                400,
+                _("Something is wrong"),
+                _("The request could not be understood. Go back, reload the page and try again."),
+            )
         if error.code == 409:
-            return error_page(409, _("Not possible now"), _(
-                "This cannot be done in the assessment's present state. "
-                "Go back to the assessment to see what it allows."))
+            return error_page(
+                409,
+                _("Not possible now"),
+                _(
+                    "This cannot be done in the assessment's present state. "
+                    "Go back to the assessment to see what it allows."
+                ),
+            )
         if error.code == 500:
-            return error_page(500, _("Something is wrong"), _(
-                "The platform could not complete this request. Try again later; "
-                "if it happens again, tell the platform operator."))
+            return error_page(
+                500,
+                _("Something is wrong"),
+                _(
+                    "The platform could not complete this request. Try again later; "
+                    "if it happens again, tell the platform operator."
+                ),
+            )
         return error_page(error.code or 500, error.name, error.description or "")

@@ -36,8 +36,13 @@ def users():  # type: ignore[no-untyped-def]
     form.country.choices = _country_choices()
     if form.validate_on_submit():
         try:
-            user = auth.create_user(form.email.data or "", form.password.data or "", form.role.data or "",
-                                    form.country.data or None, name=form.name.data or "")
+            user = auth.create_user(
+                form.email.data or "",
+                form.password.data or "",
+                form.role.data or "",
+                form.country.data or None,
+                name=form.name.data or "",
+            )
         except auth.AccountError as error:
             fields = {"country": form.country, "password": form.password, "role": form.role}
             field = fields.get(error.field, form.email)
@@ -61,7 +66,10 @@ def set_active(user_id: int):  # type: ignore[no-untyped-def]
     if not user.active:
         auth.end_all_sessions(user)
     db.session.commit()
-    flash(_("%(email)s is now %(state)s.", email=user.email, state=_("active") if user.active else _("inactive")), "success")
+    flash(
+        _("%(email)s is now %(state)s.", email=user.email, state=_("active") if user.active else _("inactive")),
+        "success",
+    )
     return redirect(url_for(".users"))
 
 
@@ -88,7 +96,14 @@ def cycles():  # type: ignore[no-untyped-def]
         except services.ServiceError as error:
             form.code.errors = [error.message]
         else:
-            flash(_("Cycle %(code)s is open, on catalogue edition %(edition)s.", code=cycle.code, edition=cycle.edition_hash), "success")
+            flash(
+                _(
+                    "Cycle %(code)s is open, on catalogue edition %(edition)s.",
+                    code=cycle.code,
+                    edition=cycle.edition_hash,
+                ),
+                "success",
+            )
             return redirect(url_for(".cycles"))
     status = 400 if form.errors else 200
     return render_template("admin/cycles.html", form=form, cycles=services.list_cycles()), status

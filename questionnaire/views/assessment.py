@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import secrets
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, session, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
-from markupsafe import Markup
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
 from .. import services
@@ -67,8 +65,12 @@ def overview(cycle: str, iso3: str):  # type: ignore[no-untyped-def]
     next_item = _next_unanswered(progress)
     return render_template(
         "assessment/overview.html",
-        assessment=assessment, catalogue=catalogue, progress=progress, scores=scores,
-        events=services.events(assessment), next_item=next_item,
+        assessment=assessment,
+        catalogue=catalogue,
+        progress=progress,
+        scores=scores,
+        events=services.events(assessment),
+        next_item=next_item,
         can_edit=services.can_edit(current_user, assessment),
         can_review=services.can_review(current_user, assessment),
         comment_counts={k: len(v) for k, v in services.comments_of(assessment).items()},
@@ -150,24 +152,38 @@ def _save_section(assessment, catalogue, found, items, form, autosave):  # type:
             conflicts[stale.item] = stale.current
         else:
             if autosave:
-                return jsonify({
-                    "saved": [e.item for e in edits if e.item in result.versions and e.item not in result.unchanged],
-                    "versions": result.versions,
-                    "originals": result.fingerprints,
-                    "message": _("All changes saved"),
-                })
+                return jsonify(
+                    {
+                        "saved": [
+                            e.item for e in edits if e.item in result.versions and e.item not in result.unchanged
+                        ],
+                        "versions": result.versions,
+                        "originals": result.fingerprints,
+                        "message": _("All changes saved"),
+                    }
+                )
             count = len(result.saved)
             if count:
-                flash(ngettext("Saved %(num)d answer in “%(s)s”.", "Saved %(num)d answers in “%(s)s”.",
-                           count, s=found.title), "success")
+                flash(
+                    ngettext(
+                        "Saved %(num)d answer in “%(s)s”.", "Saved %(num)d answers in “%(s)s”.", count, s=found.title
+                    ),
+                    "success",
+                )
             else:
                 flash(_("Nothing had changed; nothing was saved."), "info")
             if request.form.get("then") == "next":
                 following = _following_section(catalogue, found.id)
                 if following:
-                    return redirect(url_for(".section", cycle=assessment.cycle.code, iso3=assessment.country_iso3, section=following))
+                    return redirect(
+                        url_for(
+                            ".section", cycle=assessment.cycle.code, iso3=assessment.country_iso3, section=following
+                        )
+                    )
                 return redirect(url_for(".overview", cycle=assessment.cycle.code, iso3=assessment.country_iso3))
-            return redirect(url_for(".section", cycle=assessment.cycle.code, iso3=assessment.country_iso3, section=found.id))
+            return redirect(
+                url_for(".section", cycle=assessment.cycle.code, iso3=assessment.country_iso3, section=found.id)
+            )
 
     # Errors or a conflict: nothing was saved; give the typed text back.
     for item_id, problems in errors.items():
@@ -180,16 +196,27 @@ def _save_section(assessment, catalogue, found, items, form, autosave):  # type:
         subform.form.version.data = str(current.version if current is not None else 0)
         subform.form.original.data = ""
     if autosave:
-        return jsonify({
-            "saved": [],
-            "errors": errors,
-            "conflicts": list(conflicts),
-            "message": _("Not saved: some answers need attention. Use the Save button to see why."),
-        }), (409 if conflicts else 422)
+        return jsonify(
+            {
+                "saved": [],
+                "errors": errors,
+                "conflicts": list(conflicts),
+                "message": _("Not saved: some answers need attention. Use the Save button to see why."),
+            }
+        ), (409 if conflicts else 422)
     status = 409 if conflicts else 422
     answers = services.answers_of(assessment, [i.id for i in items])
-    return _render_section(assessment, catalogue, found, items, form, answers, True,
-                           conflicts={k: _answer_view(v) for k, v in conflicts.items()}, status=status)
+    return _render_section(
+        assessment,
+        catalogue,
+        found,
+        items,
+        form,
+        answers,
+        True,
+        conflicts={k: _answer_view(v) for k, v in conflicts.items()},
+        status=status,
+    )
 
 
 def _autosave_valid_only(assessment, edits, errors):  # type: ignore[no-untyped-def]
@@ -205,10 +232,16 @@ def _autosave_valid_only(assessment, edits, errors):  # type: ignore[no-untyped-
         else:
             versions, originals = result.versions, result.fingerprints
             saved = [e.item for e in edits if e.item in result.versions and e.item not in result.unchanged]
-    return jsonify({
-        "saved": saved, "versions": versions, "originals": originals, "errors": errors, "conflicts": conflicts,
-        "message": _("Some answers were not saved: they need attention. Use the Save button to see why."),
-    }), 422
+    return jsonify(
+        {
+            "saved": saved,
+            "versions": versions,
+            "originals": originals,
+            "errors": errors,
+            "conflicts": conflicts,
+            "message": _("Some answers were not saved: they need attention. Use the Save button to see why."),
+        }
+    ), 422
 
 
 def _following_section(catalogue: Catalogue, section_id: str) -> str | None:
@@ -272,7 +305,9 @@ body_cache = _BodyCache()
 _TOKEN_MARK = "__thbq_csrf_" + secrets.token_hex(8) + "__"
 
 
-def _render_section(assessment, catalogue, found, items, form, answers, editable, conflicts=None, status=200, notice=None, build=None):  # type: ignore[no-untyped-def]
+def _render_section(
+    assessment, catalogue, found, items, form, answers, editable, conflicts=None, status=200, notice=None, build=None
+):  # type: ignore[no-untyped-def]
     """Render a section page.
 
     `build` makes the form showing the stored answers (a GET): only such a page
@@ -283,7 +318,17 @@ def _render_section(assessment, catalogue, found, items, form, answers, editable
     can_comment = services.can_comment(current_user, assessment)
     cacheable = build is not None and not conflicts and not notice
     # created_at and updated_at make the key unique even if ids and versions repeat (another database).
-    key = (assessment.id, assessment.version, assessment.created_at, assessment.updated_at, catalogue.hash, found.id, str(get_locale()), editable, can_comment)
+    key = (
+        assessment.id,
+        assessment.version,
+        assessment.created_at,
+        assessment.updated_at,
+        catalogue.hash,
+        found.id,
+        str(get_locale()),
+        editable,
+        can_comment,
+    )
     page_key = (key, current_user.role, request.full_path)
     whole_page = cacheable and not session.get("_flashes")
     if whole_page:
@@ -294,8 +339,19 @@ def _render_section(assessment, catalogue, found, items, form, answers, editable
     if body is None:
         if build is not None:
             form, answers = build()
-        body = _render_body(assessment, catalogue, found, items, form, answers, editable, can_comment,
-                            conflicts or {}, notice, mark_tokens=cacheable)
+        body = _render_body(
+            assessment,
+            catalogue,
+            found,
+            items,
+            form,
+            answers,
+            editable,
+            can_comment,
+            conflicts or {},
+            notice,
+            mark_tokens=cacheable,
+        )
         if cacheable:
             body_cache.put(key, body)
     if not cacheable:
@@ -310,7 +366,11 @@ def _render_section(assessment, catalogue, found, items, form, answers, editable
 
 def _page(body: str, assessment: Any, found: Any, editable: bool) -> str:
     return render_template(
-        "assessment/section.html", body=Markup(body), assessment=assessment, section=found, editable=editable,  # noqa: S704  # nosec B704 - rendered, autoescaped
+        "assessment/section.html",
+        body=Markup(body),  # noqa: S704  # nosec B704 - rendered from autoescaped templates
+        assessment=assessment,
+        section=found,
+        editable=editable,  # noqa: S704  # nosec B704 - rendered, autoescaped
     )
 
 
@@ -328,7 +388,9 @@ def _marked_tokens() -> Iterator[None]:
             g.csrf_token = real
 
 
-def _render_body(assessment, catalogue, found, items, form, answers, editable, can_comment, conflicts, notice, mark_tokens):  # type: ignore[no-untyped-def]
+def _render_body(
+    assessment, catalogue, found, items, form, answers, editable, can_comment, conflicts, notice, mark_tokens
+):  # type: ignore[no-untyped-def]
     progress = services.progress(assessment)
     error_list = []
     error_items = set()
@@ -340,10 +402,20 @@ def _render_body(assessment, catalogue, found, items, form, answers, editable, c
     ids = [s.id for s in catalogue.sections]
     index = ids.index(found.id)
     context = dict(
-        assessment=assessment, catalogue=catalogue, section=found, items=items,
-        fields=item_fields(form, items), form=form, editable=editable, progress=progress,
-        conflicts=conflicts, error_list=error_list, error_items=len(error_items), notice=notice,
-        comments=services.comments_of(assessment), can_comment=can_comment,
+        assessment=assessment,
+        catalogue=catalogue,
+        section=found,
+        items=items,
+        fields=item_fields(form, items),
+        form=form,
+        editable=editable,
+        progress=progress,
+        conflicts=conflicts,
+        error_list=error_list,
+        error_items=len(error_items),
+        notice=notice,
+        comments=services.comments_of(assessment),
+        can_comment=can_comment,
         previous_section=ids[index - 1] if index > 0 else None,
         next_section=ids[index + 1] if index + 1 < len(ids) else None,
         next_item=_next_unanswered(progress),
@@ -365,10 +437,21 @@ def render_expired_section(cycle: str, iso3: str, section: str):  # type: ignore
     items = catalogue.items_in(found.id)
     form = section_form_class(catalogue, found.id)(formdata=MultiDict(request.form), meta={"csrf": True})
     answers = services.answers_of(assessment, [i.id for i in items])
-    notice = _("This page was open for a long time and its security token expired, so nothing was saved. "
-               "Your typed answers are shown below: check them and press Save again.")
-    return _render_section(assessment, catalogue, found, items, form, answers,
-                           services.can_edit(current_user, assessment), status=400, notice=notice)
+    notice = _(
+        "This page was open for a long time and its security token expired, so nothing was saved. "
+        "Your typed answers are shown below: check them and press Save again."
+    )
+    return _render_section(
+        assessment,
+        catalogue,
+        found,
+        items,
+        form,
+        answers,
+        services.can_edit(current_user, assessment),
+        status=400,
+        notice=notice,
+    )
 
 
 # --------------------------------------------------------------------------
@@ -431,8 +514,10 @@ def comment(cycle: str, iso3: str, item: str):  # type: ignore[no-untyped-def]
         flash(error.message, "error")
     else:
         flash(_("Your comment on %(item)s was added.", item=item), "success")
-    return redirect(url_for(".section", cycle=assessment.cycle.code, iso3=assessment.country_iso3,
-                            section=section_id) + f"#item-{item}")
+    return redirect(
+        url_for(".section", cycle=assessment.cycle.code, iso3=assessment.country_iso3, section=section_id)
+        + f"#item-{item}"
+    )
 
 
 @bp.route("/history")
@@ -445,7 +530,11 @@ def history(cycle: str, iso3: str):  # type: ignore[no-untyped-def]
     if item is not None and item not in catalogue.item_by_id:
         abort(404)
     return render_template(
-        "assessment/history.html", assessment=assessment, catalogue=catalogue,
-        changes=list(reversed(services.history(assessment, item))), events=services.events(assessment),
-        item=item, labels=services.FIELD_LABELS,
+        "assessment/history.html",
+        assessment=assessment,
+        catalogue=catalogue,
+        changes=list(reversed(services.history(assessment, item))),
+        events=services.events(assessment),
+        item=item,
+        labels=services.FIELD_LABELS,
     )

@@ -26,11 +26,19 @@ def safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@auth.limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], key_func=auth.login_key,
-                    methods=["POST"], deduct_when=auth.failed_login,
-                    error_message="Too many sign-in attempts for this account.")
-@auth.limiter.limit("30 per 15 minutes", methods=["POST"], deduct_when=auth.failed_login,
-                    error_message="Too many sign-in attempts from this address.")
+@auth.limiter.limit(
+    lambda: current_app.config["LOGIN_RATE_LIMIT"],
+    key_func=auth.login_key,
+    methods=["POST"],
+    deduct_when=auth.failed_login,
+    error_message="Too many sign-in attempts for this account.",
+)
+@auth.limiter.limit(
+    "30 per 15 minutes",
+    methods=["POST"],
+    deduct_when=auth.failed_login,
+    error_message="Too many sign-in attempts from this address.",
+)
 def login():  # type: ignore[no-untyped-def]
     """Show the sign-in form and sign the user in."""
     next_url = safe_next(request.args.get("next"))
@@ -83,8 +91,13 @@ def create_token():  # type: ignore[no-untyped-def]
     """Create an API token and show it once (it is stored only as a hash)."""
     label = (request.form.get("label") or "").strip()[:100] or _("Created in the browser")
     token = auth.issue_token(current_user, label)
-    return render_template("auth/account.html", form=PasswordForm(formdata=None), tokens=auth.tokens_of(current_user),
-                           new_token=token, new_label=label)
+    return render_template(
+        "auth/account.html",
+        form=PasswordForm(formdata=None),
+        tokens=auth.tokens_of(current_user),
+        new_token=token,
+        new_label=label,
+    )
 
 
 @bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])

@@ -21,16 +21,32 @@ ROUTES: dict[str, tuple[str, str, dict[str, str]]] = {
     "main.set_language": ("/language", "fra@example.org", {"lang": "fr", "next": "/"}),
     "auth.login": ("/login", "", {"email": "fra@example.org", "password": "correct horse battery staple"}),
     "auth.logout": ("/logout", "fra@example.org", {}),
-    "auth.account": ("/account", "fra@example.org", {"current": "correct horse battery staple", "new": "another long password", "confirm": "another long password"}),
+    "auth.account": (
+        "/account",
+        "fra@example.org",
+        {"current": "correct horse battery staple", "new": "another long password", "confirm": "another long password"},
+    ),
     "auth.create_token": ("/account/tokens", "fra@example.org", {"label": "x"}),
     "auth.revoke_token": ("/account/tokens/{token}/revoke", "fra@example.org", {}),
-    "admin.users": ("/admin/users", "admin@example.org", {"email": "new@example.org", "role": "reviewer", "country": "", "password": "a long enough password"}),
+    "admin.users": (
+        "/admin/users",
+        "admin@example.org",
+        {"email": "new@example.org", "role": "reviewer", "country": "", "password": "a long enough password"},
+    ),
     "admin.set_active": ("/admin/users/{victim}/active", "admin@example.org", {"active": "0"}),
-    "admin.reset_password": ("/admin/users/{victim}/password", "admin@example.org", {"password": "a new long password"}),
+    "admin.reset_password": (
+        "/admin/users/{victim}/password",
+        "admin@example.org",
+        {"password": "a new long password"},
+    ),
     "admin.cycles": ("/admin/cycles", "admin@example.org", {"code": "2030", "title": "x"}),
     "admin.close_cycle": ("/admin/cycles/2026/close", "admin@example.org", {}),
     "assessment.start": ("/cycles/2026/countries/DEU/start", "deu@example.org", {}),
-    "assessment.section": (f"{A}/sections/criminal-law", "fra@example.org", {"item_CL_1-rating": "full", "item_CL_1-version": "0"}),
+    "assessment.section": (
+        f"{A}/sections/criminal-law",
+        "fra@example.org",
+        {"item_CL_1-rating": "full", "item_CL_1-version": "0"},
+    ),
     "assessment.submit": (f"{A}/submit", "fra@example.org", {"comment": "x"}),
     "assessment.comment": (f"{A}/items/CL-1/comments", "fra@example.org", {"body": "x"}),
     "assessment.return_": ("/cycles/2026/countries/ITA/return", "reviewer@example.org", {"comment": "x"}),
@@ -65,7 +81,9 @@ def fingerprint() -> dict[str, Any]:
     state["statuses"] = sorted(db.session.execute(select(Base.metadata.tables["assessment"].c.status)).scalars())
     state["active"] = sorted(db.session.execute(select(Base.metadata.tables["user_account"].c.active)).scalars())
     state["cycles_open"] = sorted(db.session.execute(select(Base.metadata.tables["cycle"].c.is_open)).scalars())
-    state["tokens_revoked"] = sorted(str(r) for r in db.session.execute(select(Base.metadata.tables["api_token"].c.revoked_at)).scalars())
+    state["tokens_revoked"] = sorted(
+        str(r) for r in db.session.execute(select(Base.metadata.tables["api_token"].c.revoked_at)).scalars()
+    )
     state["hashes"] = sorted(db.session.execute(select(Base.metadata.tables["user_account"].c.password_hash)).scalars())
     return state
 

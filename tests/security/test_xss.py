@@ -21,8 +21,24 @@ from ..conftest import add_user
 from .xss_corpus import PAYLOADS
 
 # Inline SVG is allowed (the report's chart is drawn on the server) but not its active parts.
-FORBIDDEN_ELEMENTS = {"iframe", "object", "embed", "base", "frame", "frameset", "applet", "template", "math",
-                      "foreignobject", "animate", "set", "animatetransform", "animatemotion", "handler", "listener"}
+FORBIDDEN_ELEMENTS = {
+    "iframe",
+    "object",
+    "embed",
+    "base",
+    "frame",
+    "frameset",
+    "applet",
+    "template",
+    "math",
+    "foreignobject",
+    "animate",
+    "set",
+    "animatetransform",
+    "animatemotion",
+    "handler",
+    "listener",
+}
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "data", "poster", "background", "xlink:href", "srcdoc"}
 
 
@@ -84,8 +100,10 @@ def test_the_inspector_finds_what_it_looks_for() -> None:
     assert inspect('<img src=x onerror="alert(1)">')
     assert inspect('<a href=" javascript:alert(1)">x</a>')
     assert inspect("<iframe src=x></iframe>")
-    assert inspect('<svg><foreignObject><p>x</p></foreignObject></svg>')
-    assert not inspect('<svg role="img" aria-labelledby="t"><title id="t">Scores</title><rect width="1" height="1"/></svg>')
+    assert inspect("<svg><foreignObject><p>x</p></foreignObject></svg>")
+    assert not inspect(
+        '<svg role="img" aria-labelledby="t"><title id="t">Scores</title><rect width="1" height="1"/></svg>'
+    )
     assert inspect('<div style="x">')
     assert inspect('<link rel="stylesheet" href="https://evil.example/x.css">')
     assert not inspect('<p>&lt;script&gt;alert(1)&lt;/script&gt;</p><script src="/static/js/app.js" defer></script>')
@@ -97,8 +115,12 @@ def _put_everywhere(payload: str, users: dict[str, User], cycle: Any) -> None:
     assessment, _ = services.start_assessment(fra, cycle, "FRA")
     link = "https://evil.example/" + "".join(c if not c.isspace() else "%20" for c in payload)
     values = services.make_input(
-        rating="partially", description=payload, legal_references=[payload, "Code, art. 1"],
-        evidence_links=[link], assistance_kind="training", assistance_description=payload,
+        rating="partially",
+        description=payload,
+        legal_references=[payload, "Code, art. 1"],
+        evidence_links=[link],
+        assistance_kind="training",
+        assistance_description=payload,
     )
     na = services.make_input(rating="not_applicable", justification=payload, description=payload)
     services.save_answers(fra, assessment, [services.Edit("CL-1", values, 0), services.Edit("PR-5", na, 0)])
@@ -110,15 +132,25 @@ def _put_everywhere(payload: str, users: dict[str, User], cycle: Any) -> None:
 
 PAGES = {
     "fra@example.org": [
-        "/", "/cycles/2026/countries/FRA/", "/cycles/2026/countries/FRA/sections/criminal-law",
-        "/cycles/2026/countries/FRA/sections/prevention", "/cycles/2026/countries/FRA/history",
-        "/cycles/2026/countries/FRA/history?item=CL-1", "/cycles/2026/countries/FRA/submit",
-        "/cycles/2026/countries/FRA/report", "/cycles/2026/countries/FRA/upload",
+        "/",
+        "/cycles/2026/countries/FRA/",
+        "/cycles/2026/countries/FRA/sections/criminal-law",
+        "/cycles/2026/countries/FRA/sections/prevention",
+        "/cycles/2026/countries/FRA/history",
+        "/cycles/2026/countries/FRA/history?item=CL-1",
+        "/cycles/2026/countries/FRA/submit",
+        "/cycles/2026/countries/FRA/report",
+        "/cycles/2026/countries/FRA/upload",
     ],
     "reviewer@example.org": [
-        "/", "/cycles/2026/countries/FRA/", "/cycles/2026/countries/FRA/sections/criminal-law",
-        "/cycles/2026/countries/FRA/sections/prevention", "/cycles/2026/countries/FRA/history",
-        "/cycles/2026/compare", "/review", "/cycles/2026/countries/FRA/report",
+        "/",
+        "/cycles/2026/countries/FRA/",
+        "/cycles/2026/countries/FRA/sections/criminal-law",
+        "/cycles/2026/countries/FRA/sections/prevention",
+        "/cycles/2026/countries/FRA/history",
+        "/cycles/2026/compare",
+        "/review",
+        "/cycles/2026/countries/FRA/report",
         "/cycles/2026/compare/countries?country=FRA&country=ITA",
     ],
     "admin@example.org": ["/", "/admin/users", "/admin/cycles", "/catalogue/"],
@@ -156,11 +188,21 @@ def test_the_whole_corpus_in_one_report_pdf_runs_and_fetches_nothing(make_client
     items = [i.id for i in catalogue_for(cycle).items]
     edits = []
     for index, item in enumerate(items):
-        chunk = PAYLOADS[index * 3:(index + 1) * 3] or [PAYLOADS[index % len(PAYLOADS)]]
+        chunk = PAYLOADS[index * 3 : (index + 1) * 3] or [PAYLOADS[index % len(PAYLOADS)]]
         text = "\n".join(chunk)
-        edits.append(services.Edit(item, services.make_input(
-            rating="partially", description=text, legal_references=chunk, assistance_kind="training",
-            assistance_description=text), 0))
+        edits.append(
+            services.Edit(
+                item,
+                services.make_input(
+                    rating="partially",
+                    description=text,
+                    legal_references=chunk,
+                    assistance_kind="training",
+                    assistance_description=text,
+                ),
+                0,
+            )
+        )
     services.save_answers(fra, assessment, edits)
     for payload in PAYLOADS[:20]:
         services.add_comment(fra, assessment, "CL-1", payload)
@@ -170,7 +212,15 @@ def test_the_whole_corpus_in_one_report_pdf_runs_and_fetches_nothing(make_client
     assert response.status_code == 200
     assert response.mimetype == "application/pdf"
     raw = response.get_data()
-    for marker in (b"/JavaScript", b"/JS ", b"/Launch", b"/EmbeddedFile", b"/RichMedia", b"/SubmitForm", b"/ImportData"):
+    for marker in (
+        b"/JavaScript",
+        b"/JS ",
+        b"/Launch",
+        b"/EmbeddedFile",
+        b"/RichMedia",
+        b"/SubmitForm",
+        b"/ImportData",
+    ):
         assert marker not in raw, marker
     reader = PdfReader(io.BytesIO(raw))
     for page in reader.pages:

@@ -44,7 +44,7 @@ _BASE = [
     "<isindex type=image src=1 onerror=alert(1)>",
     "<keygen autofocus onfocus=alert(1)>",
     "<xss onmouseover=alert(1)>hover</xss>",
-    "<noscript><p title=\"</noscript><img src=x onerror=alert(1)>\">",
+    '<noscript><p title="</noscript><img src=x onerror=alert(1)>">',
     "<template><script>alert(1)</script></template>",
     "<plaintext><script>alert(1)</script>",
     "<img src=file:///etc/passwd>",
@@ -78,10 +78,15 @@ _BASE = [
     "\u202e<script>alert(1)</script>",
     "=cmd|' /C calc'!A0",
     "@SUM(1+1)*cmd|' /C calc'!A0",
-    "+HYPERLINK(\"https://evil.example\")",
+    '+HYPERLINK("https://evil.example")',
 ]
 _BREAKOUTS = ['">', "'>", '" autofocus onfocus="alert(1)', "' onmouseover='alert(1)", "</a>", "</p>", "</li>", "</td>"]
-_TAILS = ["<script>alert(2)</script>", "<img src=x onerror=alert(2)>", "<svg/onload=alert(2)>", "<iframe src=javascript:alert(2)>"]
+_TAILS = [
+    "<script>alert(2)</script>",
+    "<img src=x onerror=alert(2)>",
+    "<svg/onload=alert(2)>",
+    "<iframe src=javascript:alert(2)>",
+]
 
 
 def corpus() -> list[str]:
