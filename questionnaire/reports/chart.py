@@ -19,7 +19,7 @@ from .content import ScoreRow
 WIDTH = 300
 HEIGHT = 26
 PAD = 8  # room for a marker at 0 or 100
-AXIS_HEIGHT = 18
+AXIS_HEIGHT = 22
 TICKS = (0, 25, 50, 75, 100)
 COUNTRY_COLOUR = "#0b4f8a"
 OVERALL_COLOUR = "#083a66"
@@ -52,7 +52,7 @@ def _grid(height: int, rtl: bool) -> list[str]:
 
 def bar(row: ScoreRow, title: str, *, rtl: bool = False, overall: bool = False) -> Markup:
     """Return one row's SVG: the score as a bar, the regional mean a diamond, the global a line."""
-    parts = [_open(HEIGHT, title), *_grid(HEIGHT, rtl)]
+    parts = [_open(HEIGHT, title)]
     middle = HEIGHT / 2
     zero = _x(0, rtl)
     if row.score is not None:
@@ -60,14 +60,12 @@ def bar(row: ScoreRow, title: str, *, rtl: bool = False, overall: bool = False) 
         left, width = (end, zero - end) if rtl else (zero, end - zero)
         colour = OVERALL_COLOUR if overall else COUNTRY_COLOUR
         parts.append(
-            f'<rect x="{left:.1f}" y="{middle - 6:.1f}" width="{max(width, 0.5):.1f}" '
-            f'height="12" fill="{colour}"/>'
+            f'<rect x="{left:.1f}" y="{middle - 6:.1f}" width="{max(width, 0.5):.1f}" height="12" fill="{colour}"/>'
         )
     if row.global_.value is not None:
         gx = _x(row.global_.value, rtl)
         parts.append(
-            f'<line x1="{gx:.1f}" y1="2" x2="{gx:.1f}" y2="{HEIGHT - 2}" '
-            f'stroke="{GLOBAL_COLOUR}" stroke-width="3"/>'
+            f'<line x1="{gx:.1f}" y1="2" x2="{gx:.1f}" y2="{HEIGHT - 2}" stroke="{GLOBAL_COLOUR}" stroke-width="3"/>'
         )
     if row.regional.value is not None:
         rx = _x(row.regional.value, rtl)
@@ -91,7 +89,7 @@ def axis(title: str, *, rtl: bool = False) -> Markup:
             anchor = "start" if rtl else "end"
         parts.append(
             f'<text x="{_x(tick, rtl):.1f}" y="{AXIS_HEIGHT - 3}" text-anchor="{anchor}" '
-            f'direction="ltr" font-family="DejaVu Sans, sans-serif" font-size="10" '
+            f'direction="ltr" font-family="DejaVu Sans, sans-serif" font-size="13" '
             f'fill="#4f5864">{tick}</text>'
         )
     parts.append("</svg>")

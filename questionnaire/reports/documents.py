@@ -25,8 +25,7 @@ from ..catalogue_store import catalogue_for
 from ..db import db
 from ..i18n import text_direction
 from ..models import Assessment, Cycle, Status, User
-from . import content
-from .chart import ChartText, section_chart
+from . import chart, content
 from .methodology import methodology_html
 from .pdf import STATIC_PATH, Limits, render_pdf
 
@@ -41,16 +40,12 @@ def audience_for(user: User) -> str:
     return content.COUNTRY if user.is_respondent else content.REVIEWER
 
 
-def reviewable_assessments(
-    cycle: Cycle, statuses: tuple[str, ...] = services.REVIEWABLE
-) -> list[Assessment]:
+def reviewable_assessments(cycle: Cycle, statuses: tuple[str, ...] = services.REVIEWABLE) -> list[Assessment]:
     """Return the cycle's assessments in the given statuses, by country code."""
     return list(
         db.session.scalars(
             select(Assessment)
-            .where(
-                Assessment.cycle_id == cycle.id, Assessment.status.in_([str(s) for s in statuses])
-            )
+            .where(Assessment.cycle_id == cycle.id, Assessment.status.in_([str(s) for s in statuses]))
             .order_by(Assessment.country_iso3)
         )
     )
@@ -80,9 +75,7 @@ def country_report(
     )
 
 
-def comparison_report(
-    cycle: Cycle, comparison: dict[str, Any] | None = None
-) -> content.ComparisonReport:
+def comparison_report(cycle: Cycle, comparison: dict[str, Any] | None = None) -> content.ComparisonReport:
     """Gather the comparison of a cycle's reviewable assessments (for reviewers)."""
     assessments = reviewable_assessments(cycle)
     if comparison is None:
@@ -156,34 +149,25 @@ def country_report_html(
 ) -> str:
     """Render a country's report with the one report template (browser page or PDF source)."""
     common = _common(pdf, standalone)
-    region = report.region
-    chart = section_chart(
-        report.rows,
-        ChartText(
-            title=_(
-                "Scores of %(country)s by section, with the mean of %(region)s "
-                "and of all countries",
-                country=report.country_name,
-                region=region,
-            ),
-            description=_(
-                "Bars show %(country)s's scores from 0 to 100; diamonds the mean of %(region)s; "
-                "vertical lines the mean of all countries compared. The table that follows gives "
-                "the figures.",
-                country=report.country_name,
-                region=region,
-            ),
-            not_scored=_("not scored"),
-        ),
-        rtl=common["report_direction"] == "rtl",
-    )
-    title = _(
-        "Gap report: %(country)s, %(cycle)s", country=report.country_name, cycle=report.cycle_title
-    )
+    rtl = common["report_direction"] == "rtl"
+
+    def describe(row: content.ScoreRow) -> str:
+        """Say in words what a row's bar shows (its text alternative)."""
+        figures = [
+            _("%(country)s %(score)s", country=report.country_name, score=_figure(row.score)),
+            _("mean of %(region)s %(score)s", region=report.region, score=_mean_text(row.regional)),
+            _("mean of all countries %(score)s", score=_mean_text(row.global_)),
+        ]
+        return f"{row.title}: " + "; ".join(figures)
+
+    bars = chart.bars(report.rows, describe, rtl=rtl)
+    scale = chart.axis(_("Scale from 0 to 100"), rtl=rtl)
+    title = _("Gap report: %(country)s, %(cycle)s", country=report.country_name, cycle=report.cycle_title)
     return render_template(
         "reports/report.html",
         report=report,
-        chart=chart,
+        bars=bars,
+        scale=scale,
         toolbar=toolbar or [],
         methodology=methodology_html(2, "method-"),
         marking=marking_of(report.status),
@@ -197,6 +181,14 @@ def country_report_html(
         ),
         **common,
     )
+
+
+def _figure(value: float | None) -> str:
+    return _("not scored") if value is None else f"{value:.1f}"
+
+
+def _mean_text(mean: content.Mean) -> str:
+    return _("not shown") if mean.hidden else _figure(mean.value)
 
 
 def marking_of(status: str) -> str:
@@ -226,8 +218,7 @@ def comparison_report_html(
         running_title=title,
         generated_at=report.generated_at,
         document_description=_(
-            "Overall and section scores, bands, regional means and the most "
-            "common gaps of the countries compared."
+            "Overall and section scores, bands, regional means and the most common gaps of the countries compared."
         ),
         **_common(pdf, standalone),
     )

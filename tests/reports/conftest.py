@@ -154,17 +154,11 @@ class Listener:
                     return
                 if self.path.endswith(".css"):
                     # One level of @import: a renderer that follows it would ask again.
-                    body = (
-                        b"body { color: red }"
-                        if "nested" in self.path
-                        else b"@import url(/nested.css);"
-                    )
+                    body = b"body { color: red }" if "nested" in self.path else b"@import url(/nested.css);"
                 else:
                     body = b"hello"
                 self.send_response(200)
-                self.send_header(
-                    "Content-Type", "text/css" if self.path.endswith(".css") else "image/png"
-                )
+                self.send_header("Content-Type", "text/css" if self.path.endswith(".css") else "image/png")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)

@@ -29,9 +29,7 @@ LOGIN, OK = "login", "ok"
 A = "/cycles/2026/countries/FRA"
 
 
-def _country(
-    own_draft: Any, own_submitted: Any, reviewer_submitted: Any
-) -> dict[str, dict[str, Any]]:
+def _country(own_draft: Any, own_submitted: Any, reviewer_submitted: Any) -> dict[str, dict[str, Any]]:
     return {
         "draft": {
             "anonymous": LOGIN,
@@ -121,22 +119,16 @@ def test_access(make_client, world, users, endpoint, path, method, state, role, 
     if method == "GET":
         response = client.get(url)
     else:
-        response = client.post(
-            url, data={"csrf_token": client.csrf_token("/login" if role == "anonymous" else "/")}
-        )
+        response = client.post(url, data={"csrf_token": client.csrf_token("/login" if role == "anonymous" else "/")})
     location = response.headers.get("Location", "")
     what = f"{method} {url} as {role} ({state})"
     if expected == LOGIN:
-        assert response.status_code == 302 and location.startswith("/login"), (
-            f"{what}: {response.status_code}"
-        )
+        assert response.status_code == 302 and location.startswith("/login"), f"{what}: {response.status_code}"
     elif expected == OK:
         assert response.status_code in (200, 302), f"{what}: {response.status_code}"
         assert not location.startswith("/login"), f"{what}: sent to sign in"
     else:
-        assert response.status_code == expected, (
-            f"{what}: {response.status_code}, expected {expected}"
-        )
+        assert response.status_code == expected, f"{what}: {response.status_code}, expected {expected}"
 
 
 def test_every_route_of_the_blueprint_is_classified(app) -> None:  # type: ignore[no-untyped-def]
@@ -158,9 +150,7 @@ def test_another_countrys_draft_and_a_missing_one_look_the_same(make_client, wor
         existing = other.get(f"{A}/{suffix}")
         missing = other.get(f"/cycles/2026/countries/ITA/{suffix}")
         assert existing.status_code == missing.status_code == 404
-        assert existing.get_data(as_text=True).replace("FRA", "ITA") == missing.get_data(
-            as_text=True
-        )
+        assert existing.get_data(as_text=True).replace("FRA", "ITA") == missing.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("iso3", ["fra", "Fra", "FRA"])

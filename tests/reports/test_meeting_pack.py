@@ -51,13 +51,9 @@ def _check_pack(files: dict[str, bytes]) -> None:
     assert "Mean of Europe (3 countries)" in germany
 
 
-def test_the_command_writes_every_submitted_or_accepted_report_and_the_comparison(
-    app, pack_world, tmp_path
-) -> None:  # type: ignore[no-untyped-def]
+def test_the_command_writes_every_submitted_or_accepted_report_and_the_comparison(app, pack_world, tmp_path) -> None:  # type: ignore[no-untyped-def]
     out = tmp_path / "pack"
-    result = app.test_cli_runner().invoke(
-        main, ["meeting-pack", "--cycle", "2026", "-o", str(out), "--processes", "2"]
-    )
+    result = app.test_cli_runner().invoke(main, ["meeting-pack", "--cycle", "2026", "-o", str(out), "--processes", "2"])
     assert result.exit_code == 0, result.output
     assert f"wrote 3 PDF files to {out}" in result.output and "(2 processes)" in result.output
     assert "Meeting pack 2026" in result.output  # the progress bar's label
@@ -65,21 +61,15 @@ def test_the_command_writes_every_submitted_or_accepted_report_and_the_compariso
 
 
 def test_the_command_explains_an_unknown_cycle(app, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    result = app.test_cli_runner().invoke(
-        main, ["meeting-pack", "--cycle", "1999", "-o", str(tmp_path / "x")]
-    )
+    result = app.test_cli_runner().invoke(main, ["meeting-pack", "--cycle", "1999", "-o", str(tmp_path / "x")])
     assert result.exit_code == 1
     assert "There is no cycle '1999'" in result.output
     assert not (tmp_path / "x").exists()
 
 
-def test_the_command_names_a_report_that_failed_and_exits_non_zero(
-    app, pack_world, tmp_path
-) -> None:  # type: ignore[no-untyped-def]
+def test_the_command_names_a_report_that_failed_and_exits_non_zero(app, pack_world, tmp_path) -> None:  # type: ignore[no-untyped-def]
     app.config["REPORT_TIMEOUT_SECONDS"] = 0.01
-    result = app.test_cli_runner().invoke(
-        main, ["meeting-pack", "--cycle", "2026", "-o", str(tmp_path)]
-    )
+    result = app.test_cli_runner().invoke(main, ["meeting-pack", "--cycle", "2026", "-o", str(tmp_path)])
     assert result.exit_code == 1
     for label in ("comparison", "DEU", "ESP"):
         assert f"error: {label}: rendering took longer than 0.01 seconds" in result.output
@@ -136,9 +126,7 @@ def _start(client) -> str:  # type: ignore[no-untyped-def]
     return location.rsplit("/", 1)[1]
 
 
-def test_a_reviewer_starts_a_pack_follows_its_progress_and_downloads_one_zip(
-    app, make_client, pack_world
-) -> None:  # type: ignore[no-untyped-def]
+def test_a_reviewer_starts_a_pack_follows_its_progress_and_downloads_one_zip(app, make_client, pack_world) -> None:  # type: ignore[no-untyped-def]
     reviewer = make_client()
     reviewer.login("reviewer@example.org")
     home = reviewer.get("/").get_data(as_text=True)
@@ -165,9 +153,7 @@ def test_a_reviewer_starts_a_pack_follows_its_progress_and_downloads_one_zip(
     assert f'href="/meeting-packs/{job_id}/download"' in listing
 
 
-def test_only_the_reviewer_who_started_a_pack_or_an_admin_sees_it(
-    app, make_client, pack_world
-) -> None:  # type: ignore[no-untyped-def]
+def test_only_the_reviewer_who_started_a_pack_or_an_admin_sees_it(app, make_client, pack_world) -> None:  # type: ignore[no-untyped-def]
     add_user("other-reviewer@example.org", "reviewer")
     owner = make_client()
     owner.login("reviewer@example.org")
@@ -202,9 +188,7 @@ def test_starting_twice_while_one_runs_returns_the_running_pack(
     assert created and not created_again and again.id == job.id
     reviewer = make_client()
     reviewer.login("reviewer@example.org")
-    response = reviewer.post_form(
-        "/cycles/2026/meeting-pack", page="/cycles/2026/meeting-pack", follow_redirects=True
-    )
+    response = reviewer.post_form("/cycles/2026/meeting-pack", page="/cycles/2026/meeting-pack", follow_redirects=True)
     assert "already being prepared" in response.get_data(as_text=True)
     assert db.session.scalar(db.select(db.func.count()).select_from(Job)) == 1
     # Another reviewer's pack, or a new one once this one is over, is a new job.
@@ -290,9 +274,7 @@ def rq_queue(app):  # type: ignore[no-untyped-def]
     Queue(name, connection=Redis.from_url(_redis_url())).delete(delete_jobs=True)
 
 
-def test_with_redis_the_pack_is_queued_and_run_by_a_worker(
-    app, make_client, pack_world, rq_queue
-) -> None:  # type: ignore[no-untyped-def]
+def test_with_redis_the_pack_is_queued_and_run_by_a_worker(app, make_client, pack_world, rq_queue) -> None:  # type: ignore[no-untyped-def]
     from redis import Redis
     from rq import Queue, SimpleWorker
 
@@ -317,9 +299,7 @@ def test_an_unreachable_queue_fails_the_job_with_a_message(app, make_client, pac
     app.config.update(REDIS_URL="redis://127.0.0.1:1/0")
     reviewer = make_client()
     reviewer.login("reviewer@example.org")
-    response = reviewer.post_form(
-        "/cycles/2026/meeting-pack", page="/cycles/2026/meeting-pack", follow_redirects=True
-    )
+    response = reviewer.post_form("/cycles/2026/meeting-pack", page="/cycles/2026/meeting-pack", follow_redirects=True)
     page = response.get_data(as_text=True)
     assert "The job queue is not reachable, so the pack could not be started" in page
     job = db.session.scalar(db.select(Job))

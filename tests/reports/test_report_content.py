@@ -39,9 +39,7 @@ def test_the_constructed_assessment_has_the_gaps_worked_out_by_hand(submitted: A
     assert [g["priority"] for g in scores["gaps"]] == [300.0, 150.0, 100.0, 75.0, 50.0]
 
 
-def test_the_pdf_lists_exactly_the_expected_gaps_in_order_with_their_clauses(
-    client, submitted
-) -> None:  # type: ignore[no-untyped-def]
+def test_the_pdf_lists_exactly_the_expected_gaps_in_order_with_their_clauses(client, submitted) -> None:  # type: ignore[no-untyped-def]
     client.login("reviewer@example.org")
     text = pdf_text(_pdf(client, "/cycles/2026/countries/FRA/report.pdf"))
     assert OBLIGATION.findall(text) == EXPECTED_GAPS
@@ -50,9 +48,7 @@ def test_the_pdf_lists_exactly_the_expected_gaps_in_order_with_their_clauses(
     for number, obligation_id in enumerate(EXPECTED_GAPS):
         obligation = catalogue.obligation_by_id[obligation_id]
         gap_text = text[positions[number] : positions[number + 1]]
-        assert normalise(obligation.text) in gap_text, (
-            f"clause of {obligation_id} missing from its gap"
-        )
+        assert normalise(obligation.text) in gap_text, f"clause of {obligation_id} missing from its gap"
         instrument = catalogue.instrument_by_id[obligation.instrument]
         assert normalise(instrument.title) in gap_text
         assert f"paragraph {obligation.paragraph}" in gap_text
@@ -75,17 +71,9 @@ def test_the_pdf_summary_assistance_missing_and_unsupported_sections(client, sub
     summary = text[text.index("Overall score") :]
     assert re.search(r"Gaps 5 Critical gaps 2 Missing answers 1 Ratings without support 1", summary)
     body = text[text.index("Gaps, ranked by priority A gap is") :]  # past the contents and summary
-    assistance = body[
-        body.index("Technical assistance requested") : body.index("Missing information")
-    ]
-    assert (
-        "Data collection and research (1)" in assistance
-        and "Help to extend the database nationwide." in assistance
-    )
-    assert (
-        "Training and capacity building (1)" in assistance
-        and "Trainers for the police academy." in assistance
-    )
+    assistance = body[body.index("Technical assistance requested") : body.index("Missing information")]
+    assert "Data collection and research (1)" in assistance and "Help to extend the database nationwide." in assistance
+    assert "Training and capacity building (1)" in assistance and "Trainers for the police academy." in assistance
     missing = body[body.index("Missing information") : body.index("Ratings without support")]
     assert "CL-4" in missing
     unsupported = body[body.index("Ratings without support") : body.index("Annex A")]
@@ -104,17 +92,17 @@ def test_the_pdf_is_tagged_with_title_language_outline_and_page_numbers(client, 
     assert root["/ViewerPreferences"]["/DisplayDocTitle"] in (True, "true")
     assert reader.metadata.title == "Gap report: France, Self-assessment 2026"
     xmp = reader.xmp_metadata
-    assert (
-        xmp is not None
-        and b"pdfuaid" in reader.trailer["/Root"]["/Metadata"].get_object().get_data()
-    )
+    assert xmp is not None and b"pdfuaid" in reader.trailer["/Root"]["/Metadata"].get_object().get_data()
     # The structure tree has the headings, tables and the chart as a figure with its text.
     tags = _structure(root["/StructTreeRoot"])
-    assert {"/H1", "/H2", "/H3", "/Table", "/TH", "/TD", "/L", "/LI", "/Link", "/Figure"} <= {
-        t for t, _ in tags
-    }
+    assert {"/H1", "/H2", "/H3", "/Table", "/TH", "/TD", "/L", "/LI", "/Link", "/Figure"} <= {t for t, _ in tags}
+    # The chart: one bar per area, each saying in words what it shows, then the scale.
     figures = [alt for t, alt in tags if t == "/Figure"]
-    assert figures == ["Scores of France by section, with the mean of Europe and of all countries"]
+    overall = f"{services.scores_of(submitted)['overall']:.1f}"  # France is the only country
+    assert figures[0] == (f"Overall score: France {overall}; mean of Europe {overall}; mean of all countries {overall}")
+    assert len(figures) == 1 + len(current_catalogue().sections) + 1
+    assert figures[1].startswith("Criminal law and international instruments: France ")
+    assert figures[-1] == "Scale from 0 to 100"
     # Bookmarks: the cover, the chapters and, under the gaps, one per gap.
     outline = reader.outline
     titles = [o.title for o in outline if not isinstance(o, list)]
@@ -129,10 +117,7 @@ def test_the_pdf_is_tagged_with_title_language_outline_and_page_numbers(client, 
         "Annex B: the catalogue edition",
     ]
     gaps = outline[
-        [o.title if not isinstance(o, list) else None for o in outline].index(
-            "Gaps, ranked by priority"
-        )
-        + 1
+        [o.title if not isinstance(o, list) else None for o in outline].index("Gaps, ranked by priority") + 1
     ]
     assert isinstance(gaps, list) and len(gaps) == len(EXPECTED_GAPS)
     assert [g.title.split(".")[0] for g in gaps] == ["1", "2", "3", "4", "5"]
@@ -225,13 +210,9 @@ def test_an_arabic_report_is_right_to_left_with_arabic_language_metadata(client,
     assert reader.trailer["/Root"]["/Lang"] == "ar"
 
 
-def test_means_over_fewer_than_three_countries_are_hidden_from_a_country(
-    client, users, cycle
-) -> None:  # type: ignore[no-untyped-def]
+def test_means_over_fewer_than_three_countries_are_hidden_from_a_country(client, users, cycle) -> None:  # type: ignore[no-untyped-def]
     make_assessment(users["fra"], cycle, "FRA", "submitted")
-    make_assessment(
-        users["deu"], cycle, "DEU", "submitted", overrides={"CL-2": {"rating": "partially"}}
-    )
+    make_assessment(users["deu"], cycle, "DEU", "submitted", overrides={"CL-2": {"rating": "partially"}})
     client.login("fra@example.org")
     text = pdf_text(_pdf(client, "/cycles/2026/countries/FRA/report.pdf"))
     assert "Mean of Europe: not shown" in text and "Mean of all countries: not shown" in text
@@ -249,9 +230,7 @@ def test_means_over_fewer_than_three_countries_are_hidden_from_a_country(
 def test_a_regional_mean_over_three_countries_is_shown_to_a_country(client, users, cycle) -> None:  # type: ignore[no-untyped-def]
     esp = add_user("esp@example.org", "respondent", "ESP")
     make_assessment(users["fra"], cycle, "FRA", "submitted")
-    make_assessment(
-        users["deu"], cycle, "DEU", "submitted", overrides={"CL-2": {"rating": "partially"}}
-    )
+    make_assessment(users["deu"], cycle, "DEU", "submitted", overrides={"CL-2": {"rating": "partially"}})
     make_assessment(
         esp,
         cycle,
@@ -265,10 +244,7 @@ def test_a_regional_mean_over_three_countries_is_shown_to_a_country(client, user
     assert "not shown" not in text
     assert "Mean of Europe (3 countries)" in text
     # The regional overall mean is the mean of the three overall scores.
-    overall = [
-        services.scores_of(a)["overall"]
-        for a in services.visible_assessments(users["reviewer"], cycle)
-    ]
+    overall = [services.scores_of(a)["overall"] for a in services.visible_assessments(users["reviewer"], cycle)]
     assert len(overall) == 3
 
 
@@ -277,9 +253,7 @@ def test_the_report_command_writes_pdf_or_html(app, submitted, tmp_path, suffix)
     from questionnaire.cli import main
 
     target = tmp_path / f"fra{suffix}"
-    result = app.test_cli_runner().invoke(
-        main, ["report", "--cycle", "2026", "--country", "fra", "-o", str(target)]
-    )
+    result = app.test_cli_runner().invoke(main, ["report", "--cycle", "2026", "--country", "fra", "-o", str(target)])
     assert result.exit_code == 0, result.output
     assert f"wrote {target}: gap report of France, cycle 2026, 5 gaps" in result.output
     data = target.read_bytes()

@@ -42,9 +42,7 @@ def _images(data: bytes) -> int:
                 total += 1
             elif obj.get("/Subtype") == "/Form":
                 inner = (obj.get("/Resources") or {}).get("/XObject") or {}
-                total += sum(
-                    1 for x in inner.values() if x.get_object().get("/Subtype") == "/Image"
-                )
+                total += sum(1 for x in inner.values() if x.get_object().get("/Subtype") == "/Image")
     return total
 
 
@@ -201,23 +199,15 @@ def _hostile(base: str) -> dict[str, dict[str, object]]:
     }
 
 
-def test_hostile_answers_are_shown_as_text_and_fetch_nothing(
-    client, users, cycle, listener
-) -> None:  # type: ignore[no-untyped-def]
+def test_hostile_answers_are_shown_as_text_and_fetch_nothing(client, users, cycle, listener) -> None:  # type: ignore[no-untyped-def]
     base = listener.url
     assessment = make_assessment(users["fra"], cycle, "FRA", "submitted", overrides=_hostile(base))
     from questionnaire import services
 
-    services.add_comment(
-        users["reviewer"], assessment, "CL-2", f'<link rel="attachment" href="{base}/comment.bin">'
-    )
+    services.add_comment(users["reviewer"], assessment, "CL-2", f'<link rel="attachment" href="{base}/comment.bin">')
     client.login("reviewer@example.org")
     html = client.get("/cycles/2026/countries/FRA/report").get_data(as_text=True)
-    assert (
-        '<img src="file' not in html
-        and "<link rel=attachment" not in html
-        and "<style>@import" not in html
-    )
+    assert '<img src="file' not in html and "<link rel=attachment" not in html and "<style>@import" not in html
     assert "&lt;img src=&#34;file:///etc/passwd&#34;&gt;" in html
     assert "&lt;svg onload=alert(1)&gt;" in html
     response = client.get("/cycles/2026/countries/FRA/report.pdf")
@@ -279,9 +269,7 @@ def test_a_report_within_its_limits_renders() -> None:
         ({"REPORT_MEMORY_MB": 64}, "more memory than the 64 MB"),
     ],
 )
-def test_the_browser_gets_503_with_a_message_when_a_limit_is_hit(
-    app, client, submitted, setting, message
-) -> None:  # type: ignore[no-untyped-def]
+def test_the_browser_gets_503_with_a_message_when_a_limit_is_hit(app, client, submitted, setting, message) -> None:  # type: ignore[no-untyped-def]
     app.config.update(setting)
     client.login("reviewer@example.org")
     response = client.get("/cycles/2026/countries/FRA/report.pdf")
@@ -292,21 +280,14 @@ def test_the_browser_gets_503_with_a_message_when_a_limit_is_hit(
     assert client.get("/cycles/2026/countries/FRA/report").status_code == 200
 
 
-def test_the_command_line_exits_non_zero_with_a_message_when_a_limit_is_hit(
-    app, submitted, tmp_path
-) -> None:  # type: ignore[no-untyped-def]
+def test_the_command_line_exits_non_zero_with_a_message_when_a_limit_is_hit(app, submitted, tmp_path) -> None:  # type: ignore[no-untyped-def]
     from questionnaire.cli import main
 
     app.config["REPORT_TIMEOUT_SECONDS"] = 0.01
     target = tmp_path / "fra.pdf"
-    result = app.test_cli_runner().invoke(
-        main, ["report", "--cycle", "2026", "--country", "FRA", "-o", str(target)]
-    )
+    result = app.test_cli_runner().invoke(main, ["report", "--cycle", "2026", "--country", "FRA", "-o", str(target)])
     assert result.exit_code == 1
-    assert (
-        "the report of FRA could not be rendered: rendering took longer than 0.01 seconds"
-        in result.output
-    )
+    assert "the report of FRA could not be rendered: rendering took longer than 0.01 seconds" in result.output
     assert not target.exists() and not list(tmp_path.iterdir())
 
 
