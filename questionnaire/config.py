@@ -80,6 +80,18 @@ def from_environment() -> dict[str, Any]:
         config["SECRET_KEY_FALLBACKS"] = [k.strip() for k in keys if k.strip()]
     if env.get("BEHIND_HTTPS_PROXY", "").lower() in ("1", "true", "yes"):
         config["BEHIND_HTTPS_PROXY"] = True
+    for name in ("REPORT_QUEUE", "MEETING_PACK_FOLDER"):
+        if env.get(name):
+            config[name] = env[name]
+    for name in ("REPORT_CONCURRENCY", "REPORT_TIMEOUT_SECONDS", "REPORT_MEMORY_MB", "MEETING_PACK_TIMEOUT_SECONDS"):
+        if env.get(name):
+            try:
+                value = int(env[name])
+            except ValueError:
+                raise ConfigurationError(f"{name} must be a whole number, not {env[name]!r}") from None
+            if value <= 0:
+                raise ConfigurationError(f"{name} must be greater than 0, not {value}")
+            config[name] = value
     return config
 
 

@@ -134,7 +134,7 @@ def _common(pdf: bool, standalone: bool) -> dict[str, Any]:
         "text_dir": lambda text: content.text_direction_of(text, direction),
         # The catalogue is written in English: its phrases are isolated so they read
         # left to right (punctuation in place) inside a right-to-left report.
-        "catalogue_attrs": Markup(  # noqa: S704 - two constants of this module
+        "catalogue_attrs": Markup(  # noqa: S704  # nosec B704 - two constants of this module
             f' lang="{CATALOGUE_LANGUAGE}" dir="{text_direction(CATALOGUE_LANGUAGE)}"'
         ),
     }

@@ -6,7 +6,10 @@ import re
 from functools import lru_cache
 
 from markdown_it import MarkdownIt
-from markupsafe import Markup
+from markdown_it.renderer import RendererHTML
+from markdown_it.token import Token
+from markdown_it.utils import EnvType, OptionsDict
+from markupsafe import Markup, escape
 
 from ..config import PROJECT_ROOT
 
@@ -17,6 +20,17 @@ def _slug(text: str) -> str:
     """Return a heading's anchor as GitHub spells it ("Worked example" -> "worked-example")."""
     text = re.sub(r"[^\w\- ]", "", text.lower(), flags=re.UNICODE)
     return re.sub(r" ", "-", text.strip())
+
+
+def _table_open(self: RendererHTML, tokens: list[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+    """Put each table in a box that scrolls on its own on a narrow screen, named by its heading."""
+    heading = tokens[idx].meta.get("heading", "")
+    label = f' aria-labelledby="{escape(heading)}"' if heading else ""
+    return f'<div class="table-wrap" role="region" tabindex="0"{label}>' + self.renderToken(tokens, idx, options, env)
+
+
+def _table_close(self: RendererHTML, tokens: list[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+    return self.renderToken(tokens, idx, options, env) + "</div>\n"
 
 
 @lru_cache(maxsize=8)
@@ -32,13 +46,19 @@ def methodology_html(shift: int = 0, id_prefix: str = "") -> Markup:
     except OSError:
         text = "The method document is missing from this installation."
     md = MarkdownIt("commonmark", {"html": False}).enable("table")
+    md.add_render_rule("table_open", _table_open)
+    md.add_render_rule("table_close", _table_close)
     tokens = md.parse(text)
+    heading = ""
     for index, token in enumerate(tokens):
         if token.type in ("heading_open", "heading_close"):
             level = min(6, int(token.tag[1]) + shift)
             token.tag = f"h{level}"
             if token.type == "heading_open" and index + 1 < len(tokens):
-                token.attrSet("id", id_prefix + _slug(tokens[index + 1].content))
+                heading = id_prefix + _slug(tokens[index + 1].content)
+                token.attrSet("id", heading)
+        if token.type == "table_open":
+            token.meta["heading"] = heading
         if token.type in ("th_open", "td_open"):
             # The CSP forbids style attributes: column alignment becomes a class.
             style = token.attrGet("style")
@@ -51,4 +71,4 @@ def methodology_html(shift: int = 0, id_prefix: str = "") -> Markup:
                 if isinstance(href, str) and href.startswith("#"):
                     child.attrSet("href", "#" + id_prefix + href[1:])
     # markdown-it escapes everything (html disabled); ids and hrefs are escaped by its renderer.
-    return Markup(md.renderer.render(tokens, md.options, {}))  # noqa: S704
+    return Markup(md.renderer.render(tokens, md.options, {}))  # noqa: S704  # nosec B704 - markdown-it with HTML disabled escapes all text

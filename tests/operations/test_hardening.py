@@ -462,3 +462,18 @@ def test_a_new_secret_key_signs_everyone_out_unless_the_old_one_is_a_fallback(
     assert _start_page_status(_app(database_url, SECRET_KEY=new), cookie) == 302  # to /login
     monkeypatch.setenv("SECRET_KEY_FALLBACKS", f"{secrets.token_urlsafe(48)}, {old}")
     assert _start_page_status(_app(database_url, SECRET_KEY=new), cookie) == 200
+
+
+def test_report_limits_come_from_the_environment(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from questionnaire.config import ConfigurationError, from_environment
+
+    monkeypatch.setenv("REPORT_TIMEOUT_SECONDS", "90")
+    monkeypatch.setenv("MEETING_PACK_FOLDER", "/srv/packs")
+    assert from_environment()["REPORT_TIMEOUT_SECONDS"] == 90
+    assert from_environment()["MEETING_PACK_FOLDER"] == "/srv/packs"
+    monkeypatch.setenv("REPORT_CONCURRENCY", "two")
+    with pytest.raises(ConfigurationError, match="REPORT_CONCURRENCY must be a whole number, not 'two'"):
+        from_environment()
+    monkeypatch.setenv("REPORT_CONCURRENCY", "0")
+    with pytest.raises(ConfigurationError, match="REPORT_CONCURRENCY must be greater than 0"):
+        from_environment()
