@@ -64,9 +64,7 @@ def build(countries: int, cycles: list[str]) -> str:
             db.session.execute(delete(table))
     db.session.commit()
     codes = list(
-        db.session.scalars(
-            select(Country.iso3).where(Country.region != "").order_by(Country.iso3).limit(countries)
-        )
+        db.session.scalars(select(Country.iso3).where(Country.region != "").order_by(Country.iso3).limit(countries))
     )
     if len(codes) < countries:
         raise SystemExit(f"only {len(codes)} countries with a region are seeded")
@@ -93,9 +91,7 @@ def build(countries: int, cycles: list[str]) -> str:
         )
         ids = dict(
             db.session.execute(
-                select(Assessment.country_iso3, Assessment.id).where(
-                    Assessment.cycle_id == cycle.id
-                )
+                select(Assessment.country_iso3, Assessment.id).where(Assessment.cycle_id == cycle.id)
             ).all()
         )
         rows = []
@@ -120,9 +116,7 @@ def build(countries: int, cycles: list[str]) -> str:
                     }
                 )
         db.session.execute(insert(Answer), rows)
-    db.session.add(
-        User(email="reviewer@bench.test", role="reviewer", password_hash=hash_password(PASSWORD))
-    )
+    db.session.add(User(email="reviewer@bench.test", role="reviewer", password_hash=hash_password(PASSWORD)))
     db.session.commit()
     return cycles[-1]
 
@@ -173,9 +167,7 @@ def main() -> None:
             scores_of_many(list(db.session.scalars(select(Assessment))))
 
     statements = [0]
-    event.listen(
-        engine, "before_cursor_execute", lambda *a: statements.__setitem__(0, statements[0] + 1)
-    )
+    event.listen(engine, "before_cursor_execute", lambda *a: statements.__setitem__(0, statements[0] + 1))
 
     client = app.test_client()
     with app.test_request_context():
@@ -187,9 +179,7 @@ def main() -> None:
         if 'name="csrf_token" type="hidden" value="' in token_page
         else token_page.split('name="csrf_token" value="')[1].split('"')[0]
     )
-    signed_in = client.post(
-        "/login", data={"email": "reviewer@bench.test", "password": PASSWORD, "csrf_token": token}
-    )
+    signed_in = client.post("/login", data={"email": "reviewer@bench.test", "password": PASSWORD, "csrf_token": token})
     assert signed_in.status_code == 302, f"sign-in failed: {signed_in.status_code}"
 
     def page() -> str:
@@ -259,10 +249,7 @@ def main() -> None:
         f"comparison page, {args.countries} countries × {args.cycles} cycles "
         f"({db.engine.dialect.name if False else url.split(':')[0]}), {args.repeat} runs each"
     )
-    print(
-        f"  page  GET {page_url}:  median {page_median * 1000:7.1f} ms"
-        f"   best {min(page_times) * 1000:7.1f} ms"
-    )
+    print(f"  page  GET {page_url}:  median {page_median * 1000:7.1f} ms   best {min(page_times) * 1000:7.1f} ms")
     print(
         f"  baseline render only:        median {base_median * 1000:7.1f} ms"
         f"   best {min(baseline_times) * 1000:7.1f} ms"
@@ -271,10 +258,7 @@ def main() -> None:
         f"  ratio page / baseline:       {page_median / base_median:.2f}x median, "
         f"{min(page_times) / min(baseline_times):.2f}x best (target <= 2x)"
     )
-    print(
-        f"  for information: first request (nothing kept) {cold * 1000:.0f} ms, "
-        f"{cold_statements} SQL statements;"
-    )
+    print(f"  for information: first request (nothing kept) {cold * 1000:.0f} ms, {cold_statements} SQL statements;")
     print(f"                   later requests {warm_statements} SQL statements;")
     print(f"                   after one country's answer changed {after_change * 1000:.0f} ms")
     folder.cleanup()

@@ -114,9 +114,7 @@ def prepare(kind: str, args: argparse.Namespace, work: Path) -> Plan:
     """Create the schema with the CLI, then accounts, cycle and assessments with the services."""
     url, cleanup = make_database(kind, args.pg_url, work)
     env = {**os.environ, "DATABASE_URL": url}
-    subprocess.run(
-        [QUESTIONNAIRE, "db", "upgrade"], env=env, check=True, capture_output=True, cwd=str(ROOT)
-    )
+    subprocess.run([QUESTIONNAIRE, "db", "upgrade"], env=env, check=True, capture_output=True, cwd=str(ROOT))
 
     from sqlalchemy import select
 
@@ -143,9 +141,7 @@ def prepare(kind: str, args: argparse.Namespace, work: Path) -> Plan:
             services.start_assessment(first, cycle, iso3)
             respondents.append(Respondent(first.email, iso3))
             if n < args.pairs:
-                second = auth.create_user(
-                    f"{iso3.lower()}-2@load.test", PASSWORD, Role.RESPONDENT, iso3
-                )
+                second = auth.create_user(f"{iso3.lower()}-2@load.test", PASSWORD, Role.RESPONDENT, iso3)
                 respondents.append(Respondent(second.email, iso3, partner=len(respondents) - 1))
                 respondents[-2].partner = len(respondents) - 1
         catalogue = catalogue_for(cycle)
@@ -232,9 +228,7 @@ class Results:
     unexpected: list[str] = field(default_factory=list)
     acks: list[Ack] = field(default_factory=list)
     conflicts: int = 0
-    collisions: list[tuple[str, str, list[str]]] = field(
-        default_factory=list
-    )  # iso3, item, outcomes
+    collisions: list[tuple[str, str, list[str]]] = field(default_factory=list)  # iso3, item, outcomes
 
 
 @dataclass
@@ -251,9 +245,7 @@ def values_for(who: str, number: int, rng: random.Random) -> dict[str, Any]:
         "rating": rating,
         "description": f"{who} save {number}: in force in {rng.randint(2, 20)} regions; é ñ ع 中.",
         "legal_references": [f"Law {rng.randint(1, 999)}/{rng.randint(1990, 2026)}, art. {number}"],
-        "evidence_links": [f"https://example.org/{who}/{number}"]
-        if rating in ("full", "largely")
-        else [],
+        "evidence_links": [f"https://example.org/{who}/{number}"] if rating in ("full", "largely") else [],
         "assistance_kind": None,
         "assistance_description": "",
         "justification": "",
@@ -309,14 +301,8 @@ class Client:
         self.token = ""
         self.saves = 0
         self.path = f"/cycles/{CYCLE}/countries/{who.iso3}"
-        own = [
-            i
-            for i in (x for items in plan.sections.values() for x in items)
-            if i not in plan.contested
-        ]
-        if (
-            who.partner is not None
-        ):  # the two respondents of a country share the rest without overlap
+        own = [i for i in (x for items in plan.sections.values() for x in items) if i not in plan.contested]
+        if who.partner is not None:  # the two respondents of a country share the rest without overlap
             own = own[(0 if who.partner > index else 1) :: 2]
         self.own = own
         self.section_of = {i: s for s, items in plan.sections.items() for i in items}
@@ -385,9 +371,7 @@ class Client:
         )
         if status == 200:
             if item not in json.loads(body)["saved"]:
-                self.results.unexpected.append(
-                    f"{self.who.email} {item}: 200 without saving: {body[:200]}"
-                )
+                self.results.unexpected.append(f"{self.who.email} {item}: 200 without saving: {body[:200]}")
                 return "unsaved"
             self.results.acks.append(Ack(self.who.iso3, item, based_on + 1, values, self.who.email))
             return "saved"
@@ -408,9 +392,7 @@ class Client:
         await self.pause()
         outcome = await self.save(item, versions.get(field_name(item), 0))
         if outcome == "conflict":  # nobody else edits these items: a 409 here is wrong
-            self.results.unexpected.append(
-                f"{self.who.email} {item}: 409 on an item no one else edits"
-            )
+            self.results.unexpected.append(f"{self.who.email} {item}: 409 on an item no one else edits")
         if self.rng.random() < 0.1:
             await self.request("page", "GET", f"{self.path}/")
 
@@ -431,9 +413,7 @@ class Client:
         outcome = await self.save(item, versions.get(field_name(item), 0))
         pair.outcomes[number].append(outcome)
         await asyncio.wait_for(pair.barrier.wait(), 120)
-        if (
-            self.who.partner is not None and self.who.partner > self.index
-        ):  # one of the two reports it
+        if self.who.partner is not None and self.who.partner > self.index:  # one of the two reports it
             self.results.collisions.append((self.who.iso3, item, pair.outcomes[number]))
         return True
 
@@ -453,16 +433,12 @@ class Client:
             if self.pair is not None:
                 self.pair.barrier.abort()
             if not isinstance(error, asyncio.BrokenBarrierError):
-                self.results.unexpected.append(
-                    f"{self.who.email}: stopped: {type(error).__name__} {error}"
-                )
+                self.results.unexpected.append(f"{self.who.email}: stopped: {type(error).__name__} {error}")
         finally:
             await self.session.close()
 
 
-async def drive(
-    plan: Plan, base: str, seconds: float, think: float, ramp: float
-) -> tuple[Results, float]:
+async def drive(plan: Plan, base: str, seconds: float, think: float, ramp: float) -> tuple[Results, float]:
     results = Results()
     start = time.monotonic()
     deadline = start + seconds
@@ -520,21 +496,15 @@ def check(plan: Plan, results: Results) -> dict[str, Any]:
     acks: dict[tuple[str, str], dict[int, Ack]] = defaultdict(dict)
     for ack in results.acks:
         if ack.version in acks[(ack.iso3, ack.item)]:
-            report["duplicate_versions"].append(
-                f"{ack.iso3} {ack.item} v{ack.version} acknowledged twice"
-            )
+            report["duplicate_versions"].append(f"{ack.iso3} {ack.item} v{ack.version} acknowledged twice")
         acks[(ack.iso3, ack.item)][ack.version] = ack
     with app.app_context():
         assessments = {
-            a.country_iso3: a
-            for a in db.session.scalars(select(Assessment).join(Cycle).where(Cycle.code == CYCLE))
+            a.country_iso3: a for a in db.session.scalars(select(Assessment).join(Cycle).where(Cycle.code == CYCLE))
         }
         for iso3, assessment in assessments.items():
             stored = {
-                a.item_id: a
-                for a in db.session.scalars(
-                    select(Answer).where(Answer.assessment_id == assessment.id)
-                )
+                a.item_id: a for a in db.session.scalars(select(Answer).where(Answer.assessment_id == assessment.id))
             }
             trail: dict[str, list[AnswerChange]] = defaultdict(list)
             for change in services.history(assessment):
@@ -554,8 +524,7 @@ def check(plan: Plan, results: Results) -> dict[str, Any]:
                 for version, ack in acks.get((iso3, item), {}).items():
                     if states.get(version) != normal(ack.values):
                         report["lost_or_altered"].append(
-                            f"{iso3} {item} v{version} by {ack.who}: sent {ack.values}, "
-                            f"trail has {states.get(version)}"
+                            f"{iso3} {item} v{version} by {ack.who}: sent {ack.values}, trail has {states.get(version)}"
                         )
                 report["unacknowledged"] += len(set(states) - set(acks.get((iso3, item), {})))
                 answer = stored.get(item)
@@ -565,13 +534,10 @@ def check(plan: Plan, results: Results) -> dict[str, Any]:
                     or answer is not None
                     and (
                         answer.version != (versions[-1] if versions else 0)
-                        or normal(services.AnswerInput.of(answer).as_dict())
-                        != states.get(answer.version)
+                        or normal(services.AnswerInput.of(answer).as_dict()) != states.get(answer.version)
                     )
                 ):
-                    report["stored_mismatch"].append(
-                        f"{iso3} {item}: stored answer differs from its trail"
-                    )
+                    report["stored_mismatch"].append(f"{iso3} {item}: stored answer differs from its trail")
         db.session.remove()
         db.engine.dispose()
     outcomes = Counter(tuple(sorted(o)) for _, _, o in results.collisions)
@@ -579,9 +545,7 @@ def check(plan: Plan, results: Results) -> dict[str, Any]:
     report["collisions_resolved"] = outcomes.get(("conflict", "saved"), 0)
     report["silent_overwrites"] = outcomes.get(("saved", "saved"), 0)
     report["collisions_other"] = {
-        " + ".join(k): v
-        for k, v in outcomes.items()
-        if k not in {("conflict", "saved"), ("saved", "saved")}
+        " + ".join(k): v for k, v in outcomes.items() if k not in {("conflict", "saved"), ("saved", "saved")}
     }
     return report
 
@@ -610,10 +574,13 @@ def run_one(kind: str, args: argparse.Namespace) -> bool:
     plan = prepare(kind, args, work)
     process, base = start_server(plan.url, args.workers)
     try:
-        print(f"    gunicorn, {args.workers} sync workers, at {base}; {len(plan.respondents)} "
-              f"respondents for {args.seconds:.0f} s, arriving over {args.ramp:.0f} s, "
-              f"think time 0–{2 * args.think:.1f} s; {os.cpu_count()} cores, load average "
-              f"{os.getloadavg()[0]:.1f} before the run", flush=True)
+        print(
+            f"    gunicorn, {args.workers} sync workers, at {base}; {len(plan.respondents)} "
+            f"respondents for {args.seconds:.0f} s, arriving over {args.ramp:.0f} s, "
+            f"think time 0–{2 * args.think:.1f} s; {os.cpu_count()} cores, load average "
+            f"{os.getloadavg()[0]:.1f} before the run",
+            flush=True,
+        )
         results, elapsed = asyncio.run(drive(plan, base, args.seconds, args.think, args.ramp))
         load_after = os.getloadavg()[0]
     finally:
@@ -625,20 +592,28 @@ def run_one(kind: str, args: argparse.Namespace) -> bool:
     every = [x for values in results.latencies.values() for x in values]
     total = len(every)
     saves = results.statuses.get("save 200", 0)
-    print(f"    requests: {total} in {elapsed:.1f} s = {total / elapsed:.1f} requests/s "
-          f"({saves / elapsed:.1f} acknowledged saves/s); load average {load_after:.1f} after")
+    print(
+        f"    requests: {total} in {elapsed:.1f} s = {total / elapsed:.1f} requests/s "
+        f"({saves / elapsed:.1f} acknowledged saves/s); load average {load_after:.1f} after"
+    )
     print(f"    {'kind':<8} {'count':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8}")
     for name, values in [("all", every), *sorted(results.latencies.items())]:
-        print(f"    {name:<8} {len(values):>6} {ms(percentile(values, 50))} "
-              f"{ms(percentile(values, 95))} {ms(percentile(values, 99))} {ms(max(values or [0]))}")
+        print(
+            f"    {name:<8} {len(values):>6} {ms(percentile(values, 50))} "
+            f"{ms(percentile(values, 95))} {ms(percentile(values, 99))} {ms(max(values or [0]))}"
+        )
     print(f"    statuses: {dict(sorted(results.statuses.items()))}")
-    print(f"    acknowledged saves: {len(results.acks)}; 409 conflicts: {results.conflicts}; "
-          f"audit trail rows checked: {report['audited_saves']}; "
-          f"saved but unacknowledged: {report['unacknowledged']}")
+    print(
+        f"    acknowledged saves: {len(results.acks)}; 409 conflicts: {results.conflicts}; "
+        f"audit trail rows checked: {report['audited_saves']}; "
+        f"saved but unacknowledged: {report['unacknowledged']}"
+    )
     other = report["collisions_other"] or "none"
-    print(f"    deliberate collisions: {report['collisions']}; one saved + one 409: "
-          f"{report['collisions_resolved']}; both saved (silent overwrite): "
-          f"{report['silent_overwrites']}; other: {other}")
+    print(
+        f"    deliberate collisions: {report['collisions']}; one saved + one 409: "
+        f"{report['collisions_resolved']}; both saved (silent overwrite): "
+        f"{report['silent_overwrites']}; other: {other}"
+    )
     problems = {
         "server errors (5xx or no answer)": results.server_errors,
         "unexpected answers": results.unexpected,
@@ -658,10 +633,13 @@ def run_one(kind: str, args: argparse.Namespace) -> bool:
         and report["collisions"] > 0
         and p95 < 1.0
     )
-    print(f"    verdict: {'PASS' if ok else 'FAIL'}: server errors {len(results.server_errors)}, "
-          f"lost or altered {len(report['lost_or_altered'])}, silent overwrites "
-          f"{report['silent_overwrites']}, p95 {1000 * p95:.0f} ms "
-          "(target: 0, 0, 0, under 1000 ms)", flush=True)
+    print(
+        f"    verdict: {'PASS' if ok else 'FAIL'}: server errors {len(results.server_errors)}, "
+        f"lost or altered {len(report['lost_or_altered'])}, silent overwrites "
+        f"{report['silent_overwrites']}, p95 {1000 * p95:.0f} ms "
+        "(target: 0, 0, 0, under 1000 ms)",
+        flush=True,
+    )
     return ok
 
 
@@ -671,21 +649,15 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--ramp", type=float, default=5, help="seconds over which people sign in")
     parser.add_argument("--countries", type=int, default=50)
-    parser.add_argument(
-        "--pairs", type=int, default=10, help="countries with two respondents who collide"
-    )
+    parser.add_argument("--pairs", type=int, default=10, help="countries with two respondents who collide")
     parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument(
-        "--think", type=float, default=1.0, help="mean pause between actions, seconds"
-    )
+    parser.add_argument("--think", type=float, default=1.0, help="mean pause between actions, seconds")
     parser.add_argument(
         "--pg-url",
         default=os.environ.get("LOAD_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres"),
         help="a PostgreSQL server where the script may create and drop a database",
     )
-    parser.add_argument(
-        "--keep", action="store_true", help="keep the PostgreSQL database afterwards"
-    )
+    parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL database afterwards")
     args = parser.parse_args()
     if args.pairs > args.countries:
         parser.error("--pairs cannot exceed --countries")

@@ -84,9 +84,7 @@ def synthetic_edition(
     )
     section_areas = tuple(Area(f"S{k}", f"Section {k}") for k in range(1, sections + 1))
     instrument_areas = tuple(Area(f"R{k}", f"Resolution {k}") for k in range(1, instruments + 1))
-    item_specs = tuple(
-        ItemSpec(f"Q{k:02d}", section_areas[k % sections].id) for k in range(1, items + 1)
-    )
+    item_specs = tuple(ItemSpec(f"Q{k:02d}", section_areas[k % sections].id) for k in range(1, items + 1))
     item_ids = [i.id for i in item_specs]
     specs = []
     for k in range(1, obligations + 1):
@@ -190,9 +188,7 @@ def tight_baseline(edition: Edition) -> Callable[[Sequence[Answer]], Scores]:
     pos = {i.id: k for k, i in enumerate(edition.items)}
     section_ids = [s.id for s in edition.sections]
     sec_of = [section_ids.index(i.section) for i in edition.items]
-    obligations = [
-        (float(o.weight), [pos[i] for i in o.items]) for o in edition.obligations if o.items
-    ]
+    obligations = [(float(o.weight), [pos[i] for i in o.items]) for o in edition.obligations if o.items]
 
     def score(answers: Sequence[Answer]) -> Scores:
         values: list[float | None] = [0.0] * len(pos)
@@ -222,10 +218,7 @@ def tight_baseline(edition: Edition) -> Callable[[Sequence[Answer]], Scores]:
                     sec_num[sec_of[p]].append(w * v)
                     sec_den[sec_of[p]].append(w)
         overall = fsum(num) / fsum(den) if den else None
-        sections = {
-            s: fsum(sec_num[k]) / fsum(sec_den[k]) if sec_den[k] else None
-            for k, s in enumerate(section_ids)
-        }
+        sections = {s: fsum(sec_num[k]) / fsum(sec_den[k]) if sec_den[k] else None for k, s in enumerate(section_ids)}
         return overall, sections
 
     return score

@@ -62,9 +62,7 @@ from .db import Base
 FORMAT = "thbq-backup"
 FORMAT_VERSION = 1
 # Tables left out on purpose, and why (shown in the header and the docs).
-EXCLUDED = {
-    "login_session": "sign-in sessions are not kept: everyone signs in again after a restore"
-}
+EXCLUDED = {"login_session": "sign-in sessions are not kept: everyone signs in again after a restore"}
 # Tables whose rows may be present in an "empty" database: the migrations seed them.
 REFERENCE_TABLES = {"country"}
 BATCH = 1000
@@ -145,9 +143,7 @@ def _dump_value(value: Any) -> Any:
 
 
 def _loader(column: Column[Any]) -> Any:
-    if isinstance(column.type, DateTime) or isinstance(
-        getattr(column.type, "impl", None), DateTime
-    ):
+    if isinstance(column.type, DateTime) or isinstance(getattr(column.type, "impl", None), DateTime):
 
         def to_datetime(value: Any) -> Any:
             if value is None:
@@ -204,9 +200,7 @@ def write_backup(url: str, stream: IO[bytes], path: str = "") -> Summary:
                     "created_at": datetime.now(UTC).isoformat(),
                     "schema_revision": revision,
                     "source_database": connection.dialect.name,
-                    "tables": [
-                        {"name": t.name, "columns": [c.name for c in t.columns]} for t in tables
-                    ],
+                    "tables": [{"name": t.name, "columns": [c.name for c in t.columns]} for t in tables],
                     "excluded": EXCLUDED,
                 }
             )
@@ -277,8 +271,7 @@ def _lines(path: Path) -> Iterator[tuple[int, bytes]]:
             yield from enumerate(stream, 1)
     except (EOFError, OSError) as error:  # a cut or damaged gzip stream
         raise BackupError(
-            f"{path} cannot be read as a backup ({error}): it is damaged or truncated; "
-            "nothing was restored."
+            f"{path} cannot be read as a backup ({error}): it is damaged or truncated; nothing was restored."
         ) from None
 
 
@@ -286,16 +279,13 @@ def _parse(path: Path, number: int, raw: bytes) -> Any:
     try:
         return json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise BackupError(
-            f"{path}:{number}: not a valid backup line ({error}); nothing was restored."
-        ) from None
+        raise BackupError(f"{path}:{number}: not a valid backup line ({error}); nothing was restored.") from None
 
 
 def _check_header(path: Path, data: Any) -> _Header:
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise BackupError(
-            f"{path} is not a backup of this platform (its first line does not name "
-            f"the format '{FORMAT}')."
+            f"{path} is not a backup of this platform (its first line does not name the format '{FORMAT}')."
         )
     version = data.get("format_version")
     if not isinstance(version, int) or version > FORMAT_VERSION:
@@ -305,10 +295,7 @@ def _check_header(path: Path, data: Any) -> _Header:
         )
     tables = data.get("tables")
     if not isinstance(tables, list) or not all(
-        isinstance(t, dict)
-        and isinstance(t.get("name"), str)
-        and isinstance(t.get("columns"), list)
-        for t in tables
+        isinstance(t, dict) and isinstance(t.get("name"), str) and isinstance(t.get("columns"), list) for t in tables
     ):
         raise BackupError(f"{path}:1: the header's list of tables is damaged.")
     return _Header(
@@ -335,23 +322,15 @@ def verify_backup(path: Path) -> tuple[_Header, Summary]:
             header = _check_header(path, data)
             counts.update({name: 0 for name in header.order})
             return
-        if (
-            not isinstance(data, dict)
-            or "table" not in data
-            or not isinstance(data.get("row"), list)
-        ):
+        if not isinstance(data, dict) or "table" not in data or not isinstance(data.get("row"), list):
             raise BackupError(f"{path}:{number}: a row line is damaged; nothing was restored.")
         name = data["table"]
         if name not in header.columns:
-            raise BackupError(
-                f"{path}:{number}: rows of a table the header does not list ({name!r})."
-            )
+            raise BackupError(f"{path}:{number}: rows of a table the header does not list ({name!r}).")
         while header.order[position] != name:
             position += 1
             if position >= len(header.order):
-                raise BackupError(
-                    f"{path}:{number}: rows of {name} out of order; the file was altered."
-                )
+                raise BackupError(f"{path}:{number}: rows of {name} out of order; the file was altered.")
         if len(data["row"]) != len(header.columns[name]):
             raise BackupError(
                 f"{path}:{number}: a row of {name} has {len(data['row'])} values, "
@@ -377,16 +356,11 @@ def verify_backup(path: Path) -> tuple[_Header, Summary]:
         raise BackupError(f"{path} has no header line: it is not a backup.")
     if end.get("sha256") != digest.hexdigest():
         raise BackupError(
-            f"{path} does not match its checksum: it was changed or damaged after it was "
-            "written. Nothing was restored."
+            f"{path} does not match its checksum: it was changed or damaged after it was written. Nothing was restored."
         )
     if end.get("rows") != counts:
-        raise BackupError(
-            f"{path}: the row counts at its end do not match its rows. Nothing was restored."
-        )
-    summary = Summary(
-        path=str(path), schema_revision=header.revision, rows=counts, sha256=digest.hexdigest()
-    )
+        raise BackupError(f"{path}: the row counts at its end do not match its rows. Nothing was restored.")
+    summary = Summary(path=str(path), schema_revision=header.revision, rows=counts, sha256=digest.hexdigest())
     return header, summary
 
 
@@ -420,9 +394,7 @@ def _ensure_schema() -> None:
 
 def _refuse_unless_empty(connection: Connection, tables: dict[str, Table]) -> None:
     busy = {
-        name: n
-        for name, table in tables.items()
-        if name not in REFERENCE_TABLES and (n := _count(connection, table))
+        name: n for name, table in tables.items() if name not in REFERENCE_TABLES and (n := _count(connection, table))
     }
     for name in EXCLUDED:
         if n := _count(connection, Base.metadata.tables[name]):
@@ -521,9 +493,7 @@ def restore(url: str, path: Path) -> Summary:
                     "undone and the database is as it was."
                 ) from None
     except SQLAlchemyError as error:
-        raise BackupError(
-            f"The database could not be used ({_reason(error)}). Nothing was restored."
-        ) from None
+        raise BackupError(f"The database could not be used ({_reason(error)}). Nothing was restored.") from None
     finally:
         engine.dispose()
     summary.path = str(path)
@@ -536,10 +506,7 @@ def _reason(error: SQLAlchemyError) -> str:
 
 def _load(connection: Connection, path: Path, header: _Header, tables: dict[str, Table]) -> None:
     targets = {name: _restore_table(table) for name, table in tables.items()}
-    loaders = {
-        name: [_loader(target.columns[c]) for c in header.columns[name]]
-        for name, target in targets.items()
-    }
+    loaders = {name: [_loader(target.columns[c]) for c in header.columns[name]] for name, target in targets.items()}
     batch: list[dict[str, Any]] = []
     current: str | None = None
 

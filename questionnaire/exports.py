@@ -147,10 +147,7 @@ def scores_table(cycle: Cycle, assessments: Sequence[Assessment]) -> Table:
         "change_overall": "Change of the overall score since cycle "
         f"{comparison['previous_cycle'] or '—'}, on the items both cycles share",
         **{f"section:{s.id}": f"Section score, 0–100: {s.title}" for s in catalogue.sections},
-        **{
-            f"instrument:{i.id}": f"Instrument score, 0–100: {i.title}"
-            for i in catalogue.instruments
-        },
+        **{f"instrument:{i.id}": f"Instrument score, 0–100: {i.title}" for i in catalogue.instruments},
         "gaps": "Obligations below full implementation",
         "critical_gaps": "Critical gaps",
         "missing": "Items without a rating",
@@ -204,8 +201,7 @@ def answers_table(cycle: Cycle, assessments: Sequence[Assessment]) -> Table:
         "status": "Status of the assessment",
         "item": "Checklist item",
         "section": "Section of the questionnaire",
-        "rating": "Rating (empty: not answered). Scale: "
-        + ", ".join(f"{s.id} = {s.label}" for s in catalogue.scale),
+        "rating": "Rating (empty: not answered). Scale: " + ", ".join(f"{s.id} = {s.label}" for s in catalogue.scale),
         "description": "How the country implements it",
         "legal_references": "Legal references, one per line",
         "evidence_links": "Evidence links, one per line",
@@ -241,12 +237,7 @@ def answers_table(cycle: Cycle, assessments: Sequence[Assessment]) -> Table:
                 "updated_by": by.email if by is not None else "",
             }
             table.records.append(record)
-            table.rows.append(
-                [
-                    "\n".join(v) if isinstance(v, list) else v
-                    for v in (record[c] for c in ANSWER_COLUMNS)
-                ]
-            )
+            table.rows.append(["\n".join(v) if isinstance(v, list) else v for v in (record[c] for c in ANSWER_COLUMNS)])
     return table
 
 
@@ -327,9 +318,7 @@ def write_xlsx(found: Iterable[Table], about: dict[str, str]) -> bytes:
         sheet.append([])
         sheet.append([_xlsx_value(sheet, f"Columns of the sheet {table.name.capitalize()}")])
         for column in table.columns:
-            sheet.append(
-                [_xlsx_value(sheet, column), _xlsx_value(sheet, table.descriptions.get(column, ""))]
-            )
+            sheet.append([_xlsx_value(sheet, column), _xlsx_value(sheet, table.descriptions.get(column, ""))])
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
@@ -408,9 +397,7 @@ def reviewable_assessments(cycle: Cycle) -> list[Assessment]:
 
 def _write_atomically(path: Path, content: bytes) -> None:
     """Write the file whole or not at all (a reader never sees half an export)."""
-    with tempfile.NamedTemporaryFile(
-        dir=path.parent, prefix=f".{path.name}.", delete=False
-    ) as handle:
+    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", delete=False) as handle:
         handle.write(content)
         temporary = Path(handle.name)
     try:
@@ -452,8 +439,7 @@ def register(main: Any) -> None:
         fmt = output.suffix.lower().lstrip(".")
         if fmt not in FORMATS:
             raise click.UsageError(
-                f"{output}: the file name must end in .csv, .xlsx or .json (it ends in "
-                f"'{output.suffix or 'nothing'}')."
+                f"{output}: the file name must end in .csv, .xlsx or .json (it ends in '{output.suffix or 'nothing'}')."
             )
         try:
             found = services.find_cycle(cycle)

@@ -48,9 +48,7 @@ class JobQueueUnavailable(RuntimeError):
 def packs_folder(app: Flask | None = None) -> Path:
     """Return (and create) the folder holding finished meeting packs."""
     app = app or current_app
-    folder = Path(
-        app.config.get("MEETING_PACK_FOLDER") or Path(app.instance_path) / "meeting-packs"
-    )
+    folder = Path(app.config.get("MEETING_PACK_FOLDER") or Path(app.instance_path) / "meeting-packs")
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
@@ -149,9 +147,7 @@ def dispatch(job_id: str) -> None:
         from rq import Queue
 
         try:
-            queue = Queue(
-                app.config.get("REPORT_QUEUE") or DEFAULT_QUEUE, connection=Redis.from_url(url)
-            )
+            queue = Queue(app.config.get("REPORT_QUEUE") or DEFAULT_QUEUE, connection=Redis.from_url(url))
             queue.enqueue(
                 "questionnaire.jobs.run_meeting_pack",
                 job_id,
@@ -167,9 +163,7 @@ def dispatch(job_id: str) -> None:
                 "Try again later or tell the platform operator."
             ) from error
         return
-    thread = threading.Thread(
-        target=_run_in_thread, args=(app, job_id), name=f"meeting-pack-{job_id[:8]}", daemon=True
-    )
+    thread = threading.Thread(target=_run_in_thread, args=(app, job_id), name=f"meeting-pack-{job_id[:8]}", daemon=True)
     thread.start()
 
 
@@ -201,9 +195,7 @@ def _update(job_id: str, **values: Any) -> None:
 
 
 def _finish(job_id: str, status: str, *, result_path: str | None = None, error: str = "") -> None:
-    _update(
-        job_id, status=status, result_path=result_path, error=error[:5000], finished_at=utcnow()
-    )
+    _update(job_id, status=status, result_path=result_path, error=error[:5000], finished_at=utcnow())
 
 
 def run_job(job_id: str) -> str:
@@ -238,9 +230,7 @@ def run_job(job_id: str) -> str:
     except Exception as error:
         log.exception("meeting pack %s failed", job_id)
         db.session.rollback()
-        _finish(
-            job_id, FAILED, error=f"The pack could not be made: {type(error).__name__}: {error}"
-        )
+        _finish(job_id, FAILED, error=f"The pack could not be made: {type(error).__name__}: {error}")
         return FAILED
     finally:
         shutil.rmtree(work, ignore_errors=True)

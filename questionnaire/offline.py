@@ -290,9 +290,7 @@ def build_workbook(assessment: Assessment) -> bytes:
         _set_text(meta.cell(number, 4), label)
     for number, label in enumerate(assistance_labels, 1):
         _set_text(meta.cell(number, 5), label)
-    wb.defined_names["RatingChoices"] = DefinedName(
-        "RatingChoices", attr_text=f"'{META}'!$D$1:$D${len(rating_labels)}"
-    )
+    wb.defined_names["RatingChoices"] = DefinedName("RatingChoices", attr_text=f"'{META}'!$D$1:$D${len(rating_labels)}")
     wb.defined_names["AssistanceChoices"] = DefinedName(
         "AssistanceChoices", attr_text=f"'{META}'!$E$1:$E${len(assistance_labels)}"
     )
@@ -318,9 +316,7 @@ def _write_instructions(
     ws.sheet_view.showGridLines = False
     row = 1
 
-    def put(
-        label: str, value: str = "", *, bold: bool = False, title: bool = False, wide: bool = False
-    ) -> None:
+    def put(label: str, value: str = "", *, bold: bool = False, title: bool = False, wide: bool = False) -> None:
         """Write a row: a label and its value, a title, or one wide paragraph."""
         nonlocal row
         a, b = ws.cell(row, 1), ws.cell(row, 2)
@@ -418,8 +414,7 @@ def _write_instructions(
     for section in catalogue.sections:
         put(
             sheet_names[section.id],
-            f"{section.title} ("
-            + ngettext("%(num)d item", "%(num)d items", len(catalogue.items_in(section.id))) + ")",
+            f"{section.title} (" + ngettext("%(num)d item", "%(num)d items", len(catalogue.items_in(section.id))) + ")",
             bold=True,
         )
     ws.print_options.horizontalCentered = False
@@ -502,18 +497,13 @@ def _write_section(
             else:
                 cell.fill = _LOCKED_FILL
             cell.font = (
-                _BOLD_FONT
-                if column.key == "item"
-                else _GUIDANCE_FONT
-                if column.key == "guidance"
-                else _BODY_FONT
+                _BOLD_FONT if column.key == "item" else _GUIDANCE_FONT if column.key == "guidance" else _BODY_FONT
             )
             if not column.hidden and column.key != "version":
                 size = 9 if column.key == "guidance" else 11
                 lines = max(
                     lines,
-                    _lines_needed(texts[column.key], column.width, size)
-                    * (0.82 if size == 9 else 1),
+                    _lines_needed(texts[column.key], column.width, size) * (0.82 if size == 9 else 1),
                 )
         # Room to type: at least four lines in every row, and one spare.
         ws.row_dimensions[row].height = min(_MAX_ROW_HEIGHT, (max(4, lines) + 1) * _LINE_HEIGHT)
@@ -581,9 +571,9 @@ def _write_section(
     ws.page_margins.top = ws.page_margins.bottom = 0.9
     ws.page_margins.header = ws.page_margins.footer = 0.35
     # "&" starts a field code in page headers (&P, &A): a literal one is written "&&".
-    ws.oddHeader.left.text = (
-        f"{section.title} · {assessment.country.name} · {assessment.cycle.code}"
-    ).replace("&", "&&")
+    ws.oddHeader.left.text = (f"{section.title} · {assessment.country.name} · {assessment.cycle.code}").replace(
+        "&", "&&"
+    )
     ws.oddHeader.left.font = f"{_FONT},Bold"
     ws.oddHeader.right.text = _("Sheet %(sheet)s", sheet="&A")
     ws.oddFooter.center.text = "&A · " + _("page") + " &P / &N"
@@ -781,10 +771,7 @@ def inspect_archive(data: bytes) -> None:
         for entry in entries:
             if entry.flag_bits & 0x1:
                 raise WorkbookRefused(
-                    _(
-                        "The file is encrypted. Remove the password and save "
-                        "it as an Excel workbook (.xlsx)."
-                    )
+                    _("The file is encrypted. Remove the password and save it as an Excel workbook (.xlsx).")
                 )
             total += entry.file_size
             ratio = entry.file_size / entry.compress_size if entry.compress_size else float("inf")
@@ -829,9 +816,7 @@ def inspect_archive(data: bytes) -> None:
             types = SafeET.fromstring(archive.read("[Content_Types].xml"))
         except Exception as error:  # defusedxml's refusals and any malformed XML alike
             raise _unreadable(error) from None
-        content_types = " ".join(
-            (el.get("ContentType") or "") for el in types.iter() if el.get("ContentType")
-        ).lower()
+        content_types = " ".join((el.get("ContentType") or "") for el in types.iter() if el.get("ContentType")).lower()
         if "macroenabled" in content_types or "vbaproject" in content_types:
             raise WorkbookRefused(
                 _(
@@ -840,10 +825,7 @@ def inspect_archive(data: bytes) -> None:
                     "upload it again."
                 )
             )
-        if (
-            "spreadsheetml.sheet.main" not in content_types
-            and "spreadsheetml.template.main" not in content_types
-        ):
+        if "spreadsheetml.sheet.main" not in content_types and "spreadsheetml.template.main" not in content_types:
             if "sheet.binary" in content_types:
                 message = _(
                     "The file is an Excel binary workbook (.xlsb). Save it as an Excel "
@@ -1016,9 +998,7 @@ class _Reader:
         return value
 
     # Reading one row -------------------------------------------------------
-    def row(
-        self, sheet: str, row: int, section: str, cells: tuple[Any, ...], none_label: str
-    ) -> _Row | None:
+    def row(self, sheet: str, row: int, section: str, cells: tuple[Any, ...], none_label: str) -> _Row | None:
         by_key = {c.key: cells[c.index - 1] if c.index - 1 < len(cells) else None for c in COLUMNS}
         self.item = None
         raw_item = self.text(sheet, row, "item", by_key["item"])
@@ -1067,13 +1047,9 @@ class _Reader:
         version = self.version(sheet, row, by_key["version"])
         digest_cell = by_key["digest"]
         digest = getattr(digest_cell, "value", None)
-        original = (
-            digest.strip() if isinstance(digest, str) and _DIGEST.match(digest.strip()) else None
-        )
+        original = digest.strip() if isinstance(digest, str) and _DIGEST.match(digest.strip()) else None
         reported = {key for key, text in texts.items() if text is None}
-        values = self.values(
-            sheet, row, {k: t or "" for k, t in texts.items()}, none_label, reported
-        )
+        values = self.values(sheet, row, {k: t or "" for k, t in texts.items()}, none_label, reported)
         if values is None or reported or version is None:
             return None
         return _Row(sheet, row, section, item, values, version, original)
@@ -1121,19 +1097,12 @@ class _Reader:
                     row,
                     COLUMN["assistance_kind"].letter,
                     _(
-                        "“%(value)s” is not a kind of technical assistance. Choose one of: "
-                        "%(allowed)s.",
+                        "“%(value)s” is not a kind of technical assistance. Choose one of: %(allowed)s.",
                         value=kind_text[:60],
-                        allowed="; ".join(
-                            [none_label] + [k.label for k in catalogue.assistance_kinds]
-                        ),
+                        allowed="; ".join([none_label] + [k.label for k in catalogue.assistance_kinds]),
                     ),
                 )
-        if (
-            kind is None
-            and "assistance_kind" not in reported
-            and clean_text(texts["assistance_description"])
-        ):
+        if kind is None and "assistance_kind" not in reported and clean_text(texts["assistance_description"]):
             failed = True
             reported.add("assistance_description")
             self.problem(
@@ -1190,9 +1159,7 @@ def _meta_of(wb: Any, reader: _Reader) -> dict[str, str]:
     return meta
 
 
-def _check_identity(
-    meta: Mapping[str, str], assessment: Assessment, catalogue: Catalogue, reader: _Reader
-) -> bool:
+def _check_identity(meta: Mapping[str, str], assessment: Assessment, catalogue: Catalogue, reader: _Reader) -> bool:
     """Record a problem for each way the file belongs elsewhere; return whether it fits."""
     fits = True
     country = meta.get("country", "")
@@ -1262,9 +1229,7 @@ def _read(assessment: Assessment, catalogue: Catalogue, data: bytes) -> tuple[li
         if not _check_identity(meta, assessment, catalogue, reader):
             return rows, reader
         none_label = meta.get("none_label") or _("None")
-        sections = {
-            meta[f"sheet:{s.id}"]: s.id for s in catalogue.sections if f"sheet:{s.id}" in meta
-        }
+        sections = {meta[f"sheet:{s.id}"]: s.id for s in catalogue.sections if f"sheet:{s.id}" in meta}
         expected = {INSTRUCTIONS, META, *sections}
         for name in wb.sheetnames:
             if name not in expected:
@@ -1317,8 +1282,7 @@ def _read(assessment: Assessment, catalogue: Catalogue, data: bytes) -> tuple[li
                         number,
                         COLUMN["item"].letter,
                         _(
-                            "Item %(item)s appears more than once (first on sheet %(sheet)s, row "
-                            "%(row)d).",
+                            "Item %(item)s appears more than once (first on sheet %(sheet)s, row %(row)d).",
                             item=parsed.item,
                             sheet=first_sheet,
                             row=first_row,
@@ -1363,10 +1327,7 @@ def _unreadable(error: BaseException) -> WorkbookRefused:
         cause = cause.__cause__ or cause.__context__
     if isinstance(cause, DefusedXmlException):
         return WorkbookRefused(
-            _(
-                "The file contains XML constructs that are not allowed (entity "
-                "declarations). It was not read."
-            )
+            _("The file contains XML constructs that are not allowed (entity declarations). It was not read.")
         )
     return WorkbookRefused(
         _(

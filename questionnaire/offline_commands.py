@@ -15,9 +15,7 @@ def register(main: click.Group) -> None:
 
 
 @click.command("import")
-@click.argument(
-    "path", metavar="FILE.xlsx", type=click.Path(dir_okay=False, exists=True, path_type=Path)
-)
+@click.argument("path", metavar="FILE.xlsx", type=click.Path(dir_okay=False, exists=True, path_type=Path))
 @click.option("--cycle", required=True, help="Cycle code, e.g. 2026.")
 @click.option("--country", required=True, help="ISO 3166-1 alpha-3 code of the file's country.")
 @click.option(
@@ -52,9 +50,7 @@ def import_command(path: Path, cycle: str, country: str, replace: tuple[str, ...
     if size > offline.max_upload_bytes():
         fail(f"{path}: {offline.too_large_message(size)}")
     try:
-        report = offline.import_workbook(
-            None, assessment, path.read_bytes(), source="import", replace=replacements
-        )
+        report = offline.import_workbook(None, assessment, path.read_bytes(), source="import", replace=replacements)
     except offline.WorkbookRefused as refused:
         fail(f"{path}: {refused.message}")
         return
@@ -82,11 +78,6 @@ def import_command(path: Path, cycle: str, country: str, replace: tuple[str, ...
             f"({', '.join(report.applied)}), {len(report.unchanged)} unchanged."
         )
     else:
-        click.echo(
-            f"{path}: nothing to import into {where}: no answer differs from the platform's."
-        )
+        click.echo(f"{path}: nothing to import into {where}: no answer differs from the platform's.")
     if report.kept_platform:
-        click.echo(
-            f"kept the platform's newer answers (not changed in the file): "
-            f"{', '.join(report.kept_platform)}"
-        )
+        click.echo(f"kept the platform's newer answers (not changed in the file): {', '.join(report.kept_platform)}")

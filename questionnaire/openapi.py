@@ -86,8 +86,7 @@ ANSWER_INPUT: JsonSchema = {
         "rating": {
             "type": ["string", "null"],
             "description": (
-                "A step of the rating scale of the cycle's catalogue edition (`scale[].id`), "
-                "or null for no rating yet."
+                "A step of the rating scale of the cycle's catalogue edition (`scale[].id`), or null for no rating yet."
             ),
         },
         "description": {
@@ -105,10 +104,7 @@ ANSWER_INPUT: JsonSchema = {
             "type": "array",
             "maxItems": MAX_LINKS,
             "items": {"type": "string", "maxLength": MAX_LINK},
-            "description": (
-                "Addresses of evidence; each must be an http:// or https:// address "
-                "with a host name."
-            ),
+            "description": ("Addresses of evidence; each must be an http:// or https:// address with a host name."),
         },
         "assistance": ASSISTANCE_INPUT,
         "justification": {
@@ -203,9 +199,7 @@ def check(value: Any, schema: JsonSchema, path: str = "") -> dict[str, str]:
                 else (f"must have at least {schema['minLength']} characters.")
             )
         if "maxLength" in schema and len(value) > schema["maxLength"]:
-            problems[path] = (
-                f"must have at most {schema['maxLength']:,} characters (it has {len(value):,})."
-            )
+            problems[path] = f"must have at most {schema['maxLength']:,} characters (it has {len(value):,})."
         if any(0xD800 <= ord(c) <= 0xDFFF for c in value):
             problems[path] = "contains an unpaired surrogate, which is not a Unicode character."
     elif _is_type(value, "integer") or _is_type(value, "number"):
@@ -215,9 +209,7 @@ def check(value: Any, schema: JsonSchema, path: str = "") -> dict[str, str]:
         if "minItems" in schema and len(value) < schema["minItems"]:
             problems[path] = f"must have at least {schema['minItems']} entries."
         if "maxItems" in schema and len(value) > schema["maxItems"]:
-            problems[path] = (
-                f"must have at most {schema['maxItems']} entries (it has {len(value)})."
-            )
+            problems[path] = f"must have at most {schema['maxItems']} entries (it has {len(value)})."
         items = schema.get("items")
         if items is not None and path not in problems:
             for index, entry in enumerate(value):
@@ -418,9 +410,7 @@ def _schemas() -> dict[str, JsonSchema]:
                     closed=False,
                 )
             ),
-            "sections": _array(
-                _object({"id": {"type": "string"}, "title": {"type": "string"}}, closed=False)
-            ),
+            "sections": _array(_object({"id": {"type": "string"}, "title": {"type": "string"}}, closed=False)),
             "strengths": _array(
                 _object(
                     {"id": {"type": "string"}, "weight": {"type": "number"}, "verbs": _STRINGS},
@@ -437,14 +427,10 @@ def _schemas() -> dict[str, JsonSchema]:
                     closed=False,
                 )
             ),
-            "assistance_kinds": _array(
-                _object({"id": {"type": "string"}, "label": {"type": "string"}}, closed=False)
-            ),
+            "assistance_kinds": _array(_object({"id": {"type": "string"}, "label": {"type": "string"}}, closed=False)),
         },
         closed=False,
-        description=(
-            "A catalogue edition as in `obligations.yaml` (see docs/catalogue.md), with its hash."
-        ),
+        description=("A catalogue edition as in `obligations.yaml` (see docs/catalogue.md), with its hash."),
     )
     gap = _object(
         {
@@ -528,10 +514,7 @@ def _schemas() -> dict[str, JsonSchema]:
             "sections": _array(_AREA),
             "shared_items": {"type": "integer"},
         },
-        description=(
-            "Change since the previous cycle, in points; null without a comparable earlier "
-            "assessment."
-        ),
+        description=("Change since the previous cycle, in points; null without a comparable earlier assessment."),
     )
     comparison = _object(
         {
@@ -557,9 +540,7 @@ def _schemas() -> dict[str, JsonSchema]:
                 )
             ),
             "global_means": _array(_AREA),
-            "regional_means": _array(
-                _object({"region": {"type": "string"}, "means": _array(_AREA)}, closed=False)
-            ),
+            "regional_means": _array(_object({"region": {"type": "string"}, "means": _array(_AREA)}, closed=False)),
         },
         closed=False,
         description=(
@@ -609,9 +590,7 @@ def _schemas() -> dict[str, JsonSchema]:
             ),
         },
         description=(
-            "The audit trail: every saved change of every answer, and every step of the "
-            "lifecycle, "
-            "oldest first."
+            "The audit trail: every saved change of every answer, and every step of the lifecycle, oldest first."
         ),
     )
     comment = _object(
@@ -673,8 +652,7 @@ def _schemas() -> dict[str, JsonSchema]:
             "problems": _array(problem),
             "conflicts": _array(conflict),
         },
-        description="What an upload of the offline questionnaire did. Nothing is saved unless "
-        "`ok` is true.",
+        description="What an upload of the offline questionnaire did. Nothing is saved unless `ok` is true.",
     )
     error = _object(
         {
@@ -757,9 +735,7 @@ def _error_response(status: int) -> dict[str, Any]:
     if status == 401:
         response["headers"] = {
             "WWW-Authenticate": {
-                "description": (
-                    '`Bearer realm="api"`, with `error="invalid_token"` when a token was sent.'
-                ),
+                "description": ('`Bearer realm="api"`, with `error="invalid_token"` when a token was sent.'),
                 "schema": {"type": "string"},
             }
         }
@@ -828,9 +804,7 @@ def _operation(
     return result
 
 
-def _ok(
-    description: str, schema_name: str, headers: dict[str, Any] | None = None
-) -> dict[str, Any]:
+def _ok(description: str, schema_name: str, headers: dict[str, Any] | None = None) -> dict[str, Any]:
     response: dict[str, Any] = {"description": description, "content": _json(_ref(schema_name))}
     if headers:
         response["headers"] = headers
@@ -844,9 +818,7 @@ def _body(schema_name: str, required: bool = True, description: str = "") -> dic
     return body
 
 
-def _transition(
-    operation_id: str, summary: str, description: str, input_schema: str, required: bool
-) -> dict[str, Any]:
+def _transition(operation_id: str, summary: str, description: str, input_schema: str, required: bool) -> dict[str, Any]:
     return {
         "post": _operation(
             operation_id,
@@ -893,10 +865,7 @@ def _paths() -> dict[str, Any]:
                         "name": "cycle",
                         "in": "query",
                         "required": False,
-                        "description": (
-                            "Give the edition this cycle was opened with instead of the "
-                            "current one."
-                        ),
+                        "description": ("Give the edition this cycle was opened with instead of the current one."),
                         "schema": {"type": "string"},
                         "example": "2026",
                     }
@@ -940,8 +909,7 @@ def _paths() -> dict[str, Any]:
                 parameters=_COUNTRY,
                 errors=(403, 404, 409),
                 description=(
-                    "A respondent starts their own country's assessment; an admin may start any. "
-                    "Takes no body."
+                    "A respondent starts their own country's assessment; an admin may start any. Takes no body."
                 ),
             ),
             "get": _operation(
@@ -1027,8 +995,7 @@ def _paths() -> dict[str, Any]:
         f"{_ASSESSMENT}/scores": {
             "get": _operation(
                 "getScores",
-                "Overall score and band, per section, instrument and obligation, and the ranked "
-                "gaps",
+                "Overall score and band, per section, instrument and obligation, and the ranked gaps",
                 {200: _ok("The scores.", "Scores")},
                 parameters=_COUNTRY,
                 errors=(404,),

@@ -34,8 +34,10 @@ def init_app(app: Flask) -> None:
         # URL-encoded forms and JSON are read whole into memory, so cap them here too.
         # (MAX_CONTENT_LENGTH, larger for spreadsheet uploads, still caps everything.)
         limit = app.config.get("MAX_FORM_MEMORY_SIZE")
-        if limit and (request.content_length or 0) > limit and (
-            request.mimetype == "application/x-www-form-urlencoded" or request.is_json
+        if (
+            limit
+            and (request.content_length or 0) > limit
+            and (request.mimetype == "application/x-www-form-urlencoded" or request.is_json)
         ):
             abort(413)
 

@@ -35,9 +35,7 @@ def restrict(edition: Edition, item_ids: Iterable[str]) -> Edition:
     """Return the edition reduced to the given items; emptied obligations become unscored."""
     keep = frozenset(item_ids)
     items = tuple(item for item in edition.items if item.id in keep)
-    obligations = tuple(
-        replace(ob, items=tuple(i for i in ob.items if i in keep)) for ob in edition.obligations
-    )
+    obligations = tuple(replace(ob, items=tuple(i for i in ob.items if i in keep)) for ob in edition.obligations)
     if len(items) == len(edition.items):
         content_hash = edition.hash
     else:
@@ -82,10 +80,7 @@ def _change(country: CountryInput, memo: dict[tuple[int, int], _Shared]) -> Chan
     before_sections = {s.id: s.score for s in before.sections}
     return Change(
         overall=_delta(now.overall, before.overall),
-        sections=tuple(
-            AreaScore(s.id, s.title, _delta(s.score, before_sections.get(s.id)))
-            for s in now.sections
-        ),
+        sections=tuple(AreaScore(s.id, s.title, _delta(s.score, before_sections.get(s.id))) for s in now.sections),
         shared_items=len(items),
     )
 
@@ -163,7 +158,5 @@ def compare(countries: Iterable[CountryInput]) -> Comparison:
     return Comparison(
         rows=tuple(rows),
         global_means=_means(results, section_list),
-        regional_means=tuple(
-            (region, _means(by_region[region], section_list)) for region in sorted(by_region)
-        ),
+        regional_means=tuple((region, _means(by_region[region], section_list)) for region in sorted(by_region)),
     )

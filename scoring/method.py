@@ -67,9 +67,7 @@ class UnknownChecklistItem(ValueError):
         return f"answer for item {self.item!r}, which is not in this edition"
 
 
-_GapBuilder = Callable[
-    [int, str, str, str, float, float, float, float, bool, bool, tuple[str, ...]], Gap
-]
+_GapBuilder = Callable[[int, str, str, str, float, float, float, float, bool, bool, tuple[str, ...]], Gap]
 
 
 def _gap_builder() -> _GapBuilder:
@@ -94,15 +92,9 @@ def _gap_builder() -> _GapBuilder:
         "items",
     )
     attrs = vars(Gap)
-    if (
-        tuple(f.name for f in fields(Gap)) != names
-        or "__slots__" not in attrs
-        or hasattr(Gap, "__post_init__")
-    ):
+    if tuple(f.name for f in fields(Gap)) != names or "__slots__" not in attrs or hasattr(Gap, "__post_init__"):
         return Gap
-    (rank_, obligation_, instrument_, paragraph_, score_, shortfall_) = (
-        attrs[n].__set__ for n in names[:6]
-    )
+    (rank_, obligation_, instrument_, paragraph_, score_, shortfall_) = (attrs[n].__set__ for n in names[:6])
     (weight_, priority_, core_, critical_, items_) = (attrs[n].__set__ for n in names[6:])
     new = object.__new__
 
@@ -233,9 +225,7 @@ class _Index:
                 else:
                     value = float(step.value)
                     plain = ItemResult(item.id, item.section, step.id, RATED, value)
-                    flagged = ItemResult(
-                        item.id, item.section, step.id, RATED, value, (FLAG_UNSUPPORTED,)
-                    )
+                    flagged = ItemResult(item.id, item.section, step.id, RATED, value, (FLAG_UNSUPPORTED,))
                     table[step.id] = (value, step.needs_support, plain, flagged)
             steps.append(table)
             missing.append(ItemResult(item.id, item.section, None, MISSING, 0.0, (FLAG_MISSING,)))
@@ -249,9 +239,7 @@ class _Index:
         core_obs: list[int] = []
         for op, ob in enumerate(edition.obligations):
             if ob.instrument not in instrument_pos:
-                raise ValueError(
-                    f"obligation {ob.id!r} belongs to unknown instrument {ob.instrument!r}"
-                )
+                raise ValueError(f"obligation {ob.id!r} belongs to unknown instrument {ob.instrument!r}")
             if not ob.weight > 0:
                 raise ValueError(f"obligation {ob.id!r} has weight {ob.weight}; it must be > 0")
             if len(set(ob.items)) != len(ob.items):
@@ -260,9 +248,7 @@ class _Index:
                 if item_id not in self.item_pos:
                     raise ValueError(f"obligation {ob.id!r} lists unknown item {item_id!r}")
             template.append(
-                ObligationResult(
-                    ob.id, ob.instrument, ob.paragraph, float(ob.weight), ob.core, None, ob.items
-                )
+                ObligationResult(ob.id, ob.instrument, ob.paragraph, float(ob.weight), ob.core, None, ob.items)
             )
             if ob.scored:
                 k = len(scored)
@@ -283,13 +269,9 @@ class _Index:
                     section_pairs[item_section[p]].append((k, p))
         self.scored: tuple[_Scored, ...] = tuple(scored)
         # Per section, every (scored obligation, item position) pair whose item is in it.
-        self.section_pairs: tuple[tuple[tuple[int, int], ...], ...] = tuple(
-            tuple(pairs) for pairs in section_pairs
-        )
+        self.section_pairs: tuple[tuple[tuple[int, int], ...], ...] = tuple(tuple(pairs) for pairs in section_pairs)
         # Per instrument, its scored obligations; and the core ones.
-        self.instrument_obs: tuple[tuple[int, ...], ...] = tuple(
-            tuple(obs) for obs in instrument_obs
-        )
+        self.instrument_obs: tuple[tuple[int, ...], ...] = tuple(tuple(obs) for obs in instrument_obs)
         self.core_obs: tuple[int, ...] = tuple(core_obs)
         self.ob_ids: tuple[str, ...] = tuple(o.id for o in edition.obligations)
         self.ob_labels: tuple[tuple[str, str, str], ...] = tuple(
@@ -298,15 +280,9 @@ class _Index:
         self.ob_template: tuple[ObligationResult, ...] = tuple(template)
         self.ob_cache: dict[tuple[int, float], ObligationResult] = {}
 
-        self.sections: tuple[tuple[str, str], ...] = tuple(
-            (s.id, s.title) for s in edition.sections
-        )
-        self.instruments: tuple[tuple[str, str], ...] = tuple(
-            (i.id, i.title) for i in edition.instruments
-        )
-        self.bands: tuple[tuple[str, float], ...] = tuple(
-            (b.id, float(b.min_score)) for b in method.bands
-        )
+        self.sections: tuple[tuple[str, str], ...] = tuple((s.id, s.title) for s in edition.sections)
+        self.instruments: tuple[tuple[str, str], ...] = tuple((i.id, i.title) for i in edition.instruments)
+        self.bands: tuple[tuple[str, float], ...] = tuple((b.id, float(b.min_score)) for b in method.bands)
         self.band_pos: dict[str, int] = band_ids
         self.cap_pos: int = band_ids[method.core_band_cap]
         self.core_threshold: float = float(method.core_threshold)
@@ -319,9 +295,7 @@ class _Index:
         found = self.ob_cache.get(key)
         if found is None:
             t = self.ob_template[op]
-            found = ObligationResult(
-                t.obligation, t.instrument, t.paragraph, t.weight, t.core, score, t.items
-            )
+            found = ObligationResult(t.obligation, t.instrument, t.paragraph, t.weight, t.core, score, t.items)
             with self.lock:
                 if len(self.ob_cache) >= _RESULT_CACHE_LIMIT:
                     self.ob_cache.clear()
@@ -459,9 +433,7 @@ def score_assessment(edition: Edition, answers: Iterable[Answer]) -> Result:
     instruments: list[AreaScore] = []
     for (iid, title), obs in zip(ix.instruments, ix.instrument_obs, strict=True):
         total = fsum(map(counted_weight.__getitem__, obs))
-        instruments.append(
-            AreaScore(iid, title, fsum(map(weighted.__getitem__, obs)) / total if total else None)
-        )
+        instruments.append(AreaScore(iid, title, fsum(map(weighted.__getitem__, obs)) / total if total else None))
     total = fsum(counted_weight)
     overall = fsum(weighted) / total if total else None
 
@@ -477,11 +449,7 @@ def score_assessment(edition: Edition, answers: Iterable[Answer]) -> Result:
                 break
         threshold = ix.core_threshold - TOLERANCE
         capped_by = tuple(
-            [
-                ix.ob_ids[scored[k][0]]
-                for k in ix.core_obs
-                if (s := scores[k]) is not None and s < threshold
-            ]
+            [ix.ob_ids[scored[k][0]] for k in ix.core_obs if (s := scores[k]) is not None and s < threshold]
         )
         band = uncapped
         if capped_by and uncapped is not None and uncapped_pos < ix.cap_pos:

@@ -131,7 +131,6 @@ def comparison_to_dict(comparison: Comparison) -> dict[str, Any]:
         "rows": [_row(r) for r in comparison.rows],
         "global_means": [_area(a) for a in comparison.global_means],
         "regional_means": [
-            {"region": region, "means": [_area(a) for a in means]}
-            for region, means in comparison.regional_means
+            {"region": region, "means": [_area(a) for a in means]} for region, means in comparison.regional_means
         ],
     }

@@ -116,7 +116,7 @@ def test_every_translation_formats_with_the_values_of_its_original(lang: str) ->
     broken = []
     for m in messages(lang):
         values = sample_values(m.id)
-        for text in (m.string if isinstance(m.string, tuple) else (m.string,)):
+        for text in m.string if isinstance(m.string, tuple) else (m.string,):
             try:
                 text % values
             except (ValueError, TypeError, KeyError) as error:
@@ -126,8 +126,11 @@ def test_every_translation_formats_with_the_values_of_its_original(lang: str) ->
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_translations_add_no_markup(lang: str) -> None:
-    added = [(m.id, m.string) for m in messages(lang) if isinstance(m.id, str)
-             and sorted(TAG.findall(m.string)) != sorted(TAG.findall(m.id))]
+    added = [
+        (m.id, m.string)
+        for m in messages(lang)
+        if isinstance(m.id, str) and sorted(TAG.findall(m.string)) != sorted(TAG.findall(m.id))
+    ]
     assert not added, f"{lang}: {added[:3]}"
 
 
@@ -153,7 +156,18 @@ def test_arabic_has_six_plural_forms_in_the_cldr_order() -> None:
     assert catalog.num_plurals == 6
     # zero, one, two, few (3–10), many (11–99), other (100–102, …)
     assert [plural_index(catalog, n) for n in (0, 1, 2, 3, 10, 11, 99, 100, 102, 103, 111)] == [
-        0, 1, 2, 3, 3, 4, 4, 5, 5, 3, 4]
+        0,
+        1,
+        2,
+        3,
+        3,
+        4,
+        4,
+        5,
+        5,
+        3,
+        4,
+    ]
 
 
 @pytest.mark.parametrize(
@@ -198,13 +212,20 @@ def test_service_errors_speak_the_readers_language(app, client, users, cycle) ->
 def test_a_bad_account_is_refused_on_the_right_field_in_any_language(client, users) -> None:  # type: ignore[no-untyped-def]
     client.login(users["admin"].email)
     client.post_form("/language", {"lang": "fr", "next": "/admin/users"}, page="/admin/users")
-    response = client.post_form("/admin/users", {
-        "email": "new@example.org", "name": "", "role": "reviewer", "country": "FRA",
-        "password": PASSWORD,
-    }, page="/admin/users")
+    response = client.post_form(
+        "/admin/users",
+        {
+            "email": "new@example.org",
+            "name": "",
+            "role": "reviewer",
+            "country": "FRA",
+            "password": PASSWORD,
+        },
+        page="/admin/users",
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "Seuls les répondants relèvent d’un pays." in page
     # The message sits by the country field (its error id), not by the e-mail address.
-    country_block = page[page.index('id="country"') - 600: page.index('id="country"') + 600]
+    country_block = page[page.index('id="country"') - 600 : page.index('id="country"') + 600]
     assert "Seuls les répondants" in country_block

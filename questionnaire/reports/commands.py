@@ -70,9 +70,7 @@ def report_command(cycle: str, country: str, output: Path, audience: str, lang: 
         _fail(error.message)
     with documents.rendering(_language(lang)):
         found = documents.country_report(assessment, audience)
-        html = documents.country_report_html(
-            found, pdf=suffix == ".pdf", standalone=suffix == ".html"
-        )
+        html = documents.country_report_html(found, pdf=suffix == ".pdf", standalone=suffix == ".html")
     if suffix == ".html":
         _write(output, html.encode("utf-8"))
     else:
@@ -82,8 +80,7 @@ def report_command(cycle: str, country: str, output: Path, audience: str, lang: 
             _fail(f"the report of {assessment.country_iso3} could not be rendered: {error.message}")
     marking = " (draft: not submitted)" if found.is_draft else ""
     click.echo(
-        f"wrote {output}: gap report of {found.country_name}, cycle {found.cycle_code}, "
-        f"{len(found.gaps)} gaps{marking}"
+        f"wrote {output}: gap report of {found.country_name}, cycle {found.cycle_code}, {len(found.gaps)} gaps{marking}"
     )
 
 
@@ -107,9 +104,7 @@ def report_command(cycle: str, country: str, output: Path, audience: str, lang: 
 )
 @click.option("--lang", default=None, help="Language of the reports (default: the platform's).")
 @with_appcontext
-def meeting_pack_command(
-    cycle: str, out_dir: Path, processes: int | None, lang: str | None
-) -> None:
+def meeting_pack_command(cycle: str, out_dir: Path, processes: int | None, lang: str | None) -> None:
     """Write every submitted or accepted country's gap report and the comparison as PDFs."""
     from .. import services
     from .pack import available_cores, build_meeting_pack, pack_assessments
@@ -127,8 +122,7 @@ def meeting_pack_command(
     countries = pack_assessments(found)
     if not countries:
         click.echo(
-            f"note: no assessment of cycle {found.code} is submitted or accepted; "
-            "the pack holds only the comparison",
+            f"note: no assessment of cycle {found.code} is submitted or accepted; the pack holds only the comparison",
             err=True,
         )
     workers = processes or available_cores()
@@ -146,9 +140,7 @@ def meeting_pack_command(
             bar.update(done - shown)
             shown = done
 
-        result = build_meeting_pack(
-            found, out_dir, workers=workers, progress=advance, language=language
-        )
+        result = build_meeting_pack(found, out_dir, workers=workers, progress=advance, language=language)
     elapsed = time.perf_counter() - started
     click.echo(
         f"wrote {len(result.files)} PDF files to {out_dir} in {elapsed:.1f} s "

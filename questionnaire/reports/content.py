@@ -190,9 +190,7 @@ def comment_author(role: str | None) -> str:
     return ""
 
 
-def item_answer(
-    catalogue: Catalogue, item_id: str, answer: Any | None, comments: Sequence[Any] = ()
-) -> ItemAnswer:
+def item_answer(catalogue: Catalogue, item_id: str, answer: Any | None, comments: Sequence[Any] = ()) -> ItemAnswer:
     """Describe an item and the stored answer (an Answer row, or None when unanswered)."""
     item = catalogue.item_by_id[item_id]
     rating = getattr(answer, "rating", None) if answer is not None else None
@@ -210,8 +208,7 @@ def item_answer(
         assistance=catalogue.assistance_by_id.get(kind_id) if kind_id else None,
         assistance_description=(answer.assistance_description or "") if answer is not None else "",
         comments=tuple(
-            CommentView(author=comment_author(getattr(c.user, "role", None)), at=c.at, body=c.body)
-            for c in comments
+            CommentView(author=comment_author(getattr(c.user, "role", None)), at=c.at, body=c.body) for c in comments
         ),
     )
 
@@ -339,9 +336,7 @@ def build_country_report(
         band=_band(catalogue, scores.get("band")),
         uncapped_band=_band(catalogue, scores.get("uncapped_band")),
         capped_by=tuple(
-            catalogue.obligation_by_id[o]
-            for o in scores.get("capped_by", [])
-            if o in catalogue.obligation_by_id
+            catalogue.obligation_by_id[o] for o in scores.get("capped_by", []) if o in catalogue.obligation_by_id
         ),
         rows=rows,
         regions_compared=len((comparison or {}).get("rows", [])),
@@ -350,13 +345,9 @@ def build_country_report(
         assistance=tuple(groups),
         missing=tuple(answer_of(i) for i in flags.get("missing", []) if i in catalogue.item_by_id),
         unjustified_not_applicable=tuple(
-            answer_of(i)
-            for i in flags.get("unjustified_not_applicable", [])
-            if i in catalogue.item_by_id
+            answer_of(i) for i in flags.get("unjustified_not_applicable", []) if i in catalogue.item_by_id
         ),
-        unsupported=tuple(
-            answer_of(i) for i in flags.get("unsupported", []) if i in catalogue.item_by_id
-        ),
+        unsupported=tuple(answer_of(i) for i in flags.get("unsupported", []) if i in catalogue.item_by_id),
         instruments=catalogue.instruments,
     )
 
@@ -448,14 +439,10 @@ def build_comparison_report(
 
     def means(region: str, data: Sequence[Mapping[str, Any]], members: int) -> RegionMeans:
         lookup = _mean_lookup(data)
-        return RegionMeans(
-            region, members, lookup.get(OVERALL), {sid: lookup.get(sid) for sid, _ in sections}
-        )
+        return RegionMeans(region, members, lookup.get(OVERALL), {sid: lookup.get(sid) for sid, _ in sections})
 
     regional = tuple(
-        means(
-            entry["region"], entry["means"], sum(1 for r in rows if r["region"] == entry["region"])
-        )
+        means(entry["region"], entry["means"], sum(1 for r in rows if r["region"] == entry["region"]))
         for entry in comparison.get("regional_means", [])
     )
     tally: dict[str, list[tuple[str, Mapping[str, Any]]]] = {}

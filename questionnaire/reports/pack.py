@@ -110,9 +110,7 @@ def build_meeting_pack(
         jobs.append(
             (
                 "comparison",
-                lambda: documents.comparison_report_html(
-                    documents.comparison_report(cycle, comparison), pdf=True
-                ),
+                lambda: documents.comparison_report_html(documents.comparison_report(cycle, comparison), pdf=True),
                 out / documents.comparison_filename(cycle.code),
             )
         )

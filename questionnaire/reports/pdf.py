@@ -99,9 +99,7 @@ class StaticOnlyFetcher(weasyprint.URLFetcher):
             raise RefusedURL(f"reports may not load {url[:200]!r}")
         self.served.append(url)
         content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        return URLFetcherResponse(
-            url, body=path.read_bytes(), headers={"Content-Type": content_type}
-        )
+        return URLFetcherResponse(url, body=path.read_bytes(), headers={"Content-Type": content_type})
 
     def static_path(self, url: str) -> Path | None:
         """Return the file under the static folder that `url` names, or None."""
@@ -121,9 +119,7 @@ class StaticOnlyFetcher(weasyprint.URLFetcher):
         return candidate
 
 
-def write_pdf(
-    html: str, static_root: str | Path, fetcher: StaticOnlyFetcher | None = None
-) -> bytes:
+def write_pdf(html: str, static_root: str | Path, fetcher: StaticOnlyFetcher | None = None) -> bytes:
     """Render HTML to a tagged PDF in this process (no time or memory bound: see render_pdf)."""
     fetcher = fetcher or StaticOnlyFetcher(static_root)
     document = weasyprint.HTML(string=html, base_url=REPORT_ORIGIN + "/", url_fetcher=fetcher)
@@ -245,8 +241,7 @@ def _render_in_child(html: str, static_root: str | Path, limits: Limits) -> byte
     try:
         if not receiver.poll(limits.timeout):
             raise ReportTimeout(
-                f"rendering took longer than {limits.timeout:g} seconds and was stopped "
-                "(REPORT_TIMEOUT_SECONDS)",
+                f"rendering took longer than {limits.timeout:g} seconds and was stopped (REPORT_TIMEOUT_SECONDS)",
                 limit=limits.timeout,
             )
         try:
@@ -263,8 +258,7 @@ def _render_in_child(html: str, static_root: str | Path, limits: Limits) -> byte
         return bytes(payload)
     if kind == "memory":
         raise ReportMemoryExceeded(
-            f"rendering needed more than {limits.memory_mb} MB of memory and was stopped "
-            "(REPORT_MEMORY_MB)",
+            f"rendering needed more than {limits.memory_mb} MB of memory and was stopped (REPORT_MEMORY_MB)",
             limit=limits.memory_mb,
         )
     raise ReportRenderError(f"rendering failed: {payload}")

@@ -54,9 +54,7 @@ def _previous_assessments(before: Cycle, countries: list[str]) -> list[tuple[int
     if not countries:
         return []
     rows = db.session.execute(
-        select(
-            Assessment.id, Assessment.country_iso3, Assessment.version, Assessment.updated_at
-        ).where(
+        select(Assessment.id, Assessment.country_iso3, Assessment.version, Assessment.updated_at).where(
             Assessment.cycle_id == before.id,
             Assessment.country_iso3.in_(countries),
             Assessment.status.in_([s.value for s in REVIEWABLE]),
@@ -75,13 +73,10 @@ def compare_cycle(cycle: Cycle, assessments: list[Assessment]) -> dict[str, Any]
     """
     edition = catalogue_for(cycle).edition
     before = previous_cycle(cycle)
-    previous = (
-        _previous_assessments(before, [a.country_iso3 for a in assessments]) if before else []
-    )
+    previous = _previous_assessments(before, [a.country_iso3 for a in assessments]) if before else []
     current_key = tuple(
         sorted(
-            (a.country_iso3, a.country.region or "—", *state_key(a.id, a.version, a.updated_at))
-            for a in assessments
+            (a.country_iso3, a.country.region or "—", *state_key(a.id, a.version, a.updated_at)) for a in assessments
         )
     )
     previous_key = tuple(sorted((iso3, *state_key(i, v, at)) for i, iso3, v, at in previous))

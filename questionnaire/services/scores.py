@@ -94,9 +94,7 @@ def memo() -> ScoreMemo:
     return found  # type: ignore[no-any-return]
 
 
-def state_key(
-    assessment_id: int, version: int, updated_at: datetime | None
-) -> tuple[int, int, str]:
+def state_key(assessment_id: int, version: int, updated_at: datetime | None) -> tuple[int, int, str]:
     """Return what identifies the content of an assessment's answers at one moment."""
     # The time guards against an id reused after rows were deleted (SQLite reuses ids).
     return (assessment_id, version, updated_at.isoformat() if updated_at else "")
@@ -116,9 +114,7 @@ def scoring_answers(answers: dict[str, Answer]) -> tuple[scoring.Answer, ...]:
     )
 
 
-def _known(
-    edition_: scoring.Edition, answers: Iterable[scoring.Answer]
-) -> tuple[scoring.Answer, ...]:
+def _known(edition_: scoring.Edition, answers: Iterable[scoring.Answer]) -> tuple[scoring.Answer, ...]:
     known = {i.id for i in edition_.items}
     return tuple(a for a in answers if a.item in known)
 
@@ -154,9 +150,7 @@ class ScoreRef:
 
     __slots__ = ("id", "version", "updated_at", "edition_hash")
 
-    def __init__(
-        self, id: int, version: int, updated_at: datetime | None, edition_hash: str
-    ) -> None:
+    def __init__(self, id: int, version: int, updated_at: datetime | None, edition_hash: str) -> None:
         self.id, self.version, self.updated_at, self.edition_hash = (
             id,
             version,
@@ -167,9 +161,7 @@ class ScoreRef:
     @classmethod
     def of(cls, assessment: Assessment) -> ScoreRef:
         """Return the reference of an assessment."""
-        return cls(
-            assessment.id, assessment.version, assessment.updated_at, assessment.cycle.edition_hash
-        )
+        return cls(assessment.id, assessment.version, assessment.updated_at, assessment.cycle.edition_hash)
 
     @property
     def key(self) -> tuple[str, int, int, str]:

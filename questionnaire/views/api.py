@@ -77,21 +77,14 @@ def _authenticate() -> Response | None:
         return None
     header = request.headers.get("Authorization", "").strip()
     if not header:
-        return _unauthorized(
-            _("Send your API token in the header “Authorization: Bearer <token>”."), None
-        )
+        return _unauthorized(_("Send your API token in the header “Authorization: Bearer <token>”."), None)
     scheme, _sep, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        return _unauthorized(
-            _("The Authorization header must read “Bearer <token>”."), "invalid_request"
-        )
+        return _unauthorized(_("The Authorization header must read “Bearer <token>”."), "invalid_request")
     user = auth.user_for_token(token.strip())
     if user is None:
         return _unauthorized(
-            _(
-                "This API token is not valid: it is unknown or revoked, or its account is "
-                "deactivated."
-            ),
+            _("This API token is not valid: it is unknown or revoked, or its account is deactivated."),
             "invalid_token",
         )
     g.api_user = user
@@ -156,11 +149,7 @@ def _allow_header(response: Response) -> Response:
     """Name the allowed methods on a 405 under /api (routing errors bypass the blueprint)."""
     if response.status_code == 405 and request.path.startswith(openapi.API_PREFIX + "/"):
         exc = request.routing_exception
-        if (
-            isinstance(exc, MethodNotAllowed)
-            and exc.valid_methods
-            and "Allow" not in response.headers
-        ):
+        if isinstance(exc, MethodNotAllowed) and exc.valid_methods and "Allow" not in response.headers:
             response.headers["Allow"] = ", ".join(sorted(exc.valid_methods))
     return response
 
@@ -183,15 +172,11 @@ def _json_body(schema: dict[str, Any], required: bool) -> dict[str, Any]:
         return {}
     mimetype = request.mimetype
     if mimetype != "application/json" and not mimetype.endswith("+json"):
-        raise ApiError(
-            415, _("Send the body as JSON, with the header “Content-Type: application/json”.")
-        )
+        raise ApiError(415, _("Send the body as JSON, with the header “Content-Type: application/json”."))
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise ApiError(
-            400, _("The request body is not UTF-8 text (byte %(n)d).", n=error.start)
-        ) from None
+        raise ApiError(400, _("The request body is not UTF-8 text (byte %(n)d).", n=error.start)) from None
     try:
         data = json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as error:
@@ -205,17 +190,18 @@ def _json_body(schema: dict[str, Any], required: bool) -> dict[str, Any]:
             ),
         ) from None
     except (ValueError, RecursionError) as error:
-        raise ApiError(
-            400, _("The request body is not valid JSON: %(problem)s.", problem=str(error)[:200])
-        ) from None
+        raise ApiError(400, _("The request body is not valid JSON: %(problem)s.", problem=str(error)[:200])) from None
     if not isinstance(data, dict):
         raise ApiError(422, _("The request body must be a JSON object."))
     problems = openapi.check(data, schema)
     if problems:
         raise ApiError(
             422,
-            ngettext("%(num)d field needs correcting; nothing was changed.",
-                     "%(num)d fields need correcting; nothing was changed.", len(problems)),
+            ngettext(
+                "%(num)d field needs correcting; nothing was changed.",
+                "%(num)d fields need correcting; nothing was changed.",
+                len(problems),
+            ),
             errors=problems,
         )
     return data
@@ -239,13 +225,9 @@ def _answer_input(body: dict[str, Any], stored: AnswerInput) -> tuple[AnswerInpu
                 kind = None
         else:
             if kind is not None:
-                problems["assistance.kind"] = _(
-                    "must be null or left out when “requested” is false."
-                )
+                problems["assistance.kind"] = _("must be null or left out when “requested” is false.")
             if description.strip():
-                problems["assistance.description"] = _(
-                    "must be empty or left out when “requested” is false."
-                )
+                problems["assistance.description"] = _("must be empty or left out when “requested” is false.")
             kind, description = None, ""
     values = services.make_input(
         rating=field("rating", stored.rating),
@@ -385,9 +367,7 @@ def _load(cycle: str, iso3: str) -> Assessment:
 
 def _item_of(assessment: Assessment, item: str) -> str:
     if item not in catalogue_for(assessment.cycle).item_by_id:
-        raise ApiError(
-            404, _("There is no checklist item “%(item)s” in this cycle.", item=item[:80])
-        )
+        raise ApiError(404, _("There is no checklist item “%(item)s” in this cycle.", item=item[:80]))
     return item
 
 
@@ -435,9 +415,7 @@ def start_assessment(cycle: str, iso3: str) -> tuple[Response, int] | Response:
     response = jsonify(_assessment(assessment))
     if created:
         response.status_code = 201
-        response.headers["Location"] = url_for(
-            ".get_assessment", cycle=found.code, iso3=assessment.country_iso3
-        )
+        response.headers["Location"] = url_for(".get_assessment", cycle=found.code, iso3=assessment.country_iso3)
     return response
 
 
@@ -465,9 +443,7 @@ def save_answer(cycle: str, iso3: str, item: str) -> Response:
             errors=problems,
             item=item,
         )
-    saved = services.save_answer(
-        _user(), assessment, item, values, int(body["version"]), source="api"
-    )
+    saved = services.save_answer(_user(), assessment, item, values, int(body["version"]), source="api")
     response = jsonify(_answer(item, saved))
     if existing is None and saved is not None:
         response.status_code = 201
@@ -537,9 +513,7 @@ def upload_questionnaire(cycle: str, iso3: str) -> tuple[Response, int] | Respon
     if report.ok:
         return jsonify(report.as_dict())
     if report.problems:
-        return error_response(
-            422, _("The workbook has problems; nothing was saved."), report=report.as_dict()
-        )
+        return error_response(422, _("The workbook has problems; nothing was saved."), report=report.as_dict())
     return error_response(
         409,
         _(

@@ -87,9 +87,7 @@ def upload(cycle: str, iso3: str):  # type: ignore[no-untyped-def]
     data = upload.stream.read(offline.max_upload_bytes() + 1)
     replace = _replacements(request.form.getlist("replace"))
     try:
-        report = offline.import_workbook(
-            current_user, assessment, data, source="spreadsheet", replace=replace
-        )
+        report = offline.import_workbook(current_user, assessment, data, source="spreadsheet", replace=replace)
     except offline.WorkbookRefused as refused:
         return render_template(
             "offline/upload.html",

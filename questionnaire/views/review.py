@@ -148,9 +148,7 @@ def report_url(cycle: str, iso3: str) -> str | None:
     return url_for(endpoint, cycle=cycle, iso3=iso3) if endpoint else None
 
 
-def comparison_rows(
-    data: dict[str, Any], assessments: Sequence[Assessment]
-) -> list[dict[str, Any]]:
+def comparison_rows(data: dict[str, Any], assessments: Sequence[Assessment]) -> list[dict[str, Any]]:
     """Join the comparison's rows with what the page shows of each assessment."""
     by_country = {a.country_iso3: a for a in assessments}
     rows = []
@@ -174,9 +172,7 @@ def comparison_rows(
                 "critical_gaps": row["critical_gaps"],
                 "missing": row["missing"],
                 "unsupported": row["unsupported"],
-                "overview_url": url_for(
-                    "assessment.overview", cycle=data["cycle"], iso3=row["country"]
-                ),
+                "overview_url": url_for("assessment.overview", cycle=data["cycle"], iso3=row["country"]),
                 "report_url": report_url(data["cycle"], row["country"]),
             }
         )
@@ -201,9 +197,7 @@ def _sort_key(key: str, band_order: dict[str, int]) -> Callable[[dict[str, Any]]
     return lambda r: r[key]
 
 
-def sort_rows(
-    rows: list[dict[str, Any]], key: str, direction: str, band_order: dict[str, int]
-) -> list[dict[str, Any]]:
+def sort_rows(rows: list[dict[str, Any]], key: str, direction: str, band_order: dict[str, int]) -> list[dict[str, Any]]:
     """Sort rows by a column; rows without a value come last whichever the direction."""
     get = _sort_key(key, band_order)
     present = [r for r in rows if get(r) is not None]
@@ -253,11 +247,7 @@ def build_compare_view(cycle: Cycle, assessments: Sequence[Assessment], args: An
     default_direction = "desc" if columns[sort].numeric else "asc"
     direction = args.get("dir", default_direction)
     direction = direction if direction in ("asc", "desc") else default_direction
-    shown = [
-        r
-        for r in rows
-        if (not region or r["region"] == region) and (not status or r["status"] == status)
-    ]
+    shown = [r for r in rows if (not region or r["region"] == region) and (not status or r["status"] == status)]
     band_order = {b.id: n for n, b in enumerate(sorted(catalogue.bands, key=lambda b: b.min_score))}
     shown = sort_rows(shown, sort, direction, band_order)
 
@@ -342,16 +332,12 @@ def _chosen_countries(values: list[str]) -> tuple[list[str], list[str]]:
     return chosen, malformed
 
 
-def side_by_side_content(
-    catalogue: Catalogue, chosen: Sequence[Assessment]
-) -> list[dict[str, Any]]:
+def side_by_side_content(catalogue: Catalogue, chosen: Sequence[Assessment]) -> list[dict[str, Any]]:
     """Return, instrument by instrument, each state-addressed obligation with every chosen country's
     obligation score and the rating and description of each item behind it."""
     scores = scores_of_many(chosen)
     answers = load_answers([a.id for a in chosen])
-    obligation_scores = {
-        a.id: {o["id"]: o["score"] for o in scores[a.id]["obligations"]} for a in chosen
-    }
+    obligation_scores = {a.id: {o["id"]: o["score"] for o in scores[a.id]["obligations"]} for a in chosen}
     groups = []
     for instrument in catalogue.instruments:
         obligations = []
@@ -367,11 +353,7 @@ def side_by_side_content(
                 items = []
                 for item_id in obligation.items:
                     answer = given.get(item_id)
-                    level = (
-                        catalogue.level_by_id.get(answer.rating)
-                        if answer and answer.rating
-                        else None
-                    )
+                    level = catalogue.level_by_id.get(answer.rating) if answer and answer.rating else None
                     items.append(
                         {
                             "id": item_id,
@@ -422,9 +404,7 @@ def side_by_side(cycle: str):  # type: ignore[no-untyped-def]
             )
         )
     chosen = [visible[c] for c in chosen_codes if c in visible]
-    if (chosen_codes or malformed) and not (
-        MIN_SIDE <= len(chosen_codes) + len(malformed) <= MAX_SIDE
-    ):
+    if (chosen_codes or malformed) and not (MIN_SIDE <= len(chosen_codes) + len(malformed) <= MAX_SIDE):
         errors.append(
             ngettext(
                 "Choose between %(min)d and %(max)d countries; you chose %(num)d.",

@@ -28,9 +28,7 @@ def error_of(response):
 
 
 def stored(assessment, item):
-    return db.session.scalar(
-        select(Answer).where(Answer.assessment_id == assessment.id, Answer.item_id == item)
-    )
+    return db.session.scalar(select(Answer).where(Answer.assessment_id == assessment.id, Answer.item_id == item))
 
 
 # ---------------------------------------------------------------------------
@@ -185,15 +183,11 @@ def test_unknown_cycle_country_and_malformed_codes_answer_404(api, tokens, cycle
         response = api.post(path, tokens["fra"])
         assert response.status_code == 404, path
         error_of(response)
-    message = error_of(api.post("cycles/2026/countries/FRANCE/assessment", tokens["fra"]))[
-        "message"
-    ]
+    message = error_of(api.post("cycles/2026/countries/FRANCE/assessment", tokens["fra"]))["message"]
     assert message == "There is no country “FRANCE” (use an ISO 3166-1 alpha-3 code)."
 
 
-def test_assessment_lists_status_version_progress_and_answers_in_catalogue_order(
-    api, tokens, users, cycle, catalogue
-):
+def test_assessment_lists_status_version_progress_and_answers_in_catalogue_order(api, tokens, users, cycle, catalogue):
     start(users, cycle, "FRA", answers={"VP-1": "full", "CL-2": "none"})
     data = api.get("cycles/2026/countries/fra/assessment", tokens["fra"]).get_json()
     assert data["status"] == "draft"
@@ -393,9 +387,7 @@ def test_wrong_types_get_422_naming_the_field(api, tokens, fra_draft, body, fiel
     ids=["truncated", "single-quotes", "nan", "latin1", "deep", "empty"],
 )
 def test_malformed_json_gets_400_naming_the_problem(api, tokens, fra_draft, data, words):
-    response = api.put(
-        f"{FRA}/answers/CL-2", tokens["fra"], data=data, content_type="application/json"
-    )
+    response = api.put(f"{FRA}/answers/CL-2", tokens["fra"], data=data, content_type="application/json")
     assert response.status_code == 400
     assert words in error_of(response)["message"]
 
@@ -419,9 +411,7 @@ def test_a_body_that_is_not_json_gets_415(api, tokens, fra_draft):
 
 def test_a_body_over_the_size_limit_gets_413(app, api, tokens, fra_draft):
     app.config["MAX_CONTENT_LENGTH"] = 1000
-    response = api.put(
-        f"{FRA}/answers/CL-2", tokens["fra"], {"version": 0, "description": "x" * 2000}
-    )
+    response = api.put(f"{FRA}/answers/CL-2", tokens["fra"], {"version": 0, "description": "x" * 2000})
     assert response.status_code == 413
     error_of(response)
 
@@ -477,10 +467,7 @@ def test_submit_return_resubmit_accept(api, tokens, fra_draft):
 
     returned = api.post(f"{FRA}/return", tokens["reviewer"], {"comment": "Cite the law for CL-1."})
     assert returned.get_json()["status"] == "returned"
-    assert (
-        api.put(f"{FRA}/answers/CL-1", tokens["fra"], {"version": 1, "rating": "full"}).status_code
-        == 200
-    )
+    assert api.put(f"{FRA}/answers/CL-1", tokens["fra"], {"version": 1, "rating": "full"}).status_code == 200
     assert api.post(f"{FRA}/submit", tokens["fra"]).status_code == 200
     accepted = api.post(f"{FRA}/accept", tokens["admin"])
     assert accepted.status_code == 200

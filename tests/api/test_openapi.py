@@ -123,9 +123,7 @@ def test_every_api_route_is_documented_and_every_documented_route_exists(app):
 def test_the_document_is_valid_openapi_3_1():
     SCHEMA.validate()
     assert DOCUMENT["openapi"] == "3.1.0"
-    operation_ids = [
-        op["operationId"] for item in DOCUMENT["paths"].values() for op in item.values()
-    ]
+    operation_ids = [op["operationId"] for item in DOCUMENT["paths"].values() for op in item.values()]
     assert len(operation_ids) == len(set(operation_ids))
 
 
@@ -232,9 +230,7 @@ READS = {
 
 def _world(users: dict[str, User], cycle: Any) -> Assessment:
     start(users, cycle, "DEU", "submitted", {"CL-1": "full"})
-    return start(
-        users, cycle, "FRA", "draft", {"CL-1": "largely", "CL-2": "partially", "LE-1": "none"}
-    )
+    return start(users, cycle, "FRA", "draft", {"CL-1": "largely", "CL-2": "partially", "LE-1": "none"})
 
 
 @pytest.fixture
@@ -257,8 +253,7 @@ def reviewer(app: Flask, users, tokens, cycle) -> Iterator[Persona]:
     persona = Persona(
         app,
         tokens["reviewer"],
-        (READS - {("POST", f"{COUNTRY}/assessment")})
-        | {("POST", f"{COUNTRY}/return"), ("POST", f"{COUNTRY}/accept")},
+        (READS - {("POST", f"{COUNTRY}/assessment")}) | {("POST", f"{COUNTRY}/return"), ("POST", f"{COUNTRY}/accept")},
     )
     yield persona
     persona.check_reached()

@@ -155,9 +155,7 @@ MATRIX: dict[tuple[str, str], tuple[str, object, dict[str, dict[str, int]]]] = {
 }
 
 CASES = [
-    pytest.param(
-        route, state, actor, id=f"{route[0]} {route[1].removeprefix(COUNTRY)}-{state}-{actor}"
-    )
+    pytest.param(route, state, actor, id=f"{route[0]} {route[1].removeprefix(COUNTRY)}-{state}-{actor}")
     for route in MATRIX
     for state in STATES
     for actor in ACTORS
@@ -254,17 +252,14 @@ def test_permission(app, api, users, tokens, cycle, route, state, actor):
     if response.status_code >= 400:
         assert response.get_json()["error"]["status"] == response.status_code
         assert (snapshot("FRA"), snapshot("DEU")) == before, "a refused request changed something"
-        if actor == "respondent-other-country" or (
-            actor in ("reviewer", "admin") and state == "draft"
-        ):
+        if actor == "respondent-other-country" or (actor in ("reviewer", "admin") and state == "draft"):
             assert "FRA" not in response.get_data(as_text=True), "a hidden assessment leaked"
     else:
         assert snapshot("DEU") == before[1], "acting on France changed Germany's assessment"
     if route == ("GET", "/api/v1/cycles/<cycle>/scores") and token is not None:
         countries = [r["country"] for r in response.get_json()["rows"]]
         may_see_fra = state != "none" and (
-            actor == "respondent-own-country"
-            or (actor in ("reviewer", "admin") and state != "draft")
+            actor == "respondent-own-country" or (actor in ("reviewer", "admin") and state != "draft")
         )
         assert ("FRA" in countries) == may_see_fra
         assert ("DEU" in countries) == (actor == "respondent-other-country")

@@ -68,9 +68,7 @@ def waived(label: str, problem: str) -> bool:
 
 
 # Elements whose colour carries meaning: each must also carry text.
-COLOURED = (
-    ".heat, [class*='heat--'], .status, .rating-badge, .tag, .legend__swatch, .score-chip, .change"
-)
+COLOURED = ".heat, [class*='heat--'], .status, .rating-badge, .tag, .legend__swatch, .score-chip, .change"
 
 
 def _tools_unavailable() -> str | None:
@@ -164,10 +162,7 @@ class AuditLog:
         try:
             messages = json.loads(result.stdout)["messages"]
         except (ValueError, KeyError):
-            return [
-                "the Nu HTML checker did not answer in JSON: "
-                f"{result.stdout[:500]} {result.stderr[:500]}"
-            ]
+            return [f"the Nu HTML checker did not answer in JSON: {result.stdout[:500]} {result.stderr[:500]}"]
         errors = []
         for m in messages:
             record = by_file.get(Path(urlsplit(m.get("url", "")).path).name)
@@ -206,9 +201,7 @@ class AuditLog:
             )
         seen = {label.split(" ")[0] for label in self.pages}
         unvisited = [r for r in routes if r not in seen]
-        (self.root / "report.json").write_text(
-            json.dumps({"pages": rows, "routes_not_visited": unvisited}, indent=2)
-        )
+        (self.root / "report.json").write_text(json.dumps({"pages": rows, "routes_not_visited": unvisited}, indent=2))
         lines = [
             "| page (route, state) | checks | documents | axe critical | axe serious "
             "| axe moderate | axe minor | Nu errors | Nu warnings | width at 360 px |",
@@ -229,24 +222,15 @@ class AuditLog:
                 notes.append(f"- {row['page']}: axe `{rule}` ({impact})")
             for w in sorted(set(row["vnu_warnings"])):
                 notes.append(f"- {row['page']}: Nu warning: {w}")
-        text = (
-            "\n".join(lines)
-            + "\n\nFindings below the failing level:\n\n"
-            + ("\n".join(notes) or "none")
-            + "\n"
-        )
+        text = "\n".join(lines) + "\n\nFindings below the failing level:\n\n" + ("\n".join(notes) or "none") + "\n"
         known = []
         for row in rows:
-            texts = {
-                re.sub(r" \[[^]]*\].*", "", re.sub(r"“\d{4}-[^”]*”", "“…”", w))
-                for w in row["waived"]
-            }
+            texts = {re.sub(r" \[[^]]*\].*", "", re.sub(r"“\d{4}-[^”]*”", "“…”", w)) for w in row["waived"]}
             for w in sorted(texts):
                 known.append(f"- {row['page']}: {w}")
         if known:
             text += (
-                "\nKnown problems of pages owned elsewhere "
-                "(waived, see KNOWN_ELSEWHERE in tests/e2e/conftest.py):\n\n"
+                "\nKnown problems of pages owned elsewhere (waived, see KNOWN_ELSEWHERE in tests/e2e/conftest.py):\n\n"
             )
             text += "\n".join(known) + "\n"
         stale = [
@@ -517,9 +501,7 @@ class UI:
             # Kept with the first element it names, so the report says where to look.
             record.axe_rules[v["id"]] = f"{impact}; {v['nodes'][0]}" if v["nodes"] else impact
             if impact in FAILING_IMPACTS:
-                problems.append(
-                    f"axe {impact} {v['id']}: {v['help']}\n      " + "\n      ".join(v["nodes"])
-                )
+                problems.append(f"axe {impact} {v['id']}: {v['help']}\n      " + "\n      ".join(v["nodes"]))
 
         found = page.evaluate(_PAGE_CHECKS, COLOURED)
         problems += found["problems"]
@@ -538,9 +520,7 @@ class UI:
             record.phone_width = max(record.phone_width, width)
             if width > PHONE["width"]:
                 culprits = page.evaluate(_OVERFLOW, PHONE["width"])
-                problems.append(
-                    f"at 360 px the page scrolls sideways ({width} px wide): " + "; ".join(culprits)
-                )
+                problems.append(f"at 360 px the page scrolls sideways ({width} px wide): " + "; ".join(culprits))
             if first_time:
                 page.screenshot(path=str(self.log.shots / f"{shot}-360.png"), full_page=True)
         finally:
@@ -589,9 +569,7 @@ def demo(app: Flask) -> None:
 
 
 @pytest.fixture
-def ui(
-    browser: Any, live_server: str, audit_log: AuditLog, demo: None, request: pytest.FixtureRequest
-) -> Iterator[UI]:
+def ui(browser: Any, live_server: str, audit_log: AuditLog, demo: None, request: pytest.FixtureRequest) -> Iterator[UI]:
     """A browser tab on the demo instance; fails the test if it reached a page it did not check."""
     tab = UI(browser, live_server, audit_log, request.node.name)
     failed_before = request.session.testsfailed

@@ -43,10 +43,7 @@ def test_an_admin_creates_a_user_who_signs_in_and_opens_a_cycle(ui) -> None:  # 
     page.fill("#password", "a long enough password for the demo")
     with page.expect_navigation():
         page.get_by_role("button", name="Create the account").click()
-    assert (
-        "The account focal.point@justice.example.de was created."
-        in page.locator(".flashes").inner_text()
-    )
+    assert "The account focal.point@justice.example.de was created." in page.locator(".flashes").inner_text()
     assert "focal.point@justice.example.de" in page.locator("main table").inner_text()
     ui.check("created")
     db.session.expire_all()

@@ -33,8 +33,7 @@ def _pdf_pages(pdf: bytes, name: str) -> list[Any]:
 def _hidden(page: Any, selector: str) -> bool:
     return bool(
         page.evaluate(
-            "(s) => [...document.querySelectorAll(s)]"
-            ".every(e => getComputedStyle(e).display === 'none')",
+            "(s) => [...document.querySelectorAll(s)].every(e => getComputedStyle(e).display === 'none')",
             selector,
         )
     )
@@ -60,9 +59,7 @@ def test_the_questionnaire_prints_without_navigation_and_with_every_answer(ui) -
         assert page.locator("#item-VP-1 .clause-quote").first.is_visible()
         # Typed answers print in full: text areas grow to their content.
         box = page.locator("#item_VP_1-description")
-        assert box.evaluate("e => e.scrollHeight <= e.clientHeight + 2"), (
-            "a text area cuts its answer in print"
-        )
+        assert box.evaluate("e => e.scrollHeight <= e.clientHeight + 2"), "a text area cuts its answer in print"
         # Nothing is cut at the right edge of a portrait A4 page (180 mm inside margins: 680 px).
         page.set_viewport_size({"width": 680, "height": 1000})
         assert page.evaluate("document.documentElement.scrollWidth") <= 680
@@ -105,9 +102,7 @@ def test_the_comparison_prints_landscape_with_its_whole_table(ui) -> None:  # ty
     assert width <= 1047, f"the comparison is {width}px wide in print"
 
 
-def test_the_content_security_policy_blocks_nothing_the_pages_need(
-    browser, live_server, demo
-) -> None:  # type: ignore[no-untyped-def]
+def test_the_content_security_policy_blocks_nothing_the_pages_need(browser, live_server, demo) -> None:  # type: ignore[no-untyped-def]
     """With the CSP enforced (other tests bypass it for axe): no violation on the main pages."""
     problems: list[str] = []
     for email, paths in {
@@ -182,8 +177,7 @@ def test_the_checks_catch_what_they_should(browser, live_server, audit_log) -> N
         )
         tab.page.goto(f"{live_server}/broken-on-purpose")
         tab.page.add_style_tag(
-            content=".no-outline:focus, .no-outline:focus-visible "
-            "{ outline: none; box-shadow: none; }"
+            content=".no-outline:focus, .no-outline:focus-visible { outline: none; box-shadow: none; }"
         )
         with pytest.raises(pytest.fail.Exception) as failed:
             tab.check("self-test")

@@ -29,9 +29,7 @@ pytestmark = pytest.mark.browser
 def _answers(iso3: str, cycle: str = "2026") -> dict[str, Answer]:
     db.session.expire_all()
     rows = db.session.scalars(
-        select(Answer)
-        .join(Assessment)
-        .where(Assessment.country_iso3 == iso3, Assessment.cycle.has(code=cycle))
+        select(Answer).join(Assessment).where(Assessment.country_iso3 == iso3, Assessment.cycle.has(code=cycle))
     )
     return {a.item_id: a for a in rows}
 
@@ -53,9 +51,7 @@ def _keyboard_sign_in(ui: Any, email: str) -> None:
     page.keyboard.press("Enter")
     assert ui.focused()["id"] == "main", "the skip link moves focus to the main content"
     page.keyboard.press("Tab")
-    assert ui.focused()["id"] == "email", (
-        "after the skip link, Tab goes into the page, past the navigation"
-    )
+    assert ui.focused()["id"] == "email", "after the skip link, Tab goes into the page, past the navigation"
     ui.check()
     ui.tab_to(_is(id="email"))
     page.keyboard.type(email)
@@ -142,20 +138,14 @@ def test_a_respondent_completes_a_section_with_the_keyboard_alone_and_resumes_it
     assert link["tag"] == "a" and "Justification" in link["text"], link
     page.keyboard.press("Enter")
     assert ui.focused()["id"] == "item_PC_3-justification"
-    page.keyboard.type(
-        "Canada has no confiscated assets of trafficking cases to share in this period."
-    )
+    page.keyboard.type("Canada has no confiscated assets of trafficking cases to share in this period.")
     _settle_autosave(ui)
     ui.tab_to(_is(tag="button", text="Save"))
     with page.expect_navigation():
         page.keyboard.press("Enter")
     flashes = page.locator(".flashes").inner_text()
     assert "Saved" in flashes or "Nothing had changed" in flashes, flashes
-    assert (
-        page.locator("#section-progress")
-        .inner_text()
-        .startswith("3 of 3 items in this section answered")
-    )
+    assert page.locator("#section-progress").inner_text().startswith("3 of 3 items in this section answered")
     ui.check()
 
     saved = _answers("CAN")
@@ -190,9 +180,7 @@ def test_a_respondent_completes_a_section_with_the_keyboard_alone_and_resumes_it
         page.input_value("#item_PC_1-description")
         == "Confiscation orders are issued by the criminal courts; 214 in 2025."
     )
-    assert page.input_value("#item_PC_3-justification").startswith(
-        "Canada has no confiscated assets"
-    )
+    assert page.input_value("#item_PC_3-justification").startswith("Canada has no confiscated assets")
 
 
 def test_a_respondent_fills_in_the_offline_questionnaire_and_uploads_it(ui, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -202,9 +190,7 @@ def test_a_respondent_fills_in_the_offline_questionnaire_and_uploads_it(ui, tmp_
     before = {k: a.version for k, a in _answers("MEX").items()}
 
     with page.expect_download() as info:
-        page.get_by_role(
-            "link", name="Download the questionnaire as Excel (.xlsx), to fill in offline"
-        ).click()
+        page.get_by_role("link", name="Download the questionnaire as Excel (.xlsx), to fill in offline").click()
     download = info.value
     assert download.suggested_filename == "questionnaire-MEX-2026.xlsx"
     original = tmp_path / "downloaded" / download.suggested_filename
@@ -229,13 +215,9 @@ def test_a_respondent_fills_in_the_offline_questionnaire_and_uploads_it(ui, tmp_
 
     after = _answers("MEX")
     assert after["PC-1"].rating == "full"
-    assert (
-        after["PC-1"].description == "Confiscation is mandatory since the 2025 reform; 48 orders."
-    )
+    assert after["PC-1"].description == "Confiscation is mandatory since the 2025 reform; 48 orders."
     assert after["PC-1"].version == before["PC-1"] + 1
-    assert {k: a.version for k, a in after.items() if k != "PC-1"} == {
-        k: v for k, v in before.items() if k != "PC-1"
-    }
+    assert {k: a.version for k, a in after.items() if k != "PC-1"} == {k: v for k, v in before.items() if k != "PC-1"}
 
     # A file that is not a workbook is refused with a message, and focus goes to it.
     bad = tmp_path / "notes.xlsx"
@@ -285,17 +267,10 @@ def test_a_respondent_answers_a_reviewer_comment_and_submits_again(ui) -> None: 
 
     db.session.expire_all()
     brazil = db.session.scalar(
-        select(Assessment).where(
-            Assessment.country_iso3 == "BRA", Assessment.cycle.has(code="2026")
-        )
+        select(Assessment).where(Assessment.country_iso3 == "BRA", Assessment.cycle.has(code="2026"))
     )
     assert brazil.status == "submitted"
-    assert (
-        db.session.scalar(
-            select(func.count()).select_from(Comment).where(Comment.assessment_id == brazil.id)
-        )
-        == 2
-    )
+    assert db.session.scalar(select(func.count()).select_from(Comment).where(Comment.assessment_id == brazil.id)) == 2
 
 
 def test_the_questionnaire_works_in_arabic_right_to_left(ui) -> None:  # type: ignore[no-untyped-def]

@@ -30,9 +30,7 @@ NUMBER = re.compile(r"^[+−-]?\d+\.\d$")
 def _status(iso3: str) -> str:
     db.session.expire_all()
     return db.session.scalar(
-        select(Assessment.status).where(
-            Assessment.country_iso3 == iso3, Assessment.cycle.has(code="2026")
-        )
+        select(Assessment.status).where(Assessment.country_iso3 == iso3, Assessment.cycle.has(code="2026"))
     )
 
 
@@ -60,9 +58,7 @@ def test_a_reviewer_works_the_queue_returns_one_accepts_another_and_gets_a_repor
     ui.check("after a comment")
     page.get_by_role("link", name="Back to the assessment").click()
     ui.check()
-    page.fill(
-        "#return-comment", "Please answer the comment on CL-1 and complete the missing items."
-    )
+    page.fill("#return-comment", "Please answer the comment on CL-1 and complete the missing items.")
     with page.expect_navigation():
         page.get_by_role("button", name="Return to the country").click()
     assert "The assessment was returned to the country." in page.locator(".flashes").inner_text()
@@ -121,14 +117,11 @@ def test_a_reviewer_works_the_queue_returns_one_accepts_another_and_gets_a_repor
 
     db.session.expire_all()
     nigeria = db.session.scalar(
-        select(Assessment).where(
-            Assessment.country_iso3 == "NGA", Assessment.cycle.has(code="2026")
-        )
+        select(Assessment).where(Assessment.country_iso3 == "NGA", Assessment.cycle.has(code="2026"))
     )
-    assert [
-        c.body
-        for c in db.session.scalars(select(Comment).where(Comment.assessment_id == nigeria.id))
-    ] == ["Which court has jurisdiction over trafficking cases?"]
+    assert [c.body for c in db.session.scalars(select(Comment).where(Comment.assessment_id == nigeria.id))] == [
+        "Which court has jurisdiction over trafficking cases?"
+    ]
 
 
 def test_a_reviewer_compares_countries_filters_sorts_exports_and_views_side_by_side(ui) -> None:  # type: ignore[no-untyped-def]

@@ -66,9 +66,7 @@ def real_columns(kind: str) -> list[str]:
 
 
 @pytest.mark.parametrize("kind", exports.KINDS)
-def test_every_column_neutralises_every_formula_in_csv_and_reads_back_exactly(
-    hostile, kind
-) -> None:  # type: ignore[no-untyped-def]
+def test_every_column_neutralises_every_formula_in_csv_and_reads_back_exactly(hostile, kind) -> None:  # type: ignore[no-untyped-def]
     columns = real_columns(kind)
     table = exports.Table(kind, columns, rows=[[p] * len(columns) for p in PAYLOADS])
     rows = read_csv(exports.write_csv(table))
@@ -76,12 +74,8 @@ def test_every_column_neutralises_every_formula_in_csv_and_reads_back_exactly(
     for payload, row in zip(PAYLOADS, rows[1:], strict=True):
         assert len(row) == len(columns)
         for column, cell in zip(columns, row, strict=True):
-            assert not exports.starts_like_formula(cell), (
-                f"{column}: {cell!r} would run as a formula"
-            )
-            assert exports.recover_csv_cell(cell) == payload, (
-                f"{column}: {cell!r} does not give back {payload!r}"
-            )
+            assert not exports.starts_like_formula(cell), f"{column}: {cell!r} would run as a formula"
+            assert exports.recover_csv_cell(cell) == payload, f"{column}: {cell!r} does not give back {payload!r}"
 
 
 @pytest.mark.parametrize("kind", exports.KINDS)
@@ -158,9 +152,7 @@ def test_the_answers_csv_neutralises_what_was_typed_and_gives_it_back(reviewer, 
     header, body = rows[0], rows[1:]
     assert header == exports.ANSWER_COLUMNS
     items = [i.id for i in current_catalogue().items]
-    fake = [
-        dict(zip(header, r, strict=True)) for r in body if exports.recover_csv_cell(r[0]) == FAKE
-    ]
+    fake = [dict(zip(header, r, strict=True)) for r in body if exports.recover_csv_cell(r[0]) == FAKE]
     assert len(fake) == len(items)
     for n, row in enumerate(fake):
         for column, cell in row.items():
@@ -189,17 +181,11 @@ def test_the_answers_xlsx_keeps_what_was_typed_as_text(reviewer, hostile) -> Non
             elif kind == "number":
                 assert cell.data_type == "n", column
     assert all(r[0].value != "DEU" for r in rows[1:]), "a draft was exported"
-    about = {
-        r[0].value: r[1].value
-        for r in read_xlsx(response.data, "About")
-        if len(r) > 1 and r[0].value
-    }
+    about = {r[0].value: r[1].value for r in read_xlsx(response.data, "About") if len(r) > 1 and r[0].value}
     assert about["cycle"] == "2026" and about["countries"] == "2"
 
 
-def test_the_scores_csv_and_xlsx_have_numbers_as_numbers_and_text_as_text(
-    reviewer, hostile
-) -> None:  # type: ignore[no-untyped-def]
+def test_the_scores_csv_and_xlsx_have_numbers_as_numbers_and_text_as_text(reviewer, hostile) -> None:  # type: ignore[no-untyped-def]
     rows = read_csv(reviewer.get("/cycles/2026/export/scores.csv").data)
     header = rows[0]
     catalogue = current_catalogue()
@@ -214,15 +200,9 @@ def test_the_scores_csv_and_xlsx_have_numbers_as_numbers_and_text_as_text(
         "band",
         "change_overall",
     ]
-    assert [c for c in header if c.startswith("section:")] == [
-        f"section:{s.id}" for s in catalogue.sections
-    ]
-    assert [c for c in header if c.startswith("instrument:")] == [
-        f"instrument:{i.id}" for i in catalogue.instruments
-    ]
-    by_country = {
-        exports.recover_csv_cell(r[0]): dict(zip(header, r, strict=True)) for r in rows[1:]
-    }
+    assert [c for c in header if c.startswith("section:")] == [f"section:{s.id}" for s in catalogue.sections]
+    assert [c for c in header if c.startswith("instrument:")] == [f"instrument:{i.id}" for i in catalogue.instruments]
+    by_country = {exports.recover_csv_cell(r[0]): dict(zip(header, r, strict=True)) for r in rows[1:]}
     assert set(by_country) == {FAKE, "FRA"}
     fake = by_country[FAKE]
     assert exports.recover_csv_cell(fake["country_name"]) == PAYLOADS[0]
@@ -236,9 +216,7 @@ def test_the_scores_csv_and_xlsx_have_numbers_as_numbers_and_text_as_text(
     sheet = read_xlsx(reviewer.get("/cycles/2026/export/scores.xlsx").data, "Scores")
     header = [c.value for c in sheet[0]]
     fake_row = dict(zip(header, next(r for r in sheet[1:] if r[0].value == FAKE), strict=True))
-    assert (
-        fake_row["country_name"].value == PAYLOADS[0] and fake_row["country_name"].data_type == "s"
-    )
+    assert fake_row["country_name"].value == PAYLOADS[0] and fake_row["country_name"].data_type == "s"
     assert fake_row["region"].value == "@Region"
     for column, cell in fake_row.items():
         if numeric(column) and cell.value is not None:
@@ -268,11 +246,7 @@ def test_unanswered_items_are_rows_with_version_0(reviewer, hostile) -> None:  #
     from questionnaire.db import db
     from questionnaire.models import Answer
 
-    db.session.execute(
-        delete(Answer).where(
-            Answer.assessment_id == hostile["ids"]["FRA"], Answer.item_id == "CL-1"
-        )
-    )
+    db.session.execute(delete(Answer).where(Answer.assessment_id == hostile["ids"]["FRA"], Answer.item_id == "CL-1"))
     db.session.commit()
     rows = reviewer.get("/cycles/2026/export/answers.json").get_json()["answers"]
     blank = next(r for r in rows if r["country"] == "FRA" and r["item"] == "CL-1")
@@ -339,9 +313,7 @@ def test_long_text_is_cut_at_excels_cell_limit_and_says_so() -> None:
     table = exports.Table("answers", ["description"], rows=[["=" + "x" * 40_000]])
     cell = read_xlsx(exports.write_xlsx([table], {}), "Answers")[1][0]
     assert len(cell.value) == exports.XLSX_MAX_CELL
-    assert cell.value.startswith("=xxx") and cell.value.endswith(
-        "see the JSON export for the whole text]"
-    )
+    assert cell.value.startswith("=xxx") and cell.value.endswith("see the JSON export for the whole text]")
     assert cell.data_type == "s"
 
 
@@ -360,9 +332,7 @@ def cli(app):  # type: ignore[no-untyped-def]
     return run
 
 
-def test_the_command_writes_a_workbook_with_scores_and_answers(
-    cli, hostile, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+def test_the_command_writes_a_workbook_with_scores_and_answers(cli, hostile, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     target = tmp_path / "export.xlsx"
     result = cli("export", "--cycle", "2026", "-o", str(target))
     assert result.exit_code == 0, result.output
@@ -383,9 +353,7 @@ def test_the_command_writes_json(cli, hostile, tmp_path: Path) -> None:  # type:
     assert len(data["answers"]) == 2 * len(current_catalogue().items)
 
 
-def test_the_command_writes_two_csv_files_for_scores_and_answers(
-    cli, hostile, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+def test_the_command_writes_two_csv_files_for_scores_and_answers(cli, hostile, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     target = tmp_path / "thb.csv"
     result = cli("export", "--cycle", "2026", "-o", str(target))
     assert result.exit_code == 0, result.output
@@ -394,9 +362,7 @@ def test_the_command_writes_two_csv_files_for_scores_and_answers(
         read_csv((tmp_path / "thb-answers.csv").read_bytes()),
     )
     assert scores[0][0:2] == ["country", "country_name"] and len(scores) == 3
-    assert answers[0] == exports.ANSWER_COLUMNS and len(answers) == 1 + 2 * len(
-        current_catalogue().items
-    )
+    assert answers[0] == exports.ANSWER_COLUMNS and len(answers) == 1 + 2 * len(current_catalogue().items)
 
 
 def test_the_command_writes_one_table_when_asked(cli, hostile, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -83,9 +83,7 @@ class Book:
                     return ws.title, f"{letter}{row}"
         raise AssertionError(f"{item} is not in the workbook")
 
-    def edit(
-        self, data: bytes, changes: dict[tuple[str, str], Any], *, as_text: bool = False
-    ) -> bytes:
+    def edit(self, data: bytes, changes: dict[tuple[str, str], Any], *, as_text: bool = False) -> bytes:
         """Set cells {(item, field) or (sheet, cell): value} and save, as openpyxl would."""
         wb = load_workbook(io.BytesIO(data))
         for (first, second), value in changes.items():
@@ -116,9 +114,7 @@ def _state(assessment_id: int) -> dict[str, Any]:
     db.session.expire_all()
     answers = db.session.scalars(select(Answer).where(Answer.assessment_id == assessment_id)).all()
     return {
-        "answers": sorted(
-            (a.item_id, a.version, services.AnswerInput.of(a).as_dict()) for a in answers
-        ),
+        "answers": sorted((a.item_id, a.version, services.AnswerInput.of(a).as_dict()) for a in answers),
         "audit": db.session.scalar(select(func.count()).select_from(AnswerChange)),
         "version": db.session.get(Assessment, assessment_id).version,
     }

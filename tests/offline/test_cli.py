@@ -33,16 +33,13 @@ def test_a_clean_file_is_imported_with_a_summary(app, assessment, book, tmp_path
     result = _run(app, str(path), "--cycle", "2026", "--country", "fra")
     assert result.exit_code == 0, result.output
     assert result.stdout == (
-        f"{path}: imported into France (FRA), cycle 2026: 1 answer(s) changed (PR-2), "
-        "37 unchanged.\n"
+        f"{path}: imported into France (FRA), cycle 2026: 1 answer(s) changed (PR-2), 37 unchanged.\n"
     )
     change = db.session.scalar(select(AnswerChange).where(AnswerChange.item_id == "PR-2"))
     assert change.source == "import" and change.user_id is None
 
 
-def test_problems_are_printed_as_file_sheet_cell_lines(
-    app, assessment, book, state, tmp_path: Path
-) -> None:
+def test_problems_are_printed_as_file_sheet_cell_lines(app, assessment, book, state, tmp_path: Path) -> None:
     path = tmp_path / "fra.xlsx"
     path.write_bytes(
         book.edit(
@@ -60,20 +57,14 @@ def test_problems_are_printed_as_file_sheet_cell_lines(
     assert state(assessment.id) == before
 
 
-def test_a_conflict_is_reported_and_can_be_settled_with_replace(
-    app, assessment, users, book, tmp_path: Path
-) -> None:
+def test_a_conflict_is_reported_and_can_be_settled_with_replace(app, assessment, users, book, tmp_path: Path) -> None:
     path = tmp_path / "fra.xlsx"
     data = book.download(assessment)
-    services.save_answers(
-        users["fra"], assessment, [services.Edit("CL-1", services.make_input(rating="full"), 1)]
-    )
+    services.save_answers(users["fra"], assessment, [services.Edit("CL-1", services.make_input(rating="full"), 1)])
     path.write_bytes(book.edit(data, {("CL-1", "description"): "Typed offline."}))
     result = _run(app, str(path), "--cycle", "2026", "--country", "FRA")
     assert result.exit_code == 1
-    assert result.stdout.startswith(
-        f"{path}:criminal-law!A3: CL-1 was changed on the platform (now version 2)"
-    )
+    assert result.stdout.startswith(f"{path}:criminal-law!A3: CL-1 was changed on the platform (now version 2)")
     assert "--replace CL-1:2" in result.stdout
     result = _run(app, str(path), "--cycle", "2026", "--country", "FRA", "--replace", "CL-1:2")
     assert result.exit_code == 0, result.output
@@ -91,9 +82,7 @@ def test_a_hostile_file_is_refused_with_its_reason(app, assessment, state, tmp_p
     assert state(assessment.id) == before
 
 
-def test_an_unknown_country_or_missing_assessment_is_an_error(
-    app, assessment, book, tmp_path: Path
-) -> None:
+def test_an_unknown_country_or_missing_assessment_is_an_error(app, assessment, book, tmp_path: Path) -> None:
     path = tmp_path / "fra.xlsx"
     path.write_bytes(book.download(assessment))
     result = _run(app, str(path), "--cycle", "2026", "--country", "XXX")
@@ -102,14 +91,9 @@ def test_an_unknown_country_or_missing_assessment_is_an_error(
     assert result.exit_code == 1 and "ITA has no assessment in cycle 2026" in result.output
 
 
-def test_a_submitted_assessment_cannot_be_imported_into(
-    app, assessment, users, book, tmp_path: Path
-) -> None:
+def test_a_submitted_assessment_cannot_be_imported_into(app, assessment, users, book, tmp_path: Path) -> None:
     path = tmp_path / "fra.xlsx"
     path.write_bytes(book.edit(book.download(assessment), {("PR-2", "rating"): "Initial steps"}))
     services.submit(users["fra"], assessment)
     result = _run(app, str(path), "--cycle", "2026", "--country", "FRA")
-    assert (
-        result.exit_code == 1
-        and "answers can change only while it is a draft or returned" in result.output
-    )
+    assert result.exit_code == 1 and "answers can change only while it is a draft or returned" in result.output

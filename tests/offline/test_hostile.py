@@ -109,16 +109,12 @@ def test_a_macro_enabled_workbook_is_refused(assessment, users, book, state) -> 
 
 
 def test_a_workbook_carrying_a_vba_project_is_refused(assessment, users, book, state) -> None:
-    data = _rezip(
-        book.download(assessment), add={"xl/vbaProject.bin": b"\xd0\xcf\x11\xe0" + b"\x00" * 100}
-    )
+    data = _rezip(book.download(assessment), add={"xl/vbaProject.bin": b"\xd0\xcf\x11\xe0" + b"\x00" * 100})
     refused = _refused(users["fra"], assessment, data, state)
     assert "contains macros" in refused.message
 
 
-def test_a_zip_bomb_is_refused_before_it_is_opened(
-    assessment, users, book, state, monkeypatch
-) -> None:
+def test_a_zip_bomb_is_refused_before_it_is_opened(assessment, users, book, state, monkeypatch) -> None:
     data = book.download(assessment)
     bomb = _rezip(data, add={"xl/media/padding.xml": b" " * (30 * 1024 * 1024)})
     assert len(bomb) < 200_000  # 30 MB squeezed into a few dozen kB
@@ -140,9 +136,7 @@ def test_a_highly_compressed_part_is_refused(assessment, users, book, state) -> 
     assert "ZIP bomb" in refused.message
 
 
-def test_a_part_lying_about_its_size_is_never_expanded_beyond_it(
-    assessment, users, book, state
-) -> None:
+def test_a_part_lying_about_its_size_is_never_expanded_beyond_it(assessment, users, book, state) -> None:
     """A central directory declaring tiny sizes cannot make the reader inflate more than that."""
     data = book.download(assessment)
     part = _sheet_part(data, "victims")
@@ -151,8 +145,7 @@ def test_a_part_lying_about_its_size_is_never_expanded_beyond_it(
     big = xml.replace(
         b"</sheetData>",
         b"".join(
-            b'<row r="%d"><c r="A%d" t="inlineStr"><is><t>x</t></is></c></row>' % (n, n)
-            for n in range(20, 200_000)
+            b'<row r="%d"><c r="A%d" t="inlineStr"><is><t>x</t></is></c></row>' % (n, n) for n in range(20, 200_000)
         )
         + b"</sheetData>",
     )
@@ -183,8 +176,7 @@ def test_an_entity_expansion_bomb_is_refused(assessment, users, book, state) -> 
     xml = xml.replace(b"Train labour inspectors.", b"&lol3;")
     refused = _refused(users["fra"], assessment, _rezip(data, replace={part: xml}), state)
     assert (
-        refused.message
-        == "The file contains XML constructs that are not allowed (entity declarations). It was "
+        refused.message == "The file contains XML constructs that are not allowed (entity declarations). It was "
         "not read."
     )
 
@@ -203,14 +195,11 @@ def test_a_sheet_claiming_a_million_rows_is_refused(assessment, users, book, sta
     )
     refused = _refused(users["fra"], assessment, _rezip(data, replace={part: xml.encode()}), state)
     assert refused.message == (
-        "The sheet “victims” has 1,048,576 rows; a questionnaire sheet has at most 500. "
-        "It was not read."
+        "The sheet “victims” has 1,048,576 rows; a questionnaire sheet has at most 500. It was not read."
     )
 
 
-def test_a_sheet_of_a_million_rows_without_dimension_stops_at_the_limit(
-    assessment, users, book, state
-) -> None:
+def test_a_sheet_of_a_million_rows_without_dimension_stops_at_the_limit(assessment, users, book, state) -> None:
     data = book.download(assessment)
     part = _sheet_part(data, "victims")
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -224,15 +213,12 @@ def test_a_sheet_of_a_million_rows_without_dimension_stops_at_the_limit(
     )
     refused = _refused(users["fra"], assessment, _rezip(data, replace={part: xml.encode()}), state)
     assert (
-        refused.message
-        == "The sheet “victims” has more than 500 rows; a questionnaire sheet has at most 500. It "
+        refused.message == "The sheet “victims” has more than 500 rows; a questionnaire sheet has at most 500. It "
         "was not read."
     )
 
 
-def test_a_real_million_row_sheet_is_refused_before_it_is_read(
-    assessment, users, book, state
-) -> None:
+def test_a_real_million_row_sheet_is_refused_before_it_is_read(assessment, users, book, state) -> None:
     data = book.download(assessment)
     part = _sheet_part(data, "victims")
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -248,9 +234,7 @@ def test_a_file_over_the_limit_is_refused_with_413(assessment, users, state) -> 
 
     refused = _refused(users["fra"], assessment, b"PK\x03\x04" + os.urandom(6 * 1024 * 1024), state)
     assert refused.status == 413
-    assert refused.message.startswith(
-        "The file is 6 MB; the platform accepts questionnaires of up to 5 MB."
-    )
+    assert refused.message.startswith("The file is 6 MB; the platform accepts questionnaires of up to 5 MB.")
 
 
 def test_an_opendocument_spreadsheet_is_refused_with_advice(assessment, users, state) -> None:
@@ -259,9 +243,7 @@ def test_an_opendocument_spreadsheet_is_refused_with_advice(assessment, users, s
         archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
         archive.writestr("content.xml", "<office:document-content/>")
     refused = _refused(users["fra"], assessment, out.getvalue(), state)
-    assert (
-        "OpenDocument spreadsheet (.ods). Save it as an Excel workbook (.xlsx)" in refused.message
-    )
+    assert "OpenDocument spreadsheet (.ods). Save it as an Excel workbook (.xlsx)" in refused.message
 
 
 WORD_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
@@ -285,14 +267,10 @@ def test_a_workbook_not_made_by_the_platform_is_refused(assessment, users, book,
     wb.active["A1"] = "CL-1"
     wb.active["D1"] = "Fully implemented"
     refused = _refused(users["fra"], assessment, book.save(wb), state)
-    assert refused.message.startswith(
-        "This workbook is not a questionnaire downloaded from the platform"
-    )
+    assert refused.message.startswith("This workbook is not a questionnaire downloaded from the platform")
 
 
 def test_a_workbook_with_too_many_parts_is_refused(assessment, users, book, state) -> None:
-    data = _rezip(
-        book.download(assessment), add={f"xl/media/image{n}.png": b"x" for n in range(600)}
-    )
+    data = _rezip(book.download(assessment), add={f"xl/media/image{n}.png": b"x" for n in range(600)})
     refused = _refused(users["fra"], assessment, data, state)
     assert "holds 617 parts" in refused.message

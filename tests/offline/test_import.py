@@ -55,9 +55,7 @@ def test_round_trip_applies_exactly_the_changes_made_in_the_file(assessment, use
     }
 
     trail = db.session.scalars(
-        select(AnswerChange)
-        .where(AnswerChange.source == "spreadsheet")
-        .order_by(AnswerChange.item_id)
+        select(AnswerChange).where(AnswerChange.source == "spreadsheet").order_by(AnswerChange.item_id)
     ).all()
     assert [(c.item_id, c.version, c.user_id) for c in trail] == [
         ("CL-1", 2, users["fra"].id),
@@ -92,23 +90,15 @@ def test_text_starting_with_equals_survives_the_round_trip(assessment, users, bo
     assert _answers(assessment)["CL-2"].justification.startswith("=This justification")
 
 
-def test_a_row_changed_on_both_sides_is_a_conflict_with_both_versions(
-    assessment, users, book, state
-) -> None:
+def test_a_row_changed_on_both_sides_is_a_conflict_with_both_versions(assessment, users, book, state) -> None:
     data = book.download(assessment)
     services.save_answers(
         users["fra"],
         assessment,
-        [
-            services.Edit(
-                "CL-1", services.make_input(rating="full", description="Saved online meanwhile."), 1
-            )
-        ],
+        [services.Edit("CL-1", services.make_input(rating="full", description="Saved online meanwhile."), 1)],
     )
     before = state(assessment.id)
-    filled = book.edit(
-        data, {("CL-1", "description"): "Typed offline.", ("CL-4", "rating"): "Not implemented"}
-    )
+    filled = book.edit(data, {("CL-1", "description"): "Typed offline.", ("CL-4", "rating"): "Not implemented"})
     report = offline.import_workbook(users["fra"], assessment, filled)
     assert not report.ok and report.applied == []
     [conflict] = report.conflicts
@@ -126,9 +116,7 @@ def test_a_row_changed_on_both_sides_is_a_conflict_with_both_versions(
     assert _answers(assessment)["CL-1"].description == "Typed offline."
 
 
-def test_a_replacement_choice_for_an_older_version_is_a_conflict_again(
-    assessment, users, book
-) -> None:
+def test_a_replacement_choice_for_an_older_version_is_a_conflict_again(assessment, users, book) -> None:
     data = book.download(assessment)
     for version, text in ((1, "Second."), (2, "Third.")):
         services.save_answers(
@@ -146,11 +134,7 @@ def test_a_row_left_alone_keeps_the_platforms_newer_answer(assessment, users, bo
     services.save_answers(
         users["fra"],
         assessment,
-        [
-            services.Edit(
-                "CL-1", services.make_input(rating="full", description="Saved online meanwhile."), 1
-            )
-        ],
+        [services.Edit("CL-1", services.make_input(rating="full", description="Saved online meanwhile."), 1)],
     )
     filled = book.edit(data, {("CL-4", "rating"): "Not implemented"})
     report = offline.import_workbook(users["fra"], assessment, filled)
@@ -159,17 +143,11 @@ def test_a_row_left_alone_keeps_the_platforms_newer_answer(assessment, users, bo
     assert _answers(assessment)["CL-1"].description == "Saved online meanwhile."
 
 
-def test_without_the_fingerprint_a_stale_row_that_differs_is_a_conflict(
-    assessment, users, book
-) -> None:
+def test_without_the_fingerprint_a_stale_row_that_differs_is_a_conflict(assessment, users, book) -> None:
     data = book.download(assessment)
-    services.save_answers(
-        users["fra"], assessment, [services.Edit("CL-1", services.make_input(rating="full"), 1)]
-    )
+    services.save_answers(users["fra"], assessment, [services.Edit("CL-1", services.make_input(rating="full"), 1)])
     sheet, cell = book.where(data, "CL-1", "digest")
-    report = offline.import_workbook(
-        users["fra"], assessment, book.edit(data, {(sheet, cell): None})
-    )
+    report = offline.import_workbook(users["fra"], assessment, book.edit(data, {(sheet, cell): None}))
     assert [c.item for c in report.conflicts] == ["CL-1"]
 
 
@@ -381,10 +359,7 @@ def test_a_file_of_another_country_is_refused(assessment, users, cycle, book, st
     report = offline.import_workbook(users["fra"], assessment, data)
     [problem] = report.problems
     assert problem.location == "Instructions!B3"
-    assert (
-        "questionnaire of DEU; it cannot be uploaded to the assessment of France (FRA)"
-        in problem.message
-    )
+    assert "questionnaire of DEU; it cannot be uploaded to the assessment of France (FRA)" in problem.message
     assert state(assessment.id) == before
 
 
@@ -428,17 +403,13 @@ def test_only_the_countrys_respondent_may_import(assessment, users, book, state)
         offline.import_workbook(None, assessment, data)
 
 
-def test_a_race_with_an_online_save_becomes_a_conflict(
-    assessment, users, book, monkeypatch
-) -> None:
+def test_a_race_with_an_online_save_becomes_a_conflict(assessment, users, book, monkeypatch) -> None:
     """Someone saving between the check and the write: save_answers' lock makes it a conflict."""
     data = book.edit(book.download(assessment), {("CL-1", "description"): "Typed offline."})
     real = services.save_answers
 
     def racing(*args: Any, **kwargs: Any) -> Any:
-        real(
-            users["fra"], assessment, [services.Edit("CL-1", services.make_input(rating="full"), 1)]
-        )
+        real(users["fra"], assessment, [services.Edit("CL-1", services.make_input(rating="full"), 1)])
         return real(*args, **kwargs)
 
     monkeypatch.setattr(services, "save_answers", racing)

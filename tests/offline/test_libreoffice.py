@@ -59,9 +59,7 @@ def soffice(tmp_path: Path) -> Any:
     return convert
 
 
-def test_a_file_resaved_by_libreoffice_keeps_protection_and_drop_downs(
-    assessment, book, soffice
-) -> None:
+def test_a_file_resaved_by_libreoffice_keeps_protection_and_drop_downs(assessment, book, soffice) -> None:
     resaved = soffice(book.download(assessment), "xlsx:Calc MS Excel 2007 XML")
     wb = load_workbook(io.BytesIO(resaved))
     ws = wb["victims"]

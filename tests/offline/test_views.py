@@ -19,9 +19,7 @@ XLSX = f"{BASE}/questionnaire.xlsx"
 UPLOAD = f"{BASE}/upload"
 
 
-def _upload(
-    client: Any, data: bytes, name: str = "questionnaire-FRA-2026.xlsx", **form: Any
-) -> Any:
+def _upload(client: Any, data: bytes, name: str = "questionnaire-FRA-2026.xlsx", **form: Any) -> Any:
     token = client.csrf_token(UPLOAD)
     return client.post(
         XLSX,
@@ -35,10 +33,7 @@ def test_round_trip_through_the_browser(fra, assessment, users) -> None:
     response = fra.get(XLSX)
     assert response.status_code == 200
     assert response.mimetype == offline.XLSX_MIMETYPE
-    assert (
-        "attachment; filename=questionnaire-FRA-2026.xlsx"
-        in response.headers["Content-Disposition"]
-    )
+    assert "attachment; filename=questionnaire-FRA-2026.xlsx" in response.headers["Content-Disposition"]
     assert response.headers["Cache-Control"] == "no-store"
     before = {k: services.AnswerInput.of(v) for k, v in services.answers_of(assessment).items()}
 
@@ -76,9 +71,7 @@ def test_round_trip_through_the_browser(fra, assessment, users) -> None:
     }
 
     trail = db.session.scalars(
-        select(AnswerChange)
-        .where(AnswerChange.source == "spreadsheet")
-        .order_by(AnswerChange.item_id)
+        select(AnswerChange).where(AnswerChange.source == "spreadsheet").order_by(AnswerChange.item_id)
     ).all()
     assert [(c.item_id, c.user_id) for c in trail] == [
         ("PC-1", users["fra"].id),
@@ -104,27 +97,18 @@ def test_problems_are_listed_by_sheet_and_cell(fra, assessment, book, state) -> 
     assert response.status_code == 422
     assert "Nothing was saved: 2 problems to correct in the file" in page
     assert "<h3>Sheet “criminal-law”</h3>" in page
-    assert (
-        "<li><strong>Cell D5</strong> (CL-3 · Rating): “Excellent” is not on the rating scale."
-        in page
-    )
+    assert "<li><strong>Cell D5</strong> (CL-3 · Rating): “Excellent” is not on the rating scale." in page
     assert "<li><strong>Cell G5</strong> (CL-3 · Evidence links): Link 1 (&lt;script&gt;" in page
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
     assert state(assessment.id) == before
 
 
-def test_a_conflict_shows_both_versions_and_can_be_settled(
-    fra, assessment, users, book, state
-) -> None:
+def test_a_conflict_shows_both_versions_and_can_be_settled(fra, assessment, users, book, state) -> None:
     data = book.download(assessment)
     services.save_answers(
         users["fra"],
         assessment,
-        [
-            services.Edit(
-                "CL-1", services.make_input(rating="full", description="Saved online meanwhile."), 1
-            )
-        ],
+        [services.Edit("CL-1", services.make_input(rating="full", description="Saved online meanwhile."), 1)],
     )
     filled = book.edit(data, {("CL-1", "description"): "Typed offline."})
     before = state(assessment.id)
@@ -149,17 +133,12 @@ def test_a_hostile_file_is_refused_on_the_upload_page(fra, assessment, state) ->
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "The file was not accepted; nothing was saved" in page
-    assert (
-        "report.xlsx" in page
-        and "The file is a PDF document, not an Excel workbook (.xlsx)." in page
-    )
+    assert "report.xlsx" in page and "The file is a PDF document, not an Excel workbook (.xlsx)." in page
     assert state(assessment.id) == before
 
 
 @pytest.mark.parametrize("megabytes", [6, 9])
-def test_a_file_over_the_limit_gets_413_with_the_limit_named(
-    fra, assessment, state, megabytes
-) -> None:
+def test_a_file_over_the_limit_gets_413_with_the_limit_named(fra, assessment, state, megabytes) -> None:
     """Over 5 MB (the spreadsheet limit) and over 8 MB (the platform's): a clear 413 either way."""
     before = state(assessment.id)
     response = _upload(fra, b"PK\x03\x04" + os.urandom(megabytes * 1024 * 1024))
@@ -169,17 +148,12 @@ def test_a_file_over_the_limit_gets_413_with_the_limit_named(
     assert state(assessment.id) == before
 
 
-def test_a_file_between_the_form_limit_and_five_megabytes_is_refused_by_the_check(
-    fra, assessment, app, state
-) -> None:
+def test_a_file_between_the_form_limit_and_five_megabytes_is_refused_by_the_check(fra, assessment, app, state) -> None:
     app.config["SPREADSHEET_MAX_BYTES"] = 1024 * 1024
     before = state(assessment.id)
     response = _upload(fra, b"PK\x03\x04" + os.urandom(1024 * 1024 + 10))
     assert response.status_code == 413
-    assert (
-        "The file is 1 MB; the platform accepts questionnaires of up to 1 MB."
-        in response.get_data(as_text=True)
-    )
+    assert "The file is 1 MB; the platform accepts questionnaires of up to 1 MB." in response.get_data(as_text=True)
     assert state(assessment.id) == before
 
 
@@ -187,17 +161,13 @@ def test_upload_without_a_file_asks_for_one(fra, assessment) -> None:
     token = fra.csrf_token(UPLOAD)
     response = fra.post(XLSX, data={"csrf_token": token}, content_type="multipart/form-data")
     assert response.status_code == 400
-    assert "Choose the filled-in questionnaire (.xlsx) to upload." in response.get_data(
-        as_text=True
-    )
+    assert "Choose the filled-in questionnaire (.xlsx) to upload." in response.get_data(as_text=True)
 
 
 def test_upload_without_the_csrf_token_is_refused(fra, assessment, book, state) -> None:
     data = book.edit(book.download(assessment), {("CL-3", "rating"): "Fully implemented"})
     before = state(assessment.id)
-    response = fra.post(
-        XLSX, data={"file": (io.BytesIO(data), "q.xlsx")}, content_type="multipart/form-data"
-    )
+    response = fra.post(XLSX, data={"file": (io.BytesIO(data), "q.xlsx")}, content_type="multipart/form-data")
     assert response.status_code == 400
     assert state(assessment.id) == before
 
@@ -207,9 +177,7 @@ def test_the_overview_links_to_download_and_upload(fra, assessment) -> None:
     assert f'href="{XLSX}"' in page and f'href="{UPLOAD}"' in page
 
 
-def test_a_reviewer_may_download_a_submitted_assessment_but_not_upload(
-    make_client, assessment, users, book
-) -> None:
+def test_a_reviewer_may_download_a_submitted_assessment_but_not_upload(make_client, assessment, users, book) -> None:
     services.submit(users["fra"], assessment)
     reviewer = make_client()
     reviewer.login("reviewer@example.org")
@@ -306,9 +274,7 @@ EMAIL = {
     ACCESS,
     ids=[f"{m}-{p.rsplit('/', 1)[-1]}-{s}-{r}" for m, p, s, r, _e in ACCESS],
 )
-def test_access(
-    make_client, assessment, users, book, state, method, path, status, role, expected
-) -> None:
+def test_access(make_client, assessment, users, book, state, method, path, status, role, expected) -> None:
     if status == "submitted":
         services.submit(users["fra"], assessment)
     client = make_client()

@@ -39,20 +39,13 @@ def test_current_answers_and_their_versions_are_pre_filled(assessment, book) -> 
     assert values["assistance_kind"] == "None"
     assert values["version"] == 1
     unanswered = {
-        ws.cell(r, 1).value: ws.cell(r, offline.COLUMN["version"].index).value
-        for r in range(3, ws.max_row + 1)
+        ws.cell(r, 1).value: ws.cell(r, offline.COLUMN["version"].index).value for r in range(3, ws.max_row + 1)
     }
     assert unanswered["CL-3"] == 0
     victims = wb["victims"]
     vp1 = [r for r in range(3, victims.max_row + 1) if victims.cell(r, 1).value == "VP-1"][0]
-    assert (
-        victims.cell(vp1, offline.COLUMN["assistance_kind"].index).value
-        == "Training and capacity building"
-    )
-    assert (
-        victims.cell(vp1, offline.COLUMN["assistance_description"].index).value
-        == "Train labour inspectors."
-    )
+    assert victims.cell(vp1, offline.COLUMN["assistance_kind"].index).value == "Training and capacity building"
+    assert victims.cell(vp1, offline.COLUMN["assistance_description"].index).value == "Train labour inspectors."
 
 
 def test_text_starting_with_equals_is_written_as_text_not_a_formula(assessment, book) -> None:
@@ -60,9 +53,7 @@ def test_text_starting_with_equals_is_written_as_text_not_a_formula(assessment, 
     sheet, cell = book.where(data, "CL-2", "justification")
     assert book.open(data)[sheet][cell].data_type == "s"
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        xml = "".join(
-            archive.read(n).decode() for n in archive.namelist() if n.startswith("xl/worksheets/")
-        )
+        xml = "".join(archive.read(n).decode() for n in archive.namelist() if n.startswith("xl/worksheets/"))
     assert "<f>" not in xml and "<f " not in xml
 
 
@@ -83,16 +74,12 @@ def test_rating_and_assistance_are_drop_downs_of_the_scale(assessment, book) -> 
     catalogue = catalogue_for(assessment.cycle)
     ws = wb["victims"]
     last = 2 + len(catalogue.items_in("victims"))
-    lists = {
-        dv.formula1: str(dv.sqref) for dv in ws.data_validations.dataValidation if dv.type == "list"
-    }
+    lists = {dv.formula1: str(dv.sqref) for dv in ws.data_validations.dataValidation if dv.type == "list"}
     assert lists == {"=RatingChoices": f"D3:D{last}", "=AssistanceChoices": f"H3:H{last}"}
     meta = wb[offline.META]
     ratings = wb.defined_names["RatingChoices"].attr_text
     assert ratings == f"'{offline.META}'!$D$1:$D${len(catalogue.scale)}"
-    assert [meta.cell(r, 4).value for r in range(1, len(catalogue.scale) + 1)] == [
-        s.label for s in catalogue.scale
-    ]
+    assert [meta.cell(r, 4).value for r in range(1, len(catalogue.scale) + 1)] == [s.label for s in catalogue.scale]
     kinds = [meta.cell(r, 5).value for r in range(1, len(catalogue.assistance_kinds) + 2)]
     assert kinds == ["None"] + [k.label for k in catalogue.assistance_kinds]
 

@@ -45,9 +45,7 @@ def empty_database(database_url: str, tmp_path: Path) -> Iterator[str]:
         yield f"sqlite:///{tmp_path / 'restored.db'}"
         return
     name = f"thbq_restore_{secrets.token_hex(6)}"
-    admin = create_engine(
-        make_url(database_url).set(database="postgres"), isolation_level="AUTOCOMMIT"
-    )
+    admin = create_engine(make_url(database_url).set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     try:
@@ -145,9 +143,7 @@ class Server:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 output = self.process.stdout.read() if self.process.stdout else b""
-                raise RuntimeError(
-                    f"gunicorn exited with {self.process.returncode}: {output.decode()[-2000:]}"
-                )
+                raise RuntimeError(f"gunicorn exited with {self.process.returncode}: {output.decode()[-2000:]}")
             try:
                 with urllib.request.urlopen(self.base + "/healthz", timeout=2) as response:  # noqa: S310
                     if response.status == 200:

@@ -33,15 +33,10 @@ QUESTIONNAIRE = str(Path(sys.executable).with_name("questionnaire"))
 def snapshot() -> dict[str, Any]:
     """Read every backed-up table row by row, and every assessment's scores, in the current app."""
     assessments = db.session.scalars(select(Assessment).order_by(Assessment.id)).all()
-    served = {
-        a.id: services.scores_of(a) for a in assessments
-    }  # may fill the scores cache: read rows after
+    served = {a.id: services.scores_of(a) for a in assessments}  # may fill the scores cache: read rows after
     fresh = {a.id: services.compute(a) for a in assessments}
     rows = {
-        table.name: [
-            tuple(row)
-            for row in db.session.execute(select(table).order_by(*table.primary_key.columns))
-        ]
+        table.name: [tuple(row) for row in db.session.execute(select(table).order_by(*table.primary_key.columns))]
         for table in backed_up_tables()
     }
     return {"rows": rows, "served": served, "fresh": fresh}
@@ -98,10 +93,7 @@ def demo_backup(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def count_everything() -> dict[str, int]:
-    return {
-        t.name: db.session.scalar(select(func.count()).select_from(t)) or 0
-        for t in Base.metadata.sorted_tables
-    }
+    return {t.name: db.session.scalar(select(func.count()).select_from(t)) or 0 for t in Base.metadata.sorted_tables}
 
 
 def test_every_table_of_the_model_is_backed_up_or_left_out_on_purpose() -> None:
@@ -127,11 +119,7 @@ def test_a_restore_into_an_empty_database_reproduces_every_row_and_score(
 ) -> None:  # type: ignore[no-untyped-def]
     build_instance()
     before = snapshot()
-    assert (
-        before["rows"]["answer"]
-        and before["rows"]["answer_change"]
-        and before["rows"]["assessment_event"]
-    )
+    assert before["rows"]["answer"] and before["rows"]["answer_change"] and before["rows"]["assessment_event"]
     assert before["rows"]["api_token"] and before["rows"]["job"] and before["rows"]["item_comment"]
     path = tmp_path / "instance.jsonl.gz"
     summary = backup_to_file(database_url, path)
@@ -165,14 +153,10 @@ def test_a_restore_into_an_empty_database_reproduces_every_row_and_score(
             version,
         )
         assert saved is not None and saved.version == version + 1
-        assert services.history(assessment, "CL-1")[-1].id > max(
-            r[0] for r in before["rows"]["answer_change"]
-        )
+        assert services.history(assessment, "CL-1")[-1].id > max(r[0] for r in before["rows"]["answer_change"])
 
 
-def test_a_restore_into_a_database_with_data_is_refused_and_changes_nothing(
-    app, database_url, tmp_path
-) -> None:  # type: ignore[no-untyped-def]
+def test_a_restore_into_a_database_with_data_is_refused_and_changes_nothing(app, database_url, tmp_path) -> None:  # type: ignore[no-untyped-def]
     build_instance()
     path = tmp_path / "instance.jsonl"
     backup_to_file(database_url, path)
@@ -214,9 +198,7 @@ def _duplicate_a_row_and_fix_the_checksum(lines: list[str]) -> list[str]:
     ("damage", "message"),
     [
         pytest.param(_tamper, "does not match its checksum", id="a-value-changed"),
-        pytest.param(
-            lambda lines: lines[: len(lines) // 2], "incomplete", id="truncated-at-a-line"
-        ),
+        pytest.param(lambda lines: lines[: len(lines) // 2], "incomplete", id="truncated-at-a-line"),
         pytest.param(
             lambda lines: [*lines[:-2], lines[-2][:40]],
             "not a valid backup line|incomplete",
@@ -252,9 +234,7 @@ def test_a_damaged_backup_is_refused_with_a_clear_message_and_nothing_restored(
             assert counts["country"] > 200  # the seeded countries are back, not half-replaced
 
 
-def test_a_truncated_compressed_backup_is_refused(
-    demo_backup, empty_database, other_app, tmp_path
-) -> None:  # type: ignore[no-untyped-def]
+def test_a_truncated_compressed_backup_is_refused(demo_backup, empty_database, other_app, tmp_path) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "instance.jsonl.gz"
     path.write_bytes(gzip.compress(demo_backup.read_bytes()))
     verify_backup(path)  # whole, it is fine
@@ -264,9 +244,7 @@ def test_a_truncated_compressed_backup_is_refused(
         restore(empty_database, path)
 
 
-def test_a_backup_of_another_schema_revision_is_refused(
-    demo_backup, empty_database, other_app, tmp_path
-) -> None:  # type: ignore[no-untyped-def]
+def test_a_backup_of_another_schema_revision_is_refused(demo_backup, empty_database, other_app, tmp_path) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "instance.jsonl"
     path.write_bytes(demo_backup.read_bytes())
 

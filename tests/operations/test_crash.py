@@ -52,9 +52,7 @@ class Browser:
         status, page = self.request("/login")
         token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
         assert status == 200 and token, page[:300]
-        status, _ = self.request(
-            "/login", {"email": email, "password": PASSWORD, "csrf_token": token.group(1)}
-        )
+        status, _ = self.request("/login", {"email": email, "password": PASSWORD, "csrf_token": token.group(1)})
         assert status == 200  # followed the redirect to the start page
         self.refresh_token()
 
@@ -195,10 +193,7 @@ def test_every_acknowledged_save_survives_a_hard_kill_of_the_server(
     server.start()
     db.session.remove()
     assessment = db.session.get(Assessment, assessment_id)
-    stored = {
-        a.item_id: a
-        for a in db.session.scalars(select(Answer).where(Answer.assessment_id == assessment.id))
-    }
+    stored = {a.item_id: a for a in db.session.scalars(select(Answer).where(Answer.assessment_id == assessment.id))}
     for writer in writers:
         states = replay(assessment, writer.item)
         for version, values in writer.acknowledged.items():
@@ -222,7 +217,6 @@ def test_every_acknowledged_save_survives_a_hard_kill_of_the_server(
     db.session.remove()
     assessment = db.session.get(Assessment, assessment_id)
     after = {
-        a.item_id: a.version
-        for a in db.session.scalars(select(Answer).where(Answer.assessment_id == assessment.id))
+        a.item_id: a.version for a in db.session.scalars(select(Answer).where(Answer.assessment_id == assessment.id))
     }
     assert all(after[w.item] == w.based_on for w in writers)

@@ -90,12 +90,8 @@ def fra_client(app, client, users, cycle) -> Any:  # type: ignore[no-untyped-def
     return client
 
 
-@pytest.mark.parametrize(
-    ("method", "path", "status"), ANONYMOUS, ids=[f"{m} {p}" for m, p, _ in ANONYMOUS]
-)
-def test_every_anonymous_response_carries_the_security_headers(
-    client, cycle, method, path, status
-) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(("method", "path", "status"), ANONYMOUS, ids=[f"{m} {p}" for m, p, _ in ANONYMOUS])
+def test_every_anonymous_response_carries_the_security_headers(client, cycle, method, path, status) -> None:  # type: ignore[no-untyped-def]
     response = client.open(path, method=method)
     assert response.status_code == status
     assert_hardened(response, f"{method} {path}")
@@ -105,12 +101,8 @@ def test_every_anonymous_response_carries_the_security_headers(
         assert response.headers.get("Cache-Control") == "no-store"
 
 
-@pytest.mark.parametrize(
-    ("method", "path", "status"), SIGNED_IN, ids=[f"{m} {p}" for m, p, _ in SIGNED_IN]
-)
-def test_every_signed_in_response_carries_the_security_headers(
-    fra_client, users, method, path, status
-) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(("method", "path", "status"), SIGNED_IN, ids=[f"{m} {p}" for m, p, _ in SIGNED_IN])
+def test_every_signed_in_response_carries_the_security_headers(fra_client, users, method, path, status) -> None:  # type: ignore[no-untyped-def]
     fra_client.login(users["fra"].email)
     response = fra_client.open(path, method=method)
     assert response.status_code == status
@@ -135,9 +127,7 @@ INLINE_STYLE = re.compile(r"<[^>]+\sstyle\s*=", re.IGNORECASE)
         "/no/such/page",
     ],
 )
-def test_pages_need_no_inline_script_or_style_so_the_policy_breaks_nothing(
-    fra_client, users, path
-) -> None:  # type: ignore[no-untyped-def]
+def test_pages_need_no_inline_script_or_style_so_the_policy_breaks_nothing(fra_client, users, path) -> None:  # type: ignore[no-untyped-def]
     fra_client.login(users["fra"].email)
     html = fra_client.get(path).get_data(as_text=True)
     assert not INLINE_SCRIPT.findall(html)
@@ -170,9 +160,7 @@ HTTPS = {
 }
 
 
-def test_behind_an_https_proxy_hsts_is_sent_and_cookies_are_secure(
-    app, database_url, users
-) -> None:  # type: ignore[no-untyped-def]
+def test_behind_an_https_proxy_hsts_is_sent_and_cookies_are_secure(app, database_url, users) -> None:  # type: ignore[no-untyped-def]
     proxied = _app(database_url, BEHIND_HTTPS_PROXY=True)
     client = proxied.test_client()
     # The app is reached over plain HTTP: only the trusted proxy's header says HTTPS.
@@ -206,10 +194,7 @@ def test_behind_an_https_proxy_hsts_is_sent_and_cookies_are_secure(
 
 def assert_hardened_but_https(response: Any) -> None:
     assert response.headers.get("X-Frame-Options") == "DENY"
-    assert (
-        "'unsafe-inline'"
-        not in directives(response.headers["Content-Security-Policy"])["script-src"]
-    )
+    assert "'unsafe-inline'" not in directives(response.headers["Content-Security-Policy"])["script-src"]
 
 
 def test_without_the_proxy_setting_forwarded_headers_are_not_trusted(client) -> None:  # type: ignore[no-untyped-def]
@@ -220,9 +205,7 @@ def test_without_the_proxy_setting_forwarded_headers_are_not_trusted(client) -> 
 
 def test_session_cookies_are_httponly_and_samesite_over_plain_http(client, users) -> None:  # type: ignore[no-untyped-def]
     response = client.login(users["fra"].email)
-    cookie = next(
-        v for k, v in response.headers.items() if k.lower() == "set-cookie" and "thbq_session=" in v
-    )
+    cookie = next(v for k, v in response.headers.items() if k.lower() == "set-cookie" and "thbq_session=" in v)
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 
@@ -243,9 +226,7 @@ def _multipart(fields: list[tuple[str, bytes]]) -> tuple[bytes, str]:
         + b"\r\n"
         for name, value in fields
     ]
-    return b"".join(
-        parts
-    ) + b"--" + boundary.encode() + b"--\r\n", f"multipart/form-data; boundary={boundary}"
+    return b"".join(parts) + b"--" + boundary.encode() + b"--\r\n", f"multipart/form-data; boundary={boundary}"
 
 
 MB = 1024 * 1024
@@ -289,9 +270,7 @@ def test_a_normal_section_save_is_well_under_the_limits(fra_client, users, catal
             {
                 f"{prefix}-rating": "partially",
                 f"{prefix}-description": "d" * rules.MAX_DESCRIPTION,
-                f"{prefix}-legal_references": "\n".join(
-                    ["r" * rules.MAX_REFERENCE] * rules.MAX_REFERENCES
-                ),
+                f"{prefix}-legal_references": "\n".join(["r" * rules.MAX_REFERENCE] * rules.MAX_REFERENCES),
                 f"{prefix}-evidence_links": "\n".join(
                     [f"https://example.org/{i}/" + "l" * 1900 for i in range(rules.MAX_LINKS)]
                 ),
@@ -388,13 +367,9 @@ class _Browser:
 
     def failed_login(self, email: str) -> int:
         with self.opener.open(self.base + "/login", timeout=30) as page:
-            token = re.search(
-                r'name="csrf_token" type="hidden" value="([^"]+)"', page.read().decode()
-            )
+            token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.read().decode())
         assert token
-        data = urllib.parse.urlencode(
-            {"email": email, "password": "wrong password!", "csrf_token": token.group(1)}
-        )
+        data = urllib.parse.urlencode({"email": email, "password": "wrong password!", "csrf_token": token.group(1)})
         try:
             with self.opener.open(self.base + "/login", data.encode(), timeout=30) as response:
                 return int(response.status)
@@ -427,9 +402,7 @@ def test_sign_in_still_works_when_redis_is_down(app, database_url, server_factor
     from .conftest import free_port
 
     down = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
-    server = server_factory(
-        database_url, secrets.token_urlsafe(48), workers=1, extra_env={"REDIS_URL": down}
-    ).start()
+    server = server_factory(database_url, secrets.token_urlsafe(48), workers=1, extra_env={"REDIS_URL": down}).start()
     browser = _Browser(server.base)
     assert browser.failed_login(users["fra"].email) == 401  # answered, not a server error
 

@@ -25,9 +25,7 @@ RATINGS = ("full", "largely", "partially", "initial", "none")
 
 def countries(n: int) -> list[str]:
     """Return the codes of n countries that have a UN M49 region, in code order."""
-    codes = db.session.scalars(
-        select(Country.iso3).where(Country.region != "").order_by(Country.iso3).limit(n)
-    )
+    codes = db.session.scalars(select(Country.iso3).where(Country.region != "").order_by(Country.iso3).limit(n))
     found = list(codes)
     assert len(found) == n, f"only {len(found)} countries with a region"
     return found
@@ -61,20 +59,14 @@ def build_cycle(
         )
     db.session.execute(insert(Assessment), rows)
     ids = dict(
-        db.session.execute(
-            select(Assessment.country_iso3, Assessment.id).where(Assessment.cycle_id == cycle.id)
-        ).all()
+        db.session.execute(select(Assessment.country_iso3, Assessment.id).where(Assessment.cycle_id == cycle.id)).all()
     )
     answers = []
     for iso3 in codes:
         # Each country keeps roughly its level from one cycle to the next.
-        level = (
-            strength(iso3) if strength else random.Random(iso3).random() + rng.uniform(-0.1, 0.1)
-        )
+        level = strength(iso3) if strength else random.Random(iso3).random() + rng.uniform(-0.1, 0.1)
         for item in catalogue.items:
-            pick = min(
-                len(RATINGS) - 1, max(0, int((1 - level) * len(RATINGS) + rng.uniform(-1, 1)))
-            )
+            pick = min(len(RATINGS) - 1, max(0, int((1 - level) * len(RATINGS) + rng.uniform(-1, 1))))
             rating = RATINGS[pick]
             answers.append(
                 {

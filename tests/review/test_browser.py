@@ -30,9 +30,7 @@ def phone(browser: Any) -> Any:
 
 def console_errors(page: Any) -> list[str]:
     errors: list[str] = []
-    page.on(
-        "console", lambda message: errors.append(message.text) if message.type == "error" else None
-    )
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     return errors
 
 
@@ -53,10 +51,7 @@ def test_ticking_countries_leads_to_the_side_by_side_view(page, live_server, twe
     assert status.text_content() == "3 selected (choose 2 to 5)."
     page.locator("#side-by-side-form button[type=submit]").click()
     page.wait_for_url("**/compare/countries?*")
-    assert (
-        page.locator("td[data-country]").count()
-        == 3 * page.locator("th.sbs__obligation[scope=row]").count()
-    )
+    assert page.locator("td[data-country]").count() == 3 * page.locator("th.sbs__obligation[scope=row]").count()
     assert errors == [], errors  # nothing refused by the content security policy
 
 
@@ -68,9 +63,7 @@ def test_sorting_works_by_links_without_script(page, live_server, twelve) -> Non
     assert page.locator("th[aria-sort=ascending]").count() == 1
 
 
-def test_the_comparison_fits_a_phone_and_its_table_scrolls_in_its_box(
-    phone, live_server, twelve
-) -> None:  # type: ignore[no-untyped-def]
+def test_the_comparison_fits_a_phone_and_its_table_scrolls_in_its_box(phone, live_server, twelve) -> None:  # type: ignore[no-untyped-def]
     browser_login(phone, live_server, "reviewer@example.org")
     phone.goto(f"{live_server}/cycles/2026/compare")
     wide = phone.evaluate("""() => [...document.querySelectorAll('body *')]
@@ -88,9 +81,7 @@ def test_the_comparison_fits_a_phone_and_its_table_scrolls_in_its_box(
 
 def test_the_side_by_side_view_stacks_countries_on_a_phone(phone, live_server, twelve) -> None:  # type: ignore[no-untyped-def]
     browser_login(phone, live_server, "reviewer@example.org")
-    phone.goto(
-        f"{live_server}/cycles/2026/compare/countries?country={twelve[0]}&country={twelve[1]}"
-    )
+    phone.goto(f"{live_server}/cycles/2026/compare/countries?country={twelve[0]}&country={twelve[1]}")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
     cell = phone.locator("td[data-country]").first
     assert cell.evaluate("e => getComputedStyle(e).display") == "block"

@@ -56,16 +56,12 @@ def eight(world: Any) -> list[str]:
 def comparison(cycle: str = "2026") -> dict[str, Any]:
     found = services.find_cycle(cycle)
     reviewable = list(
-        db.session.scalars(
-            select(Assessment).where(Assessment.cycle_id == found.id, Assessment.status != "draft")
-        )
+        db.session.scalars(select(Assessment).where(Assessment.cycle_id == found.id, Assessment.status != "draft"))
     )
     return services.compare_cycle(found, reviewable)
 
 
-def test_every_submitted_returned_and_accepted_country_is_listed_and_no_draft(
-    reviewer, eight
-) -> None:  # type: ignore[no-untyped-def]
+def test_every_submitted_returned_and_accepted_country_is_listed_and_no_draft(reviewer, eight) -> None:  # type: ignore[no-untyped-def]
     html = reviewer.get("/cycles/2026/compare").get_data(as_text=True)
     drafts = [c for i, c in enumerate(eight) if STATES[i % 4] == "draft"]
     assert sorted(listed(html)) == sorted(c for c in eight if c not in drafts)
@@ -111,15 +107,11 @@ def test_filtering_by_region_shows_that_region_and_its_mean(reviewer, eight) -> 
 
 def test_filtering_by_status(reviewer, eight) -> None:  # type: ignore[no-untyped-def]
     html = reviewer.get("/cycles/2026/compare?status=returned").get_data(as_text=True)
-    assert sorted(listed(html)) == sorted(
-        c for i, c in enumerate(eight) if STATES[i % 4] == "returned"
-    )
+    assert sorted(listed(html)) == sorted(c for i, c in enumerate(eight) if STATES[i % 4] == "returned")
     assert "2 of 6 countries" in html
 
 
-@pytest.mark.parametrize(
-    "query", ["region=Atlantis", "status=draft", "status=<script>", "sort=password&dir=sideways"]
-)
+@pytest.mark.parametrize("query", ["region=Atlantis", "status=draft", "status=<script>", "sort=password&dir=sideways"])
 def test_unknown_filters_and_sorts_are_ignored(reviewer, eight, query) -> None:  # type: ignore[no-untyped-def]
     html = reviewer.get(f"/cycles/2026/compare?{query}").get_data(as_text=True)
     assert listed(html) == [r["country"] for r in comparison()["rows"]]
@@ -128,24 +120,15 @@ def test_unknown_filters_and_sorts_are_ignored(reviewer, eight, query) -> None: 
 
 def test_filters_combine_and_no_match_says_so(reviewer, eight) -> None:  # type: ignore[no-untyped-def]
     data = comparison()
-    taken = {
-        (r["region"], db.session.get(Assessment, _id(r["country"])).status) for r in data["rows"]
-    }
+    taken = {(r["region"], db.session.get(Assessment, _id(r["country"])).status) for r in data["rows"]}
     regions = {r["region"] for r in data["rows"]}
     missing = next(
-        (
-            (reg, st)
-            for reg in regions
-            for st in ("submitted", "returned", "accepted")
-            if (reg, st) not in taken
-        ),
+        ((reg, st) for reg in regions for st in ("submitted", "returned", "accepted") if (reg, st) not in taken),
         None,
     )
     if missing is None:
         pytest.skip("every region has every status in this world")
-    html = reviewer.get(f"/cycles/2026/compare?region={missing[0]}&status={missing[1]}").get_data(
-        as_text=True
-    )
+    html = reviewer.get(f"/cycles/2026/compare?region={missing[0]}&status={missing[1]}").get_data(as_text=True)
     assert listed(html) == []
     assert "No country matches these filters." in html
 
@@ -153,9 +136,7 @@ def test_filters_combine_and_no_match_says_so(reviewer, eight) -> None:  # type:
 def _id(iso3: str) -> int:
     cycle = services.find_cycle("2026")
     return db.session.scalar(
-        select(Assessment.id).where(
-            Assessment.cycle_id == cycle.id, Assessment.country_iso3 == iso3
-        )
+        select(Assessment.id).where(Assessment.cycle_id == cycle.id, Assessment.country_iso3 == iso3)
     )
 
 
@@ -169,9 +150,7 @@ def _names(codes: list[str]) -> list[str]:
     ["overall", "change", "gaps", "missing", "unsupported", "section-victims", "section-proceeds"],
 )
 def test_sorting_by_a_number_column(reviewer, eight, column, direction) -> None:  # type: ignore[no-untyped-def]
-    html = reviewer.get(f"/cycles/2026/compare?sort={column}&dir={direction}").get_data(
-        as_text=True
-    )
+    html = reviewer.get(f"/cycles/2026/compare?sort={column}&dir={direction}").get_data(as_text=True)
     rows = {r["country"]: r for r in comparison()["rows"]}
 
     def value(code: str) -> Any:
@@ -179,17 +158,13 @@ def test_sorting_by_a_number_column(reviewer, eight, column, direction) -> None:
         if column == "change":
             return row["change"]["overall"] if row["change"] else None
         if column.startswith("section-"):
-            return next(
-                s["score"] for s in row["sections"] if s["id"] == column.removeprefix("section-")
-            )
+            return next(s["score"] for s in row["sections"] if s["id"] == column.removeprefix("section-"))
         return row[column]
 
     values = [value(c) for c in listed(html)]
     present = [v for v in values if v is not None]
     assert present == sorted(present, reverse=direction == "desc")
-    assert values[len(present) :] == [None] * (len(values) - len(present)), (
-        "rows without a value come last"
-    )
+    assert values[len(present) :] == [None] * (len(values) - len(present)), "rows without a value come last"
     assert f'aria-sort="{"ascending" if direction == "asc" else "descending"}"' in html
 
 
@@ -208,14 +183,10 @@ def test_sorting_by_country_name_and_by_status(reviewer, eight, direction) -> No
 
 def test_sort_links_keep_the_filters_and_turn_the_current_column_around(reviewer, eight) -> None:  # type: ignore[no-untyped-def]
     region = comparison()["rows"][0]["region"]
-    html = reviewer.get(f"/cycles/2026/compare?region={region}&sort=overall&dir=desc").get_data(
-        as_text=True
-    )
+    html = reviewer.get(f"/cycles/2026/compare?region={region}&sort=overall&dir=desc").get_data(as_text=True)
     links = {
         re.search(r"sort=([\w-]+)", href).group(1): href.replace("&amp;", "&")
-        for href in re.findall(
-            r'<th scope="col" class="sortable[^"]*"[^>]*>\s*<a href="([^"]*)">', html
-        )
+        for href in re.findall(r'<th scope="col" class="sortable[^"]*"[^>]*>\s*<a href="([^"]*)">', html)
     }
     assert len(links) == 9 + 7  # every column but the report link, with the 7 sections
     assert all(f"region={region}" in link for link in links.values())
@@ -247,9 +218,7 @@ def test_change_since_the_previous_cycle_is_shown_for_each_country(reviewer, eig
     for row in comparison()["rows"]:
         now = services.compute(db.session.get(Assessment, _id(row["country"]))).overall
         old = db.session.scalar(
-            select(Assessment).where(
-                Assessment.cycle_id == before.id, Assessment.country_iso3 == row["country"]
-            )
+            select(Assessment).where(Assessment.cycle_id == before.id, Assessment.country_iso3 == row["country"])
         )
         delta = round1(now - services.compute(old).overall)
         assert row["change"]["overall"] == delta
@@ -263,13 +232,9 @@ def test_without_a_previous_cycle_there_is_no_change(reviewer, world) -> None:  
     assert "no earlier score" in html
 
 
-def test_each_row_links_to_the_assessment_and_to_the_report_when_there_is_one(
-    app, reviewer, eight
-) -> None:  # type: ignore[no-untyped-def]
+def test_each_row_links_to_the_assessment_and_to_the_report_when_there_is_one(app, reviewer, eight) -> None:  # type: ignore[no-untyped-def]
     html = reviewer.get("/cycles/2026/compare").get_data(as_text=True)
-    has_reports = any(
-        r.rule == "/cycles/<cycle>/countries/<iso3>/report" for r in app.url_map.iter_rules()
-    )
+    has_reports = any(r.rule == "/cycles/<cycle>/countries/<iso3>/report" for r in app.url_map.iter_rules())
     for code in listed(html):
         row = row_of(html, code)
         assert f'href="/cycles/2026/countries/{code}/"' in row

@@ -19,9 +19,7 @@ STATES = ("submitted", "returned", "accepted", "draft")
 
 def queued(html: str) -> list[str]:
     """Return the country names in the queue, in order."""
-    return re.findall(
-        r'<th scope="row" class="sticky-col"><a href="[^"]+#review">([^<]+)</a>', html
-    )
+    return re.findall(r'<th scope="row" class="sticky-col"><a href="[^"]+#review">([^<]+)</a>', html)
 
 
 def test_only_submitted_assessments_are_queued_oldest_first(reviewer, world) -> None:  # type: ignore[no-untyped-def]
@@ -44,16 +42,12 @@ def test_only_submitted_assessments_are_queued_oldest_first(reviewer, world) -> 
     assert f">{3 + len(submitted) - 1}</td>" in html  # days waiting
 
 
-def test_each_assessment_shows_its_unsupported_answers_and_missing_information(
-    reviewer, world
-) -> None:  # type: ignore[no-untyped-def]
+def test_each_assessment_shows_its_unsupported_answers_and_missing_information(reviewer, world) -> None:  # type: ignore[no-untyped-def]
     codes = countries(2)
     world("2026", codes)
     cycle = services.find_cycle("2026")
     target = db.session.scalar(
-        select(Assessment).where(
-            Assessment.cycle_id == cycle.id, Assessment.country_iso3 == codes[0]
-        )
+        select(Assessment).where(Assessment.cycle_id == cycle.id, Assessment.country_iso3 == codes[0])
     )
     # three items without a rating, two "full" ratings with neither description nor reference
     db.session.execute(
@@ -66,9 +60,7 @@ def test_each_assessment_shows_its_unsupported_answers_and_missing_information(
         .where(Answer.assessment_id == target.id, Answer.item_id.in_(["LE-1", "LE-2"]))
         .values(rating="full", description="", legal_references=[])
     )
-    db.session.execute(
-        update(Assessment).where(Assessment.id == target.id).values(version=Assessment.version + 1)
-    )
+    db.session.execute(update(Assessment).where(Assessment.id == target.id).values(version=Assessment.version + 1))
     db.session.commit()
     html = reviewer.get("/review").get_data(as_text=True)
     row = html.split(f">{target.country.name}</a>")[1].split("</tr>")[0]

@@ -71,9 +71,7 @@ def test_statements_are_the_same_for_10_and_for_100_countries(reviewer, world) -
     world("2026b", codes, seed=4)
     large = measure(reviewer, "2026b", codes)
     print("statements (nothing kept, all kept):", small)
-    assert large == small, {
-        page: (small[page], large[page]) for page in PAGES if small[page] != large[page]
-    }
+    assert large == small, {page: (small[page], large[page]) for page in PAGES if small[page] != large[page]}
     for page, (cold, warm) in small.items():
         assert cold <= 12 and warm <= 8, (page, cold, warm)
     # and the work really was there: 100 countries are listed

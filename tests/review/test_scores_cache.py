@@ -86,9 +86,7 @@ def test_a_second_view_rescores_nothing(reviewer, five, calls) -> None:  # type:
     assert overall_cell(first, "FRA") == overall_cell(second, "FRA")
 
 
-def test_an_answer_saved_shows_at_once_and_only_that_country_is_rescored(
-    reviewer, five, calls, users
-) -> None:  # type: ignore[no-untyped-def]
+def test_an_answer_saved_shows_at_once_and_only_that_country_is_rescored(reviewer, five, calls, users) -> None:  # type: ignore[no-untyped-def]
     before = overall_cell(reviewer.get("/cycles/2026/compare").get_data(as_text=True), "FRA")
     calls.clear()
     assessment = france()
@@ -115,9 +113,7 @@ def test_a_change_written_by_another_process_is_seen(reviewer, five) -> None:  #
     """Nothing kept in this process can hide a change: every key holds the assessment's version."""
     reviewer.get("/cycles/2026/compare")
     assessment = france()
-    db.session.execute(
-        update(Answer).where(Answer.assessment_id == assessment.id).values(rating="full")
-    )
+    db.session.execute(update(Answer).where(Answer.assessment_id == assessment.id).values(rating="full"))
     db.session.execute(
         update(Assessment)
         .where(Assessment.id == assessment.id)
@@ -154,16 +150,12 @@ def users_reviewer() -> Any:
 def test_scores_are_written_back_once_and_then_read(reviewer, five, calls) -> None:  # type: ignore[no-untyped-def]
     with statements() as first:
         assert reviewer.get("/cycles/2026/export/scores.json").status_code == 200
-    assert (
-        sum(s.lstrip().upper().startswith("UPDATE ASSESSMENT") for s in first) == 1
-    )  # one executemany
+    assert sum(s.lstrip().upper().startswith("UPDATE ASSESSMENT") for s in first) == 1  # one executemany
     for code in five:
         cycle = services.find_cycle("2026")
         db.session.expire_all()
         stored = db.session.scalar(
-            select(Assessment).where(
-                Assessment.cycle_id == cycle.id, Assessment.country_iso3 == code
-            )
+            select(Assessment).where(Assessment.cycle_id == cycle.id, Assessment.country_iso3 == code)
         )
         assert stored.scores_version == stored.version
         assert stored.scores == scoring.to_dict(services.compute(stored))
@@ -187,9 +179,7 @@ def test_kept_scores_of_an_older_version_are_not_used(reviewer, five, users) -> 
         [
             services.Edit(
                 "CL-1",
-                services.make_input(
-                    rating=rating, description="Changed.", legal_references="Act 1"
-                ),
+                services.make_input(rating=rating, description="Changed.", legal_references="Act 1"),
                 based_on=current["CL-1"].version,
             )
         ],

@@ -32,16 +32,10 @@ def query(*codes: str) -> str:
 
 def national_obligations() -> list[Any]:
     catalogue = current_catalogue()
-    return [
-        o
-        for o in catalogue.obligations
-        if o.items and catalogue.addressee_by_id[o.addressee].scope == "national"
-    ]
+    return [o for o in catalogue.obligations if o.items and catalogue.addressee_by_id[o.addressee].scope == "national"]
 
 
-def test_two_countries_side_by_side_show_every_state_obligation_grouped_by_instrument(
-    reviewer, six
-) -> None:  # type: ignore[no-untyped-def]
+def test_two_countries_side_by_side_show_every_state_obligation_grouped_by_instrument(reviewer, six) -> None:  # type: ignore[no-untyped-def]
     first, second = six[0], six[1]
     html = reviewer.get(query(first, second)).get_data(as_text=True)
     catalogue = current_catalogue()
@@ -49,27 +43,21 @@ def test_two_countries_side_by_side_show_every_state_obligation_grouped_by_instr
     assert html.count('<th scope="row" class="sbs__obligation">') == len(obligations)
     # grouped by instrument, in catalogue order
     headings = re.findall(r'<h2 id="instrument-([^"]+)">', html)
-    assert headings == [
-        i.id for i in catalogue.instruments if any(o.instrument == i.id for o in obligations)
-    ]
+    assert headings == [i.id for i in catalogue.instruments if any(o.instrument == i.id for o in obligations)]
     # one cell per country and obligation, labelled with the country (for narrow screens)
     for code in (first, second):
         name = db.session.get(Country, code).name
         assert html.count(f'<td data-country="{name}">') == len(obligations)
 
 
-def test_each_cell_has_the_obligation_score_and_the_ratings_and_descriptions_behind_it(
-    reviewer, six
-) -> None:  # type: ignore[no-untyped-def]
+def test_each_cell_has_the_obligation_score_and_the_ratings_and_descriptions_behind_it(reviewer, six) -> None:  # type: ignore[no-untyped-def]
     first, second, third = six[:3]
     html = reviewer.get(query(first, second, third)).get_data(as_text=True)
     catalogue = current_catalogue()
     cycle = services.find_cycle("2026")
     for code in (first, second, third):
         assessment = db.session.scalar(
-            select(Assessment).where(
-                Assessment.cycle_id == cycle.id, Assessment.country_iso3 == code
-            )
+            select(Assessment).where(Assessment.cycle_id == cycle.id, Assessment.country_iso3 == code)
         )
         scores = {o["id"]: o["score"] for o in services.scores_of(assessment)["obligations"]}
         answers = services.answers_of(assessment)
@@ -87,18 +75,14 @@ def test_each_cell_has_the_obligation_score_and_the_ratings_and_descriptions_beh
 def test_unanswered_items_say_so(reviewer, six) -> None:  # type: ignore[no-untyped-def]
     cycle = services.find_cycle("2026")
     target = db.session.scalar(
-        select(Assessment.id).where(
-            Assessment.cycle_id == cycle.id, Assessment.country_iso3 == six[0]
-        )
+        select(Assessment.id).where(Assessment.cycle_id == cycle.id, Assessment.country_iso3 == six[0])
     )
     db.session.execute(
         update(Answer)
         .where(Answer.assessment_id == target, Answer.item_id == "CL-1")
         .values(rating=None, description="")
     )
-    db.session.execute(
-        update(Assessment).where(Assessment.id == target).values(version=Assessment.version + 1)
-    )
+    db.session.execute(update(Assessment).where(Assessment.id == target).values(version=Assessment.version + 1))
     db.session.commit()
     html = reviewer.get(query(six[0], six[1])).get_data(as_text=True)
     assert "Not answered" in html
@@ -107,14 +91,10 @@ def test_unanswered_items_say_so(reviewer, six) -> None:  # type: ignore[no-unty
 def test_what_countries_typed_is_escaped(reviewer, six) -> None:  # type: ignore[no-untyped-def]
     cycle = services.find_cycle("2026")
     target = db.session.scalar(
-        select(Assessment.id).where(
-            Assessment.cycle_id == cycle.id, Assessment.country_iso3 == six[0]
-        )
+        select(Assessment.id).where(Assessment.cycle_id == cycle.id, Assessment.country_iso3 == six[0])
     )
     db.session.execute(
-        update(Answer)
-        .where(Answer.assessment_id == target)
-        .values(description='<script>alert("x")</script>')
+        update(Answer).where(Answer.assessment_id == target).values(description='<script>alert("x")</script>')
     )
     db.session.commit()
     html = reviewer.get(query(six[0], six[1])).get_data(as_text=True)
@@ -123,9 +103,7 @@ def test_what_countries_typed_is_escaped(reviewer, six) -> None:  # type: ignore
 
 
 @pytest.mark.parametrize("chosen", [1, 6])
-def test_fewer_than_two_or_more_than_five_countries_are_refused_with_a_message(
-    reviewer, six, chosen
-) -> None:  # type: ignore[no-untyped-def]
+def test_fewer_than_two_or_more_than_five_countries_are_refused_with_a_message(reviewer, six, chosen) -> None:  # type: ignore[no-untyped-def]
     response = reviewer.get(query(*six[:chosen]))
     html = response.get_data(as_text=True)
     assert f"Choose between 2 and 5 countries; you chose {chosen}." in html
@@ -154,9 +132,7 @@ def test_a_draft_and_a_country_without_assessment_get_the_same_answer(reviewer, 
     nothing = next(c for c in countries(20) if c not in six)
     with_draft = reviewer.get(query(six[0], draft)).get_data(as_text=True)
     with_nothing = reviewer.get(query(six[0], nothing)).get_data(as_text=True)
-    assert (
-        f"No submitted, returned or accepted assessment in cycle 2026 for: {draft}." in with_draft
-    )
+    assert f"No submitted, returned or accepted assessment in cycle 2026 for: {draft}." in with_draft
     assert with_draft.replace(draft, "XXX") == with_nothing.replace(nothing, "XXX")
     assert db.session.get(Country, draft).name not in with_draft
 
@@ -169,7 +145,4 @@ def test_a_malformed_code_is_named(reviewer, six) -> None:  # type: ignore[no-un
 def test_the_comparison_page_sends_its_ticked_countries_here(reviewer, six) -> None:  # type: ignore[no-untyped-def]
     html = reviewer.get("/cycles/2026/compare").get_data(as_text=True)
     assert f'<form method="get" action="{URL}" id="side-by-side-form"' in html
-    assert (
-        len(re.findall(r'<input type="checkbox" name="country" value="[A-Z]{3}" id="pick-', html))
-        == 6
-    )
+    assert len(re.findall(r'<input type="checkbox" name="country" value="[A-Z]{3}" id="pick-', html)) == 6

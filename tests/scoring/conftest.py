@@ -68,11 +68,7 @@ def make_edition(
 ) -> Edition:
     """Build an edition: items maps item id to section id, in catalogue order."""
     section_ids = list(sections) if sections is not None else list(dict.fromkeys(items.values()))
-    instrument_ids = (
-        list(instruments)
-        if instruments is not None
-        else list(dict.fromkeys(o[1] for o in obligations))
-    )
+    instrument_ids = list(instruments) if instruments is not None else list(dict.fromkeys(o[1] for o in obligations))
     return Edition(
         hash=hash,
         method=method or make_method(),

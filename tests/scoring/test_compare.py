@@ -68,10 +68,7 @@ def test_countries_are_ranked_by_overall_with_competition_ranking(two_sections):
 
 
 def test_ties_are_ordered_by_country_code_whatever_the_input_order(two_sections):
-    countries = [
-        CountryInput(code, "Africa", fabricated(two_sections, 50.0, {}))
-        for code in ("ZWE", "AGO", "KEN")
-    ]
+    countries = [CountryInput(code, "Africa", fabricated(two_sections, 50.0, {})) for code in ("ZWE", "AGO", "KEN")]
     assert ranking(compare(countries)) == [("AGO", 1), ("KEN", 1), ("ZWE", 1)]
     assert ranking(compare(reversed(countries))) == ranking(compare(countries))
 
@@ -168,9 +165,7 @@ def cycles(edition_factory):
 
 def test_change_is_measured_on_the_items_both_cycles_share(cycles, answer):
     previous, current = cycles
-    before = score_scored(
-        previous, [answer("X", "initial"), answer("Y", "partially"), answer("W", "full")]
-    )
+    before = score_scored(previous, [answer("X", "initial"), answer("Y", "partially"), answer("W", "full")])
     now = score_scored(current, [answer("X", "largely"), answer("Y", "full"), answer("Z", "none")])
     (row,) = compare([CountryInput("KEN", "Africa", now, before)]).rows
     change = row.change
@@ -189,9 +184,7 @@ def test_change_is_measured_on_the_items_both_cycles_share(cycles, answer):
 
 def test_change_is_none_where_either_side_has_no_score(cycles, answer):
     previous, current = cycles
-    before = score_scored(
-        previous, [answer("X", "not_applicable", justification="n/a"), answer("Y", "none")]
-    )
+    before = score_scored(previous, [answer("X", "not_applicable", justification="n/a"), answer("Y", "none")])
     now = score_scored(current, [answer("X", "full"), answer("Y", "full")])
     (row,) = compare([CountryInput("KEN", "Africa", now, before)]).rows
     assert row.change is not None

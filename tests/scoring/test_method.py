@@ -57,9 +57,7 @@ def one_obligation(edition_factory):
 
 
 def test_rated_item_counts_at_its_scale_value(one_obligation, answer):
-    result = score_assessment(
-        one_obligation, [answer("X", "largely"), answer("Y", "initial"), answer("Z", "none")]
-    )
+    result = score_assessment(one_obligation, [answer("X", "largely"), answer("Y", "initial"), answer("Z", "none")])
     assert [(i.status, i.value) for i in result.items] == [
         (RATED, 75.0),
         (RATED, 25.0),
@@ -77,9 +75,7 @@ def test_item_without_answer_counts_as_zero_and_is_flagged_missing(one_obligatio
 
 
 def test_answer_without_rating_counts_as_missing(one_obligation, answer):
-    result = score_assessment(
-        one_obligation, [answer("X", "full"), answer("Y", "full"), answer("Z", None)]
-    )
+    result = score_assessment(one_obligation, [answer("X", "full"), answer("Y", "full"), answer("Z", None)])
     assert item(result, "Z").status == MISSING
     assert result.flags.missing == ("Z",)
     assert obligation_score(result, "O") == pytest.approx(200 / 3)
@@ -116,9 +112,7 @@ def test_not_applicable_without_justification_counts_as_zero(one_obligation, ans
 
 
 @pytest.mark.parametrize("rating", ["full", "largely"])
-def test_strong_rating_without_description_or_legal_reference_is_flagged_unsupported(
-    one_obligation, answer, rating
-):
+def test_strong_rating_without_description_or_legal_reference_is_flagged_unsupported(one_obligation, answer, rating):
     result = score_assessment(
         one_obligation,
         [
@@ -180,9 +174,7 @@ def test_errors_survive_pickling_for_background_jobs():
         assert type(again) is type(error) and str(again) == str(error)
 
 
-def test_answer_for_an_item_not_in_the_edition_raises_unknown_checklist_item(
-    one_obligation, answer
-):
+def test_answer_for_an_item_not_in_the_edition_raises_unknown_checklist_item(one_obligation, answer):
     with pytest.raises(UnknownChecklistItem) as raised:
         score_assessment(one_obligation, [answer("X", "full"), answer("Q9", "full")])
     assert isinstance(raised.value, ValueError)
@@ -211,9 +203,7 @@ def test_obligation_with_every_item_not_applicable_drops_out_everywhere(edition_
         {"X": "S", "Y": "T"},
         [("O1", "I", 3, True, ("X",)), ("O2", "J", 1, False, ("Y",))],
     )
-    result = score_assessment(
-        edition, [answer("X", "not_applicable", justification="n/a"), answer("Y", "partially")]
-    )
+    result = score_assessment(edition, [answer("X", "not_applicable", justification="n/a"), answer("Y", "partially")])
     assert obligation_score(result, "O1") is None
     assert result.overall == 50.0  # O2 alone, not (3·0 + 1·50) / 4
     assert section_score(result, "S") is None
@@ -231,9 +221,7 @@ def test_unscored_obligation_is_listed_but_never_scored(small_edition, answer):
 
 
 def test_unscored_obligation_does_not_change_the_overall(edition_factory, answer):
-    with_body = edition_factory(
-        {"X": "S"}, [("O1", "I", 2, False, ("X",)), ("O2", "I", 3, True, ())]
-    )
+    with_body = edition_factory({"X": "S"}, [("O1", "I", 2, False, ("X",)), ("O2", "I", 3, True, ())])
     without = edition_factory({"X": "S"}, [("O1", "I", 2, False, ("X",))])
     answers = [answer("X", "initial")]
     assert score_assessment(with_body, answers).overall == 25.0
@@ -253,9 +241,7 @@ def test_overall_is_the_weighted_mean_of_obligation_scores(edition_factory, answ
             ("O3", "I", 1, False, ("Z",)),
         ],
     )
-    result = score_assessment(
-        edition, [answer("X", "full"), answer("Y", "partially"), answer("Z", "none")]
-    )
+    result = score_assessment(edition, [answer("X", "full"), answer("Y", "partially"), answer("Z", "none")])
     assert result.overall == pytest.approx((3 * 100 + 2 * 50 + 1 * 0) / 6)
 
 
@@ -282,9 +268,7 @@ def test_instrument_score_is_the_weighted_mean_of_its_obligations(small_edition,
     assert instrument_score(result, "I2") == pytest.approx((1 * 50 + 3 * 100) / 4)
 
 
-def test_section_score_weights_each_pair_by_obligation_weight_over_its_counting_items(
-    small_edition, answer
-):
+def test_section_score_weights_each_pair_by_obligation_weight_over_its_counting_items(small_edition, answer):
     result = score_assessment(
         small_edition,
         [
@@ -312,9 +296,7 @@ def test_shared_item_counts_once_for_each_obligation_it_assesses(edition_factory
 
 
 def test_pair_weights_make_sections_add_up_to_the_overall(small_edition, answer):
-    result = score_assessment(
-        small_edition, [answer("A1", "initial"), answer("A2", "full"), answer("B2", "largely")]
-    )
+    result = score_assessment(small_edition, [answer("A1", "initial"), answer("A2", "full"), answer("B2", "largely")])
     # Nothing is not applicable here, so every item of every obligation counts.
     # A section's share is the total weight of its pairs; the shares add up to Σw
     # and the share-weighted mean of the section scores is the overall.
@@ -323,9 +305,7 @@ def test_pair_weights_make_sections_add_up_to_the_overall(small_edition, answer)
     for ob in small_edition.obligations:
         for item_id in ob.items:
             share[section_of[item_id]] += ob.weight / len(ob.items)
-    assert sum(share.values()) == pytest.approx(
-        sum(o.weight for o in small_edition.obligations if o.items)
-    )
+    assert sum(share.values()) == pytest.approx(sum(o.weight for o in small_edition.obligations if o.items))
     weighted = sum(share[s.id] * s.score for s in result.sections if s.score is not None)
     assert weighted / sum(share.values()) == pytest.approx(result.overall)
 
@@ -338,15 +318,11 @@ def test_answer_order_does_not_change_the_result(small_edition, answer):
         answer("B1", "initial"),
         answer("B2", "not_applicable"),
     ]
-    assert score_assessment(small_edition, answers) == score_assessment(
-        small_edition, list(reversed(answers))
-    )
+    assert score_assessment(small_edition, answers) == score_assessment(small_edition, list(reversed(answers)))
 
 
 def test_flags_list_items_in_catalogue_order(edition_factory, answer):
-    edition = edition_factory(
-        {"P": "S", "Q": "S", "R": "S", "T": "S"}, [("O", "I", 1, False, ("T", "R", "Q", "P"))]
-    )
+    edition = edition_factory({"P": "S", "Q": "S", "R": "S", "T": "S"}, [("O", "I", 1, False, ("T", "R", "Q", "P"))])
     result = score_assessment(
         edition,
         [
@@ -441,9 +417,7 @@ def test_every_capping_core_obligation_is_listed_in_catalogue_order(edition_fact
             ("O3", "I", 1, True, ("Z",)),
         ],
     )
-    result = score_assessment(
-        edition, [answer("Z", "initial"), answer("Y", "full"), answer("X", "none")]
-    )
+    result = score_assessment(edition, [answer("Z", "initial"), answer("Y", "full"), answer("X", "none")])
     assert result.capped_by == ("O1", "O3")
 
 
@@ -472,9 +446,7 @@ def test_obligation_at_full_score_is_no_gap(edition_factory, answer):
 
 
 def test_gap_shortfall_and_priority(small_edition, answer):
-    result = score_assessment(
-        small_edition, [answer("A1", "full"), answer("A2", "largely"), answer("B1", "partially")]
-    )
+    result = score_assessment(small_edition, [answer("A1", "full"), answer("A2", "largely"), answer("B1", "partially")])
     o1 = next(g for g in result.gaps if g.obligation == "O1")
     assert (o1.score, o1.shortfall, o1.weight, o1.priority) == (87.5, 12.5, 3.0, 37.5)
     assert (o1.instrument, o1.paragraph, o1.core, o1.critical) == ("I1", "I1 op. 1", False, False)
@@ -487,9 +459,7 @@ def test_core_gap_is_always_critical(edition_factory, answer):
 
 
 def test_gap_at_the_critical_priority_is_critical(edition_factory, answer):
-    edition = edition_factory(
-        {"X": "S", "Y": "S"}, [("O1", "I", 3, False, ("X",)), ("O2", "I", 3, False, ("Y",))]
-    )
+    edition = edition_factory({"X": "S", "Y": "S"}, [("O1", "I", 3, False, ("X",)), ("O2", "I", 3, False, ("Y",))])
     result = score_assessment(edition, [answer("X", "partially"), answer("Y", "largely")])
     by_id = {g.obligation: g for g in result.gaps}
     assert by_id["O1"].priority == 150.0 and by_id["O1"].critical
@@ -497,9 +467,7 @@ def test_gap_at_the_critical_priority_is_critical(edition_factory, answer):
 
 
 def test_critical_priority_comes_from_the_method(edition_factory, method_factory, answer):
-    edition = edition_factory(
-        {"X": "S"}, [("O", "I", 1, False, ("X",))], method=method_factory(critical_priority=20)
-    )
+    edition = edition_factory({"X": "S"}, [("O", "I", 1, False, ("X",))], method=method_factory(critical_priority=20))
     (gap,) = score_assessment(edition, [answer("X", "largely")]).gaps
     assert gap.critical
 
@@ -546,9 +514,7 @@ def test_equal_priorities_tie_despite_floating_point_noise(edition_factory, answ
 
 
 def test_gap_items_are_the_counting_items_below_full_in_obligation_order(edition_factory, answer):
-    edition = edition_factory(
-        {"P": "S", "Q": "S", "R": "S", "T": "S"}, [("O", "I", 1, False, ("T", "R", "Q", "P"))]
-    )
+    edition = edition_factory({"P": "S", "Q": "S", "R": "S", "T": "S"}, [("O", "I", 1, False, ("T", "R", "Q", "P"))])
     result = score_assessment(
         edition,
         [
@@ -580,9 +546,7 @@ def test_inconsistent_edition_is_rejected(edition_factory, answer, items, obliga
 
 
 def test_band_cap_must_be_a_band(edition_factory, method_factory):
-    edition = edition_factory(
-        {"X": "S"}, [("O", "I", 1, False, ("X",))], method=method_factory(core_band_cap="Z")
-    )
+    edition = edition_factory({"X": "S"}, [("O", "I", 1, False, ("X",))], method=method_factory(core_band_cap="Z"))
     with pytest.raises(ValueError, match="cap"):
         score_assessment(edition, [])
 
@@ -624,9 +588,7 @@ def test_fast_gap_construction_builds_ordinary_gaps(small_edition, answer):
 
 def test_answers_may_be_any_iterable(small_edition, answer):
     answers = [answer("A1", "full"), answer("B1", "none")]
-    assert score_assessment(small_edition, iter(answers)) == score_assessment(
-        small_edition, tuple(answers)
-    )
+    assert score_assessment(small_edition, iter(answers)) == score_assessment(small_edition, tuple(answers))
 
 
 def test_scoring_package_imports_only_the_standard_library():

@@ -31,9 +31,7 @@ TEXTS = st.sampled_from(["", "  ", "Applied nationwide since 2019."])
 def methods(draw: st.DrawFn) -> Method:
     values = draw(st.lists(st.integers(0, 100), min_size=1, max_size=5, unique=True))
     values.sort(reverse=True)
-    scale = [
-        RatingLevel(f"r{v}", f"{v}", float(v), needs_support=draw(st.booleans())) for v in values
-    ]
+    scale = [RatingLevel(f"r{v}", f"{v}", float(v), needs_support=draw(st.booleans())) for v in values]
     scale.insert(draw(st.integers(0, len(scale))), RatingLevel("na", "Not applicable", None))
     mins = draw(st.lists(st.integers(1, 100), max_size=4, unique=True))
     mins = sorted(mins, reverse=True) + [0]
@@ -136,9 +134,7 @@ def test_every_score_is_between_0_and_100(case: tuple[Edition, list[Answer]]) ->
 
 
 @given(assessments(), st.data())
-def test_raising_one_rating_never_lowers_any_score(
-    case: tuple[Edition, list[Answer]], data: st.DataObject
-) -> None:
+def test_raising_one_rating_never_lowers_any_score(case: tuple[Edition, list[Answer]], data: st.DataObject) -> None:
     edition, answers = case
     before = score_assessment(edition, answers)
     # Items that count (rated, missing, unjustified N/A) and a step worth more.
@@ -193,9 +189,7 @@ def test_justified_not_applicable_is_the_same_as_leaving_the_item_out_of_the_cat
     values = {i.item: i.value for i in before.items}
     x_value = values[target]
     adjusted: dict[str, tuple[float, float | None]] = {}
-    for spec, old, new in zip(
-        edition.obligations, before.obligations, after.obligations, strict=True
-    ):
+    for spec, old, new in zip(edition.obligations, before.obligations, after.obligations, strict=True):
         if target not in spec.items or x_value is None:
             assert new.score == old.score, spec.id
             expected = old.score
@@ -207,14 +201,10 @@ def test_justified_not_applicable_is_the_same_as_leaving_the_item_out_of_the_cat
         if spec.items:
             adjusted[spec.id] = (spec.weight, expected)
     counted = [(w, s) for w, s in adjusted.values() if s is not None]
-    expected_overall = (
-        sum(w * s for w, s in counted) / sum(w for w, _ in counted) if counted else None
-    )
+    expected_overall = sum(w * s for w, s in counted) / sum(w for w, _ in counted) if counted else None
     assert close(after.overall, expected_overall)
 
-    without = score_assessment(
-        restrict(edition, [i.id for i in edition.items if i.id != target]), others
-    )
+    without = score_assessment(restrict(edition, [i.id for i in edition.items if i.id != target]), others)
     a, b = scores_only(after), scores_only(without)
     assert a["band"] == b["band"]
     assert [g[:2] + g[3:] for g in a["gaps"]] == [g[:2] + g[3:] for g in b["gaps"]]
@@ -223,9 +213,7 @@ def test_justified_not_applicable_is_the_same_as_leaving_the_item_out_of_the_cat
 
 
 @given(assessments(), st.randoms(use_true_random=False))
-def test_answer_order_never_changes_the_result(
-    case: tuple[Edition, list[Answer]], rnd: Any
-) -> None:
+def test_answer_order_never_changes_the_result(case: tuple[Edition, list[Answer]], rnd: Any) -> None:
     edition, answers = case
     shuffled = list(answers)
     rnd.shuffle(shuffled)
@@ -284,7 +272,5 @@ def test_gaps_are_ranked_by_priority(case: tuple[Edition, list[Answer]]) -> None
     assert [g.rank for g in result.gaps] == list(range(1, len(result.gaps) + 1))
     priorities = [g.priority for g in result.gaps]
     assert all(a >= b - 1e-6 for a, b in zip(priorities, priorities[1:], strict=False))
-    scored = {
-        o.obligation for o in result.obligations if o.score is not None and o.score < 100 - EPS
-    }
+    scored = {o.obligation for o in result.obligations if o.score is not None and o.score < 100 - EPS}
     assert {g.obligation for g in result.gaps} == scored

@@ -69,10 +69,7 @@ def worked_example_section(text: str) -> str:
 def build(spec: dict[str, Any]) -> tuple[Edition, list[Answer]]:
     m = spec["method"]
     method = Method(
-        scale=tuple(
-            RatingLevel(s["id"], s["id"], s["value"], s.get("needs_support", False))
-            for s in m["scale"]
-        ),
+        scale=tuple(RatingLevel(s["id"], s["id"], s["value"], s.get("needs_support", False)) for s in m["scale"]),
         bands=tuple(Band(b["id"], b["id"], b["min_score"]) for b in m["bands"]),
         core_threshold=m["core_threshold"],
         core_band_cap=m["core_band_cap"],
@@ -85,9 +82,7 @@ def build(spec: dict[str, Any]) -> tuple[Edition, list[Answer]]:
         instruments=tuple(Area(i["id"], i["title"]) for i in spec["instruments"]),
         items=tuple(ItemSpec(i["id"], i["section"]) for i in spec["items"]),
         obligations=tuple(
-            ObligationSpec(
-                o["id"], o["instrument"], o["paragraph"], o["weight"], o["core"], tuple(o["items"])
-            )
+            ObligationSpec(o["id"], o["instrument"], o["paragraph"], o["weight"], o["core"], tuple(o["items"]))
             for o in spec["obligations"]
         ),
     )
@@ -257,9 +252,7 @@ def mutations(text: str) -> list[tuple[str, str]]:
     # Every number in the expected block, and every figure a calculation shows.
     for match in re.finditer(r"(?<![\w.])\d+(?:\.\d+)?(?![\w.])", text[expected_start:]):
         at = expected_start + match.start()
-        changed.append(
-            (f"expected {match[0]}", text[:at] + bump(match[0]) + text[at + len(match[0]) :])
-        )
+        changed.append((f"expected {match[0]}", text[:at] + bump(match[0]) + text[at + len(match[0]) :]))
     for span in re.finditer(r"`([^`\n]+)`", text[input_end:expected_start]):
         if CALCULATION.match(span[1]) is None:
             continue
