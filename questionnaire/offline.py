@@ -418,15 +418,20 @@ def _write_instructions(
             bold=True,
         )
     ws.print_options.horizontalCentered = False
-    ws.page_setup.orientation = "portrait"
+    _print_setup(ws, "portrait", pages_wide=1)
+    _protect(ws)
+
+
+def _print_setup(ws: Any, orientation: str, pages_wide: int) -> None:
+    """A4 pages as wide as `pages_wide`, as long as needed, with the sheet name and page in the footer."""
+    ws.page_setup.orientation = orientation
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToWidth = pages_wide
     ws.page_setup.fitToHeight = 0
     ws.page_margins.top = ws.page_margins.bottom = 0.9
     ws.page_margins.header = ws.page_margins.footer = 0.35
     ws.oddFooter.center.text = "&A · " + _("page") + " &P / &N"
-    _protect(ws)
 
 
 def _write_section(
@@ -562,21 +567,14 @@ def _write_section(
     ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
     ws.print_title_cols = "A:A"
     ws.print_area = f"A{HEADER_ROW}:{COLUMN['version'].letter}{max(last_row, HEADER_ROW)}"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_setup.fitToWidth = 2
-    ws.page_setup.fitToHeight = 0
+    _print_setup(ws, "landscape", pages_wide=2)
     ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.9
-    ws.page_margins.header = ws.page_margins.footer = 0.35
     # "&" starts a field code in page headers (&P, &A): a literal one is written "&&".
     ws.oddHeader.left.text = (f"{section.title} · {assessment.country.name} · {assessment.cycle.code}").replace(
         "&", "&&"
     )
     ws.oddHeader.left.font = f"{_FONT},Bold"
     ws.oddHeader.right.text = _("Sheet %(sheet)s", sheet="&A")
-    ws.oddFooter.center.text = "&A · " + _("page") + " &P / &N"
     _protect(ws)
 
 
