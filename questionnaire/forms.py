@@ -104,17 +104,6 @@ class CommentForm(FlaskForm):
 # The questionnaire
 # --------------------------------------------------------------------------
 
-# Form field names of an answer, and the service field each error belongs to.
-ANSWER_FIELDS = (
-    "rating",
-    "description",
-    "legal_references",
-    "evidence_links",
-    "assistance_kind",
-    "assistance_description",
-    "justification",
-)
-
 
 def field_name(item_id: str) -> str:
     """Return the form field name of an item (ids may hold '-' and '.')."""

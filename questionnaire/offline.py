@@ -422,6 +422,25 @@ def _write_instructions(
     _protect(ws)
 
 
+def _drop_down(ws: Any, key: str, choices: str, last_row: int, *, title: str, error: str, prompt: str) -> None:
+    """Make a column's answer cells a drop-down of the named range `choices`, refusing anything else."""
+    validation = DataValidation(
+        type="list",
+        formula1=f"={choices}",
+        allow_blank=True,
+        showErrorMessage=True,
+        errorStyle="stop",
+        errorTitle=title,
+        error=error,
+        showInputMessage=True,
+        promptTitle=title,
+        prompt=prompt,
+    )
+    letter = COLUMN[key].letter
+    validation.add(f"{letter}{FIRST_ROW}:{letter}{last_row}")
+    ws.add_data_validation(validation)
+
+
 def _print_setup(ws: Any, orientation: str, pages_wide: int) -> None:
     """A4 pages as wide as `pages_wide`, as long as needed, with the sheet name and page in the footer."""
     ws.page_setup.orientation = orientation
@@ -514,35 +533,24 @@ def _write_section(
         ws.row_dimensions[row].height = min(_MAX_ROW_HEIGHT, (max(4, lines) + 1) * _LINE_HEIGHT)
 
     if items:
-        rating = DataValidation(
-            type="list",
-            formula1="=RatingChoices",
-            allow_blank=True,
-            showErrorMessage=True,
-            errorStyle="stop",
-            errorTitle=_("Rating"),
+        _drop_down(
+            ws,
+            "rating",
+            "RatingChoices",
+            last_row,
+            title=_("Rating"),
             error=_("Choose a rating from the list."),
-            showInputMessage=True,
-            promptTitle=_("Rating"),
             prompt=_("Choose from the list. “Not applicable” needs a justification."),
         )
-        rating.add(f"{COLUMN['rating'].letter}{FIRST_ROW}:{COLUMN['rating'].letter}{last_row}")
-        assistance = DataValidation(
-            type="list",
-            formula1="=AssistanceChoices",
-            allow_blank=True,
-            showErrorMessage=True,
-            errorStyle="stop",
-            errorTitle=_("Technical assistance"),
+        _drop_down(
+            ws,
+            "assistance_kind",
+            "AssistanceChoices",
+            last_row,
+            title=_("Technical assistance"),
             error=_("Choose a kind of assistance from the list, or “%(none)s”.", none=none_label),
-            showInputMessage=True,
-            promptTitle=_("Technical assistance"),
             prompt=_("Choose a kind, then describe what is needed in the next column."),
         )
-        letter = COLUMN["assistance_kind"].letter
-        assistance.add(f"{letter}{FIRST_ROW}:{letter}{last_row}")
-        ws.add_data_validation(rating)
-        ws.add_data_validation(assistance)
         for key, limit in (
             ("description", MAX_DESCRIPTION),
             ("justification", MAX_JUSTIFICATION),
