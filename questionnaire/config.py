@@ -35,7 +35,7 @@ def defaults(instance_path: str) -> dict[str, Any]:
     """Return the built-in defaults."""
     return {
         "SQLALCHEMY_DATABASE_URI": "sqlite:///" + os.path.join(instance_path, "questionnaire.db"),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
         "CATALOGUE_PATH": str(DEFAULT_CATALOGUE),
         "REDIS_URL": None,
         "SECRET_KEY": None,

@@ -43,10 +43,14 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
 def init_app(app: Any) -> None:
     """Bind the database to the application."""
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     if uri.startswith("sqlite"):
-        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
         options.setdefault("connect_args", {}).setdefault("timeout", 15)
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    else:
+        # A server may drop idle connections; test each one as it leaves the pool.
+        # (A SQLite file cannot go away under an open connection: no test needed.)
+        options.setdefault("pool_pre_ping", True)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     db.init_app(app)
 
 
