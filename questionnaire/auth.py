@@ -9,12 +9,13 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, g, request, session
 from flask_babel import gettext as _
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, login_user, logout_user
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy.orm import lazyload
 
 from .db import db
 from .models import ApiToken, LoginSession, Role, User, utcnow
@@ -131,21 +132,38 @@ def end_all_sessions(user: User) -> None:
 _RENEW_AFTER = timedelta(minutes=10)
 
 
+# The signed-in user, looked up on every request: one indexed query for the session
+# and its user, built once.  The user's country is loaded only where a page shows it.
+_SESSION_USER = (
+    select(User, LoginSession.expires_at)
+    .join(LoginSession, LoginSession.user_id == User.id)
+    .where(LoginSession.id == bindparam("id"))
+    .options(lazyload(User.country))
+)
+
+
 def _load_user(secret: str) -> User | None:
-    row = db.session.get(LoginSession, _digest(secret))
-    if row is None:
+    session_id = _digest(secret)
+    found = db.session.execute(_SESSION_USER, {"id": session_id}).first()
+    if found is None:
         return None
+    user, expires_at = found
     now = utcnow()
-    if row.expires_at <= now or not row.user.active:
-        db.session.delete(row)
+    if expires_at <= now or not user.active:
+        db.session.execute(delete(LoginSession).where(LoginSession.id == session_id))
         db.session.commit()
         return None
     lifetime = timedelta(seconds=int(current_app.config["PERMANENT_SESSION_LIFETIME"]))
-    if row.expires_at - now < lifetime - _RENEW_AFTER:
-        row.expires_at = now + lifetime
+    if expires_at - now < lifetime - _RENEW_AFTER:
+        db.session.execute(update(LoginSession).where(LoginSession.id == session_id).values(expires_at=now + lifetime))
         db.session.commit()
-    user = row.user
+        # The cookie is re-sent only when the session changes (SESSION_REFRESH_EACH_REQUEST
+        # is off): send it now, so its expiry slides with the server-side one.
+        session.modified = True
     user.login_secret = secret  # type: ignore[attr-defined]
+    # Read the language preference now: a save commits, which expires the user, and
+    # translating its reply would otherwise query the user again.
+    g.user_locale = user.locale
     return user
 
 
@@ -283,3 +301,13 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_STORAGE_URI", redis_url or "memory://")
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "thbq")
     limiter.init_app(app)
+    limiter.request_filter(_not_rate_limited)
+
+
+# Only sign-in attempts are rate-limited (see views/auth.py); every other request
+# skips the limiter's per-request bookkeeping.
+RATE_LIMITED = {("POST", "auth.login")}
+
+
+def _not_rate_limited() -> bool:
+    return (request.method, request.endpoint) not in RATE_LIMITED

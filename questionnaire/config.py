@@ -46,6 +46,10 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "SESSION_COOKIE_SECURE": False,
         "SESSION_COOKIE_NAME": "thbq_session",
         "PERMANENT_SESSION_LIFETIME": 12 * 3600,
+        # The cookie holds only the sign-in session's secret; it is re-signed when it
+        # changes and when the server-side session is extended (every ten minutes of
+        # activity), not on every request.
+        "SESSION_REFRESH_EACH_REQUEST": False,
         # A form kept open for a working day still saves; an older token is
         # answered with the typed data and a request to save again.
         "WTF_CSRF_TIME_LIMIT": 12 * 3600,

@@ -33,7 +33,10 @@ def select_locale() -> str:
     chosen = session.get("lang")
     if chosen in languages:
         return str(chosen)
-    user_locale = getattr(current_user, "locale", None) if current_user else None
+    if "user_locale" in g:  # noted when the signed-in user was loaded
+        user_locale = g.user_locale
+    else:
+        user_locale = getattr(current_user, "locale", None) if current_user else None
     if user_locale in languages:
         return str(user_locale)
     best = request.accept_languages.best_match(languages)

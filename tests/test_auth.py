@@ -282,3 +282,66 @@ def test_nobody_revokes_another_users_token(client, users) -> None:  # type: ign
     client.login("fra@example.org")
     assert client.post_form(f"/account/tokens/{row.id}/revoke", page="/account").status_code == 404
     assert auth.user_for_token(token) is not None
+
+
+def _session_row() -> LoginSession:
+    db.session.expire_all()
+    row = db.session.scalar(select(LoginSession))
+    assert row is not None
+    return row
+
+
+def test_the_cookie_is_re_sent_only_when_the_session_is_extended(client, users) -> None:  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    from questionnaire.models import utcnow
+
+    client.login("fra@example.org")
+    client.get("/")  # the first form after sign-in adds the session's CSRF secret
+    # An ordinary page: the session is unchanged, so the cookie is not signed and sent again.
+    assert "Set-Cookie" not in client.get("/").headers
+    # Activity after the renewal interval: the server-side expiry moves on, and the
+    # cookie is sent again so that the browser's copy slides with it.
+    row = _session_row()
+    row.expires_at = utcnow() + timedelta(hours=11)
+    db.session.commit()
+    response = client.get("/")
+    assert response.status_code == 200
+    assert "Expires=" in response.headers["Set-Cookie"]
+    assert _session_row().expires_at > utcnow() + timedelta(hours=11, minutes=55)
+
+
+def test_an_expired_session_is_ended_on_the_server(client, users) -> None:  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    from questionnaire.models import utcnow
+
+    client.login("fra@example.org")
+    row = _session_row()
+    row.expires_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login")
+    assert db.session.scalar(select(func.count()).select_from(LoginSession)) == 0
+
+
+def test_a_deactivated_account_loses_its_session_on_the_next_request(client, users) -> None:  # type: ignore[no-untyped-def]
+    client.login("fra@example.org")
+    assert client.get("/").status_code == 200
+    user = db.session.get(User, users["fra"].id)
+    user.active = False
+    db.session.commit()
+    assert client.get("/").status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(LoginSession)) == 0
+
+
+def test_only_the_sign_in_form_is_rate_limited(app) -> None:  # type: ignore[no-untyped-def]
+    # Views carrying a Flask-Limiter decoration must be listed, or the request filter
+    # that spares every other request the limiter's work would exempt them too.
+    decorated = {
+        endpoint
+        for endpoint, view in app.view_functions.items()
+        if getattr(view, "__wrapper-limiter-instance", None) is not None
+    }
+    assert decorated == {endpoint for _, endpoint in auth.RATE_LIMITED} == {"auth.login"}

@@ -416,3 +416,29 @@ def test_autosave_keeps_the_valid_answers_when_another_needs_attention(client, s
     data["item_CL_2-evidence_links"] = "javascript:alert(1)"
     assert client.post(SECTION, data=data).status_code == 422
     assert stored("CL-1").rating == "full"
+
+
+def test_a_save_answers_in_the_users_language_without_reading_the_user_again(client, started, users) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import event
+
+    from questionnaire.models import User
+
+    user = db.session.get(User, users["fra"].id)
+    user.locale = "fr"
+    db.session.commit()
+    data = load(client)
+    data["item_CL_3-rating"] = "initial"
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        response = client.post(SECTION, data=data, headers={"X-Autosave": "1"})
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert response.status_code == 200
+    assert response.get_json()["message"] == "Toutes les modifications sont enregistrées"
+    # The session's user is read once, before the save; not again to translate the reply.
+    assert sum("FROM user_account" in s for s in statements) == 1, statements
