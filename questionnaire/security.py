@@ -20,6 +20,17 @@ CSP = "; ".join(
     ]
 )
 
+# Sent with every response unless the view set its own.
+HEADERS = (
+    ("Content-Security-Policy", CSP),
+    ("X-Frame-Options", "DENY"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "same-origin"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    ("Cross-Origin-Resource-Policy", "same-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+)
+
 
 def init_app(app: Flask) -> None:
     """Add security headers to every response and trust one HTTPS proxy if told to."""
@@ -44,16 +55,13 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def _headers(response: Response) -> Response:
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", CSP)
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("Referrer-Policy", "same-origin")
-        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
-        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        if request.is_secure:
-            headers.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
-        if request.endpoint != "static" and "Cache-Control" not in headers:
+        present = {name.lower() for name, _ in headers.items()}
+        for name, value in HEADERS:
+            if name.lower() not in present:  # a view may set its own
+                headers.add(name, value)
+        if request.is_secure and "strict-transport-security" not in present:
+            headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
+        if request.endpoint != "static" and "cache-control" not in present:
             # Pages hold unpublished national data: never keep them in shared caches.
             headers["Cache-Control"] = "no-store"
         return response

@@ -450,3 +450,29 @@ def test_report_limits_come_from_the_environment(monkeypatch) -> None:  # type: 
     monkeypatch.setenv("REPORT_CONCURRENCY", "0")
     with pytest.raises(ConfigurationError, match="REPORT_CONCURRENCY must be greater than 0"):
         from_environment()
+
+
+def test_a_views_own_security_header_is_kept_and_not_doubled(app, client) -> None:  # type: ignore[no-untyped-def]
+    @app.get("/test-own-headers")
+    def own_headers():  # type: ignore[no-untyped-def]
+        return "ok", 200, {"x-frame-options": "SAMEORIGIN", "cache-control": "private, max-age=60"}
+
+    response = client.get("/test-own-headers")
+    assert response.headers.getlist("X-Frame-Options") == ["SAMEORIGIN"]
+    assert response.headers.getlist("Cache-Control") == ["private, max-age=60"]
+    assert response.headers.getlist("X-Content-Type-Options") == ["nosniff"]
+
+
+@pytest.mark.parametrize(
+    ("url", "pings"),
+    [("sqlite:///{tmp}/x.db", False), ("postgresql+psycopg://nobody@127.0.0.1:1/none", True)],
+)
+def test_pooled_connections_are_tested_only_where_a_server_can_drop_them(tmp_path, url, pings) -> None:  # type: ignore[no-untyped-def]
+    from questionnaire import create_app
+    from questionnaire.db import db
+
+    app = create_app(
+        {"SECRET_KEY": "k" * 8 + secrets.token_hex(16), "SQLALCHEMY_DATABASE_URI": url.format(tmp=tmp_path)}
+    )
+    with app.app_context():
+        assert db.engine.pool._pre_ping is pings
