@@ -2,14 +2,57 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+import time
+
+from flask import Flask, current_app, g, render_template, request, session
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
+from ..caching import LruCache
 from ..services import ServiceError
 
 csrf = CSRFProtect()
+
+
+class SignedTokens:
+    """CSRF tokens signed recently, by the session's raw token, for reuse by later pages.
+
+    Flask-WTF signs the session's token again for every page, which costs about
+    as much as a database query.  A token signed a few minutes ago for the same
+    session is just as good: it is bound to the same session secret and is
+    checked the same way; it only expires that much sooner.  Entries are kept for
+    at most `REUSE_SECONDS` (and never more than a hundredth of the token's time
+    limit), and for at most `size` sessions per process.
+    """
+
+    REUSE_SECONDS = 300
+
+    def __init__(self, size: int = 4096) -> None:
+        self._tokens: LruCache[str, tuple[float, str]] = LruCache(size)
+
+    def _reuse_for(self) -> float:
+        limit = current_app.config.get("WTF_CSRF_TIME_LIMIT")
+        return float(self.REUSE_SECONDS if not limit else min(self.REUSE_SECONDS, limit / 100))
+
+    def before_request(self) -> None:
+        """Hand Flask-WTF the token signed recently for this session, if there is one."""
+        raw = session.get("csrf_token")
+        found = self._tokens.get(raw) if raw else None
+        if found is not None and 0 <= time.time() - found[0] < self._reuse_for():
+            g.csrf_token = found[1]
+
+    def after_request(self, response):  # type: ignore[no-untyped-def]
+        """Keep the token this request signed (if it signed one) for the session's next pages."""
+        raw, signed = session.get("csrf_token"), g.get("csrf_token")
+        if raw and signed:
+            found = self._tokens.get(raw)
+            if found is None or found[1] != signed:
+                self._tokens.put(raw, (time.time(), signed))
+        return response
+
+
+signed_tokens = SignedTokens()
 
 
 def wants_json() -> bool:
@@ -33,6 +76,8 @@ def init_app(app: Flask) -> None:
 
     csrf.init_app(app)
     csrf.exempt(api.bp)  # bearer tokens only, never the session cookie: no CSRF possible
+    app.before_request(signed_tokens.before_request)
+    app.after_request(signed_tokens.after_request)
     for module in (auth, main, catalogue, assessment, review, admin, api, offline, reports):
         app.register_blueprint(module.bp)
 

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import secrets
-import threading
-from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, abort, flash, g, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -18,6 +16,7 @@ from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
 from .. import services
+from ..caching import LruCache
 from ..catalogue import Catalogue
 from ..catalogue_store import catalogue_for
 from ..forms import field_name, fill, item_fields, section_form_class
@@ -266,43 +265,18 @@ def item_intros(catalogue: Catalogue, items: tuple[Any, ...]) -> dict[str, Marku
     return out
 
 
-class _BodyCache:
-    """Rendered section bodies, by everything that can change them.
-
-    A section page is read far more often than it is saved.  Its body depends
-    only on the assessment's version (bumped by every saved answer and every
-    change of status), the comments, the language and what the viewer may do;
-    the key holds all of these (a comment bumps the version too), and permission is checked before the cache is
-    looked at.  The CSRF tokens are per session: the body is stored with a
-    marker in their place and the viewer's token is put in when it is served.
-    """
-
-    def __init__(self, size: int = 256) -> None:
-        self.size = size
-        self._entries: OrderedDict[tuple[Any, ...], str] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple[Any, ...]) -> str | None:
-        with self._lock:
-            found = self._entries.get(key)
-            if found is not None:
-                self._entries.move_to_end(key)
-            return found
-
-    def put(self, key: tuple[Any, ...], body: str) -> None:
-        with self._lock:
-            self._entries[key] = body
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.size:
-                self._entries.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-
-
-body_cache = _BodyCache()
+# Rendered section bodies and whole pages, by everything that can change them.
+#
+# A section page is read far more often than it is saved.  Its body depends only
+# on the assessment's version (bumped by every saved answer, every comment and
+# every change of status), the language and what the viewer may do; the key holds
+# all of these, and permission is checked before the cache is looked at.  The CSRF
+# tokens are per session: a body is stored with a marker in their place and the
+# viewer's token is put in when it is served.  Whole pages are stored encoded, cut
+# at the markers, so serving one is a join of bytes.
+body_cache: LruCache[tuple[Any, ...], Any] = LruCache(256)
 _TOKEN_MARK = "__thbq_csrf_" + secrets.token_hex(8) + "__"
+_TOKEN_MARK_BYTES = _TOKEN_MARK.encode("ascii")
 
 
 def _render_section(
@@ -332,9 +306,9 @@ def _render_section(
     page_key = (key, current_user.role, request.full_path)
     whole_page = cacheable and not session.get("_flashes")
     if whole_page:
-        page = body_cache.get(page_key)
-        if page is not None:
-            return page.replace(_TOKEN_MARK, generate_csrf()), status
+        parts = body_cache.get(page_key)
+        if parts is not None:
+            return _join(parts), status
     body = body_cache.get(key) if cacheable else None
     if body is None:
         if build is not None:
@@ -358,10 +332,15 @@ def _render_section(
         return _page(body, assessment, found, editable), status
     if whole_page:
         with _marked_tokens():
-            page = _page(body, assessment, found, editable)
-        body_cache.put(page_key, page)
-        return page.replace(_TOKEN_MARK, generate_csrf()), status
+            parts = tuple(_page(body, assessment, found, editable).encode("utf-8").split(_TOKEN_MARK_BYTES))
+        body_cache.put(page_key, parts)
+        return _join(parts), status
     return _page(body.replace(_TOKEN_MARK, generate_csrf()), assessment, found, editable), status
+
+
+def _join(parts: tuple[bytes, ...]) -> Response:
+    """Serve a cached page with this session's CSRF token where the markers were."""
+    return Response(generate_csrf().encode("ascii").join(parts), mimetype="text/html")
 
 
 def _page(body: str, assessment: Any, found: Any, editable: bool) -> str:

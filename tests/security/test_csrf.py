@@ -168,3 +168,28 @@ def test_every_state_changing_route_is_covered(app) -> None:  # type: ignore[no-
         if "POST" in (rule.methods or ()) and not rule.endpoint.startswith(EXEMPT) and rule.endpoint not in ROUTES
     ]
     assert not missing, "POST routes without a CSRF test:\n" + "\n".join(missing)
+
+
+def test_pages_of_one_session_share_a_recently_signed_token(make_client, users, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import time
+
+    from questionnaire.views import SignedTokens
+
+    fra, deu = make_client(), make_client()
+    fra.login("fra@example.org")
+    deu.login("deu@example.org")
+    first, again = fra.csrf_token("/account"), fra.csrf_token("/account")
+    assert first == again  # reused, not signed again
+    assert deu.csrf_token("/account") != first  # never handed to another session
+    # Older than the reuse window: signed afresh, and both still accepted.
+    now = time.time()
+    monkeypatch.setattr(time, "time", lambda: now + SignedTokens.REUSE_SECONDS + 1)
+    fresh = fra.csrf_token("/account")
+    assert fresh != first
+    for token in (first, fresh):
+        response = fra.post("/language", data={"lang": "fr", "next": "/", "csrf_token": token})
+        assert response.status_code == 302
+    # The signed-out session's token is not accepted once a new session starts.
+    fra.post("/logout", data={"csrf_token": fresh})
+    fra.login("fra@example.org")
+    assert fra.post("/language", data={"lang": "en", "next": "/", "csrf_token": fresh}).status_code == 400
