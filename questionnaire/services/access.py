@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import contains_eager, defer, lazyload
 
 from ..db import db
 from ..models import Assessment, Country, Cycle, Role, Status, User
@@ -115,9 +116,17 @@ def find_assessment(cycle_code: str, iso3: str) -> Assessment | None:
     """Return the assessment of a country in a cycle, if it exists (no permission check)."""
     if not CYCLE_CODE.match(cycle_code) or not (len(iso3) == 3 and iso3.isascii() and iso3.isalpha()):
         return None
-    return db.session.scalar(
-        select(Assessment).join(Cycle).where(Cycle.code == cycle_code, Assessment.country_iso3 == iso3.upper())
-    )
+    return db.session.scalar(_ASSESSMENT, {"cycle": cycle_code, "iso3": iso3.upper()})
+
+
+# Run on every questionnaire request: built once; the country and the stored scores
+# are read only where a page shows them.
+_ASSESSMENT = (
+    select(Assessment)
+    .join(Assessment.cycle)
+    .where(Cycle.code == bindparam("cycle"), Assessment.country_iso3 == bindparam("iso3"))
+    .options(contains_eager(Assessment.cycle), lazyload(Assessment.country), defer(Assessment.scores))
+)
 
 
 def assessment_of(cycle_code: str, iso3: str) -> Assessment:
