@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..catalogue import Catalogue
@@ -277,6 +277,22 @@ def rated_items(assessment: Assessment) -> set[str]:
 # --------------------------------------------------------------------------
 
 
+# The statements of a save, built once (table-level: the ORM has nothing to track in them).
+_ANSWER_UPDATE = update(Answer.__table__).where(
+    Answer.__table__.c.id == bindparam("b_id"), Answer.__table__.c.version == bindparam("b_version")
+)
+_CHANGE_INSERT = insert(AnswerChange.__table__)
+_ASSESSMENT_BUMP = (
+    update(Assessment.__table__)
+    .where(
+        Assessment.__table__.c.id == bindparam("b_id"),
+        # Checked in the same statement, so a submission racing this save wins cleanly.
+        Assessment.__table__.c.status.in_([s.value for s in EDITABLE]),
+    )
+    .values(version=Assessment.__table__.c.version + 1)
+)
+
+
 def save_answers(user: User | None, assessment: Assessment, edits: Sequence[Edit], source: str = "form") -> SaveResult:
     """Save several answers in one transaction, or none of them.
 
@@ -313,6 +329,7 @@ def save_answers(user: User | None, assessment: Assessment, edits: Sequence[Edit
 
     current = answers_of(assessment, [e.item for e in edits])
     result = SaveResult()
+    changes_to_record: list[dict[str, Any]] = []
     now = utcnow()
     try:
         for edit in edits:
@@ -351,10 +368,15 @@ def save_answers(user: User | None, assessment: Assessment, edits: Sequence[Edit
             else:
                 # Compare-and-set: only succeeds if nobody saved since we read it.
                 outcome = db.session.execute(
-                    update(Answer)
-                    .where(Answer.id == existing.id, Answer.version == version)
-                    .values(version=version + 1, updated_at=now, updated_by_id=user.id if user else None, **values)
-                    .execution_options(synchronize_session=False)
+                    _ANSWER_UPDATE,
+                    {
+                        "b_id": existing.id,
+                        "b_version": version,
+                        "version": version + 1,
+                        "updated_at": now,
+                        "updated_by_id": user.id if user else None,
+                        **values,
+                    },
                 )
                 if outcome.rowcount != 1:  # type: ignore[attr-defined]
                     db.session.rollback()
@@ -362,28 +384,23 @@ def save_answers(user: User | None, assessment: Assessment, edits: Sequence[Edit
                     raise StaleAnswer(edit.item, fresh, edit.based_on)
                 db.session.expire(existing)
                 answer = existing
-            db.session.add(
-                AnswerChange(
-                    assessment_id=assessment.id,
-                    item_id=edit.item,
-                    version=version + 1,
-                    user_id=user.id if user else None,
-                    at=now,
-                    source=source,
-                    changes=changes,
-                )
+            changes_to_record.append(
+                {
+                    "assessment_id": assessment.id,
+                    "item_id": edit.item,
+                    "version": version + 1,
+                    "user_id": user.id if user else None,
+                    "at": now,
+                    "source": source,
+                    "changes": changes,
+                }
             )
             result.saved.append(answer)
             result.versions[edit.item] = version + 1
             result.fingerprints[edit.item] = edit.values.digest()
         if result.saved:
-            # Checked in the same statement, so a submission racing this save wins cleanly.
-            bumped = db.session.execute(
-                update(Assessment)
-                .where(Assessment.id == assessment.id, Assessment.status.in_([s.value for s in EDITABLE]))
-                .values(version=Assessment.version + 1, updated_at=now)
-                .execution_options(synchronize_session=False)
-            )
+            db.session.execute(_CHANGE_INSERT, changes_to_record)
+            bumped = db.session.execute(_ASSESSMENT_BUMP, {"b_id": assessment.id, "updated_at": now})
             if bumped.rowcount != 1:  # type: ignore[attr-defined]
                 db.session.rollback()
                 raise InvalidTransition(_("The assessment was submitted meanwhile; nothing was saved."))
