@@ -15,7 +15,9 @@ loopback and are driven by wrk in the same run:
   the value to SQLite with one UPDATE and commit (same pragmas).
 
 The script prints each figure and the ratio platform / baseline; the target is
-at least 0.5 for both.  Needs `wrk` (apt-get install wrk).
+at least 0.5 for both.  It also prints the worker processes' CPU time per
+request on each side (read from /proc), a figure less swayed than throughput
+by whatever else the shared machine is running.  Needs `wrk` (apt-get install wrk).
 
     .venv/bin/python benchmarks/questionnaire.py [--seconds 10] [--connections 2] [--rounds 3]
 """
@@ -166,8 +168,24 @@ def run_wrk(
         print(done.stderr.strip()[:600], file=sys.stderr)
     output = done.stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+    requests = int(re.search(r"(\d+) requests in", output).group(1))  # type: ignore[union-attr]
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    return {"rps": rps, "non_2xx": float(errors.group(1)) if errors else 0.0}
+    return {"rps": rps, "requests": float(requests), "non_2xx": float(errors.group(1)) if errors else 0.0}
+
+
+def worker_cpu_seconds(arbiter: int) -> float:
+    """CPU time (user + system) used so far by the worker processes of a gunicorn arbiter."""
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == arbiter:  # ppid
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def login(base: str, email: str) -> tuple[str, str]:
@@ -279,9 +297,17 @@ def main() -> None:
                     lambda: run_wrk(f"http://127.0.0.1:{bare_port}/page", args.seconds, n, script=str(bare_script)),
                 ),
             ):
-                runs.setdefault(name, []).append(run())
+                server = platform if name.startswith("platform") else bare
+                before = worker_cpu_seconds(server.pid)
+                figures = run()
+                figures["cpu_ms"] = (worker_cpu_seconds(server.pid) - before) / figures["requests"] * 1000
+                runs.setdefault(name, []).append(figures)
         results = {
-            name: {"rps": statistics.median(r["rps"] for r in rs), "non_2xx": sum(r["non_2xx"] for r in rs)}
+            name: {
+                "rps": statistics.median(r["rps"] for r in rs),
+                "cpu_ms": statistics.median(r["cpu_ms"] for r in rs),
+                "non_2xx": sum(r["non_2xx"] for r in rs),
+            }
             for name, rs in runs.items()
         }
     finally:
@@ -291,11 +317,19 @@ def main() -> None:
         f"gunicorn 2 workers each, wrk {n} connections, {args.seconds}s per run, median of {args.rounds} alternating rounds, SQLite"
     )
     for name, figures in results.items():
-        print(f"  {name:<14} {figures['rps']:8.1f} requests/s   non-2xx: {int(figures['non_2xx'])}")
+        print(
+            f"  {name:<14} {figures['rps']:8.1f} requests/s   {figures['cpu_ms']:6.2f} ms of worker CPU per request"
+            f"   non-2xx: {int(figures['non_2xx'])}"
+        )
     for kind in ("GET", "POST"):
-        ratio = results[f"platform {kind}"]["rps"] / results[f"baseline {kind}"]["rps"]
+        platform_figures, baseline_figures = results[f"platform {kind}"], results[f"baseline {kind}"]
+        ratio = platform_figures["rps"] / baseline_figures["rps"]
         verdict = "meets" if ratio >= 0.5 else "misses"
         print(f"  {kind}: platform / baseline = {ratio:.2f} ({verdict} the target of at least 0.5)")
+        # Worker CPU per request depends less on what else the machine is doing than throughput does.
+        print(
+            f"       baseline / platform worker CPU per request = {baseline_figures['cpu_ms'] / platform_figures['cpu_ms']:.2f}"
+        )
     if any(r["non_2xx"] for r in results.values()):
         print("  warning: some requests failed (see non-2xx)")
     shutil.rmtree(work, ignore_errors=True)
