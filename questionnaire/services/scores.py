@@ -18,8 +18,7 @@ written back with one executemany.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from collections.abc import Hashable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -31,6 +30,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 import scoring
 
+from ..caching import LruCache
 from ..catalogue_store import catalogue_for, edition
 from ..db import db
 from ..models import Answer, Assessment
@@ -40,45 +40,12 @@ SCORED_MEMO_SIZE = 4096
 COMPARISON_MEMO_SIZE = 32
 
 
-class LRU:
-    """A small thread-safe least-recently-used map."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._data: OrderedDict[Hashable, Any] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: Hashable) -> Any:
-        """Return the value kept under key, or None."""
-        with self._lock:
-            value = self._data.get(key)
-            if value is not None:
-                self._data.move_to_end(key)
-            return value
-
-    def put(self, key: Hashable, value: Any) -> None:
-        """Keep value under key, forgetting the least recently used beyond the size."""
-        with self._lock:
-            self._data[key] = value
-            self._data.move_to_end(key)
-            while len(self._data) > self.size:
-                self._data.popitem(last=False)
-
-    def clear(self) -> None:
-        """Forget everything."""
-        with self._lock:
-            self._data.clear()
-
-    def __len__(self) -> int:
-        return len(self._data)
-
-
 class ScoreMemo:
     """The application's in-process memory of scored assessments and comparisons."""
 
     def __init__(self) -> None:
-        self.scored = LRU(SCORED_MEMO_SIZE)
-        self.comparisons = LRU(COMPARISON_MEMO_SIZE)
+        self.scored: LruCache[Hashable, Any] = LruCache(SCORED_MEMO_SIZE)
+        self.comparisons: LruCache[Hashable, Any] = LruCache(COMPARISON_MEMO_SIZE)
 
     def clear(self) -> None:
         """Forget everything (tests, or after restoring a database)."""
