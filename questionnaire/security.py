@@ -60,8 +60,8 @@ def init_app(app: Flask) -> None:
             if name.lower() not in present:  # a view may set its own
                 headers.add(name, value)
         if request.is_secure and "strict-transport-security" not in present:
-            headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
+            headers.add("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
         if request.endpoint != "static" and "cache-control" not in present:
             # Pages hold unpublished national data: never keep them in shared caches.
-            headers["Cache-Control"] = "no-store"
+            headers.add("Cache-Control", "no-store")
         return response

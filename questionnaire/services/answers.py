@@ -277,20 +277,27 @@ def rated_items(assessment: Assessment) -> set[str]:
 # --------------------------------------------------------------------------
 
 
-# The statements of a save, built once (table-level: the ORM has nothing to track in them).
+# The compare-and-set of a saved answer, built once (table-level: the ORM has nothing to track).
 _ANSWER_UPDATE = update(Answer.__table__).where(
     Answer.__table__.c.id == bindparam("b_id"), Answer.__table__.c.version == bindparam("b_version")
 )
 _CHANGE_INSERT = insert(AnswerChange.__table__)
-_ASSESSMENT_BUMP = (
-    update(Assessment.__table__)
-    .where(
-        Assessment.__table__.c.id == bindparam("b_id"),
-        # Checked in the same statement, so a submission racing this save wins cleanly.
-        Assessment.__table__.c.status.in_([s.value for s in EDITABLE]),
-    )
-    .values(version=Assessment.__table__.c.version + 1)
-)
+
+
+def bump_version(assessment: Assessment, now: Any, only_from: Iterable[str] | None = None, **values: Any) -> bool:
+    """Move the assessment's version on (and set `values`), as every change of what its pages show must.
+
+    With `only_from`, only while its status is one of those, checked in the same
+    statement so that a racing change of status wins cleanly.  Return whether the
+    row was changed; the loaded object is not updated (its attributes reload after
+    the commit).
+    """
+    table = Assessment.__table__
+    statement = update(table).where(table.c.id == assessment.id)
+    if only_from is not None:
+        statement = statement.where(table.c.status.in_([str(s) for s in only_from]))
+    outcome = db.session.execute(statement.values(version=table.c.version + 1, updated_at=now, **values))
+    return bool(outcome.rowcount == 1)  # type: ignore[attr-defined]
 
 
 def save_answers(user: User | None, assessment: Assessment, edits: Sequence[Edit], source: str = "form") -> SaveResult:
@@ -400,8 +407,7 @@ def save_answers(user: User | None, assessment: Assessment, edits: Sequence[Edit
             result.fingerprints[edit.item] = edit.values.digest()
         if result.saved:
             db.session.execute(_CHANGE_INSERT, changes_to_record)
-            bumped = db.session.execute(_ASSESSMENT_BUMP, {"b_id": assessment.id, "updated_at": now})
-            if bumped.rowcount != 1:  # type: ignore[attr-defined]
+            if not bump_version(assessment, now, only_from=EDITABLE):
                 db.session.rollback()
                 raise InvalidTransition(_("The assessment was submitted meanwhile; nothing was saved."))
         db.session.commit()

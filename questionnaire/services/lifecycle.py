@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..catalogue import Catalogue
@@ -13,7 +13,7 @@ from ..catalogue_store import catalogue_for
 from ..db import db
 from ..models import Answer, Assessment, Comment, Cycle, Event, Role, Status, User, utcnow
 from .access import can_comment, can_review, can_view, find_assessment, find_country, status_word
-from .answers import answers_of, clean_text, rated_items
+from .answers import answers_of, bump_version, clean_text, rated_items
 from .errors import CycleClosed, Forbidden, InvalidAnswer, InvalidTransition, NotFound
 
 MAX_COMMENT = 5_000
@@ -53,16 +53,10 @@ def _transition(
     user: User, assessment: Assessment, action: str, allowed_from: tuple[str, ...], to: str, comment: str
 ) -> Event:
     now = utcnow()
-    values: dict[str, object] = {"status": to, "version": Assessment.version + 1, "updated_at": now}
+    values: dict[str, object] = {"status": to}
     if action == "submitted":
         values["submitted_at"] = now
-    outcome = db.session.execute(
-        update(Assessment)
-        .where(Assessment.id == assessment.id, Assessment.status.in_(allowed_from))
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    if outcome.rowcount != 1:  # type: ignore[attr-defined]
+    if not bump_version(assessment, now, only_from=allowed_from, **values):
         db.session.rollback()
         db.session.refresh(assessment)
         raise InvalidTransition(
@@ -177,13 +171,7 @@ def add_comment(user: User, assessment: Assessment, item: str, body: str) -> Com
     now = utcnow()
     comment = Comment(assessment_id=assessment.id, item_id=item, user_id=user.id, body=text, at=now)
     db.session.add(comment)
-    # A comment changes what the assessment's pages show: bump its version as answers do.
-    db.session.execute(
-        update(Assessment)
-        .where(Assessment.id == assessment.id)
-        .values(version=Assessment.version + 1, updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
+    bump_version(assessment, now)  # a comment changes what the assessment's pages show
     db.session.commit()
     return comment
 

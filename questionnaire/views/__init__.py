@@ -40,15 +40,13 @@ class SignedTokens:
         raw = session.get("csrf_token")
         found = self._tokens.get(raw) if raw else None
         if found is not None and 0 <= time.time() - found[0] < self._reuse_for():
-            g.csrf_token = found[1]
+            g.csrf_token = g.reused_csrf_token = found[1]
 
     def after_request(self, response):  # type: ignore[no-untyped-def]
         """Keep the token this request signed (if it signed one) for the session's next pages."""
         raw, signed = session.get("csrf_token"), g.get("csrf_token")
-        if raw and signed:
-            found = self._tokens.get(raw)
-            if found is None or found[1] != signed:
-                self._tokens.put(raw, (time.time(), signed))
+        if raw and signed and signed != g.get("reused_csrf_token"):
+            self._tokens.put(raw, (time.time(), signed))
         return response
 
 
