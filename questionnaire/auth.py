@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import re
 import secrets
 from datetime import timedelta
 from typing import Any
@@ -45,8 +47,32 @@ def hash_password(password: str) -> str:
     return PASSWORD_HASHER.hash(password)
 
 
-def check_password_policy(password: str) -> None:
-    """Refuse passwords that are too short or too long (ASVS 5.0, 6.2)."""
+# zxcvbn's guess estimate below which a password is refused as too easy to guess
+# (its score 0 and 1: "too guessable" and "very guessable").
+MIN_PASSWORD_GUESSES = 10**6
+# Words of the e-mail address's local part or of the name shorter than this are not
+# looked for on their own (so "of" or "the" in a name forbids nothing).
+_MIN_PERSONAL_WORD = 4
+
+
+def _personal_words(email: str, name: str) -> list[str]:
+    """Return the parts of an account's e-mail address and name a password must not contain."""
+    local = normalise_email(email).partition("@")[0]
+    words = [w for w in re.split(r"[^\w]+", f"{local} {name.lower()}") if len(w) >= _MIN_PERSONAL_WORD]
+    if len(local) >= 3:
+        words.append(local)
+    return sorted(set(words), key=len, reverse=True)
+
+
+def check_password_policy(password: str, email: str = "", name: str = "") -> None:
+    """Refuse passwords that are too short or too long, common, breached, personal or easy to guess.
+
+    ASVS 5.0, 6.2: at least 12 characters and no composition rules; refused are
+    the 30,000 most common passwords of public breaches (zxcvbn's list), passwords
+    that contain the account's e-mail address or name, and passwords zxcvbn
+    estimates can be guessed in under a million tries (a common word with a
+    suffix, a keyboard row, a repeated sequence).
+    """
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(
             _("The password must have at least %(min)d characters.", min=MIN_PASSWORD_LENGTH), field="password"
@@ -55,6 +81,34 @@ def check_password_policy(password: str) -> None:
         raise AccountError(
             _("The password must have at most %(max)d characters.", max=MAX_PASSWORD_LENGTH), field="password"
         )
+    if password.lower() in _breached_passwords():
+        raise AccountError(
+            _(
+                "This password is one of the most common passwords found in data breaches, "
+                "so attackers try it first. Choose another."
+            ),
+            field="password",
+        )
+    lowered = password.lower()
+    if any(word in lowered for word in _personal_words(email, name)):
+        raise AccountError(_("The password must not contain your e-mail address or your name."), field="password")
+    from zxcvbn import zxcvbn
+
+    if float(zxcvbn(password)["guesses"]) < MIN_PASSWORD_GUESSES:
+        raise AccountError(
+            _(
+                "This password is too easy to guess: it is made of a common word, name or pattern "
+                "(a keyboard row, a repeated or sequential run). A few unrelated words make a strong password."
+            ),
+            field="password",
+        )
+
+
+@functools.cache
+def _breached_passwords() -> frozenset[str]:
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    return frozenset(FREQUENCY_LISTS["passwords"])
 
 
 def verify_password(user: User | None, password: str) -> bool:
@@ -191,7 +245,7 @@ def tokens_of(user: User) -> list[ApiToken]:
     )
 
 
-def revoke_tokens(user: User, token_id: int | None = None) -> int:
+def revoke_tokens(user: User, token_id: int | None = None, commit: bool = True) -> int:
     """Revoke one of the user's tokens (or all of them); return how many were revoked."""
     query = select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
     if token_id is not None:
@@ -199,8 +253,17 @@ def revoke_tokens(user: User, token_id: int | None = None) -> int:
     rows = list(db.session.scalars(query))
     for row in rows:
         row.revoked_at = utcnow()
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return len(rows)
+
+
+def active_token_counts() -> dict[int, int]:
+    """Return how many unrevoked API tokens each account has (accounts with none are left out)."""
+    rows = db.session.execute(
+        select(ApiToken.user_id, func.count()).where(ApiToken.revoked_at.is_(None)).group_by(ApiToken.user_id)
+    )
+    return {user_id: int(count) for user_id, count in rows}
 
 
 def user_for_token(token: str) -> User | None:
@@ -246,7 +309,7 @@ def create_user(email: str, password: str, role: str, country: str | None = None
             )
     elif iso3:
         raise AccountError(_("Only respondents belong to a country."), field="country")
-    check_password_policy(password)
+    check_password_policy(password, email, name)
     if find_user(email) is not None:
         raise AccountError(_("An account for %(email)s already exists.", email=email))
     user = User(
@@ -261,13 +324,19 @@ def create_user(email: str, password: str, role: str, country: str | None = None
     return user
 
 
-def change_password(user: User, new_password: str) -> None:
-    """Set a new password and end every session of the user."""
-    check_password_policy(new_password)
+def change_password(user: User, new_password: str) -> int:
+    """Set a new password, end every session of the user and revoke their API tokens.
+
+    Return how many API tokens were revoked: a token may have been copied along
+    with the password a change is meant to lock out.
+    """
+    check_password_policy(new_password, user.email, user.name or "")
     user.password_hash = hash_password(new_password)
     user.password_changed_at = utcnow()
     end_all_sessions(user)
+    revoked = revoke_tokens(user, commit=False)
     db.session.commit()
+    return revoked
 
 
 # --------------------------------------------------------------------------
@@ -304,9 +373,10 @@ def init_app(app: Flask) -> None:
     limiter.request_filter(_not_rate_limited)
 
 
-# Only sign-in attempts are rate-limited (see views/auth.py); every other request
+# Only attempts at a password are rate-limited: signing in, and the current-password
+# check of a password change (see views/auth.py); every other request
 # skips the limiter's per-request bookkeeping.
-RATE_LIMITED = {("POST", "auth.login")}
+RATE_LIMITED = {("POST", "auth.login"), ("POST", "auth.account")}
 
 
 def _not_rate_limited() -> bool:

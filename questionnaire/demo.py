@@ -137,8 +137,8 @@ def build_demo() -> bool:
         raise RuntimeError(
             "This database already has accounts that are not the demo's; give the demo its own database with --db."
         )
-    auth.create_user(ADMIN, DEMO_PASSWORD, Role.ADMIN, name="Demo administrator")
-    reviewer = auth.create_user(REVIEWER, DEMO_PASSWORD, Role.REVIEWER, name="Demo reviewer")
+    auth.create_user(ADMIN, DEMO_PASSWORD, Role.ADMIN, name="Platform administrator")
+    reviewer = auth.create_user(REVIEWER, DEMO_PASSWORD, Role.REVIEWER, name="Secretariat analyst")
     respondents = {
         iso3: auth.create_user(
             f"{iso3.lower()}@demo.test", DEMO_PASSWORD, Role.RESPONDENT, iso3, name=f"Focal point {iso3}"

@@ -173,10 +173,31 @@ class Cycle(Base):
     is_open: Mapped[bool] = mapped_column(Boolean, default=True)
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The means over all countries and each region that countries' own reports show,
+    # computed once when the cycle first closes and never again (docs/methodology.md,
+    # "Means shown to countries"): a mean that moved with each submission would give
+    # away the newcomer's scores.
+    published_means: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    means_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     @property
     def status(self) -> str:
         return "open" if self.is_open else "closed"
+
+
+class CycleEvent(Base):
+    """A step in the life of a cycle: opened, closed, reopened (the cycle's audit trail)."""
+
+    __tablename__ = "cycle_event"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycle.id", ondelete="CASCADE"), index=True)
+    action: Mapped[str] = mapped_column(String(20))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    comment: Mapped[str] = mapped_column(Text, default="")
+
+    user: Mapped[User | None] = relationship(lazy="joined")
 
 
 class Assessment(Base):

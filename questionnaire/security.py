@@ -61,7 +61,12 @@ def init_app(app: Flask) -> None:
                 headers.add(name, value)
         if request.is_secure and "strict-transport-security" not in present:
             headers.add("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
-        if request.endpoint != "static" and "cache-control" not in present:
-            # Pages hold unpublished national data: never keep them in shared caches.
-            headers.add("Cache-Control", "no-store")
+        if request.endpoint != "static":
+            # Pages, downloads and API answers hold unpublished national data: no cache
+            # (the browser's included) may keep them, whatever a view said.  This is the
+            # one place that decides it; `views.private_download` sends no validators.
+            headers["Cache-Control"] = "no-store"
+            headers.pop("ETag", None)
+            headers.pop("Last-Modified", None)
+            headers.pop("Expires", None)
         return response

@@ -336,7 +336,7 @@ def test_a_deactivated_account_loses_its_session_on_the_next_request(client, use
     assert db.session.scalar(select(func.count()).select_from(LoginSession)) == 0
 
 
-def test_only_the_sign_in_form_is_rate_limited(app) -> None:  # type: ignore[no-untyped-def]
+def test_only_the_password_checks_are_rate_limited(app) -> None:  # type: ignore[no-untyped-def]
     # Views carrying a Flask-Limiter decoration must be listed, or the request filter
     # that spares every other request the limiter's work would exempt them too.
     decorated = {
@@ -344,4 +344,123 @@ def test_only_the_sign_in_form_is_rate_limited(app) -> None:  # type: ignore[no-
         for endpoint, view in app.view_functions.items()
         if getattr(view, "__wrapper-limiter-instance", None) is not None
     }
-    assert decorated == {endpoint for _, endpoint in auth.RATE_LIMITED} == {"auth.login"}
+    assert decorated == {endpoint for _, endpoint in auth.RATE_LIMITED} == {"auth.login", "auth.account"}
+
+
+# --------------------------------------------------------------------------
+# A password change ends the API tokens; the current-password check is throttled
+# --------------------------------------------------------------------------
+
+
+def _api_works(app, token: str) -> bool:  # type: ignore[no-untyped-def]
+    response = app.test_client().get("/api/v1/cycles", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code in (200, 401)
+    return response.status_code == 200
+
+
+def test_changing_ones_password_revokes_ones_api_tokens_and_says_so(app, client, users) -> None:  # type: ignore[no-untyped-def]
+    mine = [auth.issue_token(users["fra"], "script"), auth.issue_token(users["fra"], "report job")]
+    theirs = auth.issue_token(users["deu"], "script")
+    assert all(_api_works(app, t) for t in mine)
+    client.login("fra@example.org")
+    page = client.get("/account").get_data(as_text=True)
+    assert "revokes all your API tokens" in page
+    response = client.post_form(
+        "/account",
+        {"current": PASSWORD, "new": "a brand new password", "confirm": "a brand new password"},
+        follow_redirects=True,
+    )
+    assert response.status_code == 200
+    assert "Your 2 API tokens were revoked" in response.get_data(as_text=True)
+    assert not any(_api_works(app, t) for t in mine)
+    assert _api_works(app, theirs), "another account's token was revoked too"
+
+
+def test_an_admins_password_reset_revokes_the_accounts_api_tokens(app, make_client, users) -> None:  # type: ignore[no-untyped-def]
+    token = auth.issue_token(users["fra"], "script")
+    admin = make_client()
+    admin.login("admin@example.org")
+    done = admin.post_form(
+        f"/admin/users/{users['fra'].id}/password",
+        {"password": "a fresh long password"},
+        page="/admin/users",
+        follow_redirects=True,
+    )
+    assert "1 API token was revoked" in done.get_data(as_text=True)
+    assert not _api_works(app, token)
+
+
+def test_an_admin_revokes_an_accounts_tokens_in_the_browser(app, make_client, users) -> None:  # type: ignore[no-untyped-def]
+    tokens = [auth.issue_token(users["fra"], "a"), auth.issue_token(users["fra"], "b")]
+    kept = auth.issue_token(users["deu"], "c")
+    admin = make_client()
+    admin.login("admin@example.org")
+    listing = admin.get("/admin/users").get_data(as_text=True)
+    assert f'action="/admin/users/{users["fra"].id}/tokens/revoke"' in listing and "2 active" in listing
+    done = admin.post_form(f"/admin/users/{users['fra'].id}/tokens/revoke", page="/admin/users", follow_redirects=True)
+    assert "2 API tokens of fra@example.org were revoked." in done.get_data(as_text=True)
+    assert not any(_api_works(app, t) for t in tokens)
+    assert _api_works(app, kept)
+    assert admin.post_form("/admin/users/999999/tokens/revoke", page="/admin/users").status_code == 404
+
+
+def test_the_current_password_check_is_throttled_like_sign_in(client, users) -> None:  # type: ignore[no-untyped-def]
+    client.login("fra@example.org")
+    token = client.csrf_token("/account")
+    wrong = {"current": "wrong password!", "new": "a brand new password", "confirm": "a brand new password"}
+    statuses = [client.post("/account", data={**wrong, "csrf_token": token}).status_code for _ in range(15)]
+    assert statuses[:10] == [400] * 10
+    assert statuses[10:] == [429] * 5
+    # Even the right password is refused while the limit holds, so guessing gains nothing.
+    right = client.post("/account", data={**wrong, "current": PASSWORD, "csrf_token": token})
+    assert right.status_code == 429
+    assert client.get("/account").status_code == 200  # reading the page is not limited
+
+
+def test_a_refused_new_password_does_not_count_as_a_wrong_current_one(client, users) -> None:  # type: ignore[no-untyped-def]
+    client.login("fra@example.org")
+    token = client.csrf_token("/account")
+    common = {"current": PASSWORD, "new": "password1234", "confirm": "password1234", "csrf_token": token}
+    assert [client.post("/account", data=common).status_code for _ in range(12)] == [400] * 12
+
+
+# --------------------------------------------------------------------------
+# Password policy (ASVS 5.0, 6.2)
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("password", "reason"),
+    [
+        ("password1234", "most common passwords found in data breaches"),
+        ("PASSWORD1234", "most common passwords found in data breaches"),
+        ("qwertyuiopasdfgh", "too easy to guess"),
+        ("maria.garcia-2026", "must not contain your e-mail address or your name"),
+        ("Ministerio Garcia!", "must not contain your e-mail address or your name"),
+        ("aaaaaaaaaaaaaaaa", "too easy to guess"),
+        ("123456789012", "too easy to guess"),
+        ("abcabcabcabcabc", "too easy to guess"),
+    ],
+)
+def test_common_breached_personal_and_guessable_passwords_are_refused_with_the_reason(app, password, reason) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(auth.AccountError, match=reason) as refused:
+        auth.create_user("maria.garcia@interior.example", password, Role.REVIEWER, name="Ministerio García")
+    assert refused.value.field == "password"
+    assert auth.find_user("maria.garcia@interior.example") is None
+
+
+def test_the_breached_password_list_is_large_enough(app) -> None:  # type: ignore[no-untyped-def]
+    assert len(auth._breached_passwords()) >= 10_000
+
+
+def test_a_strong_passphrase_is_accepted(app) -> None:  # type: ignore[no-untyped-def]
+    user = auth.create_user("maria.garcia@interior.example", "lantern orbit cactus violin", Role.REVIEWER)
+    assert auth.verify_password(user, "lantern orbit cactus violin")
+
+
+def test_the_account_page_names_why_a_new_password_is_refused(client, users) -> None:  # type: ignore[no-untyped-def]
+    client.login("fra@example.org")
+    response = client.post_form("/account", {"current": PASSWORD, "new": "password1234", "confirm": "password1234"})
+    assert response.status_code == 400
+    assert "most common passwords found in data breaches" in response.get_data(as_text=True)
+    assert auth.verify_password(db.session.get(User, users["fra"].id), PASSWORD)  # nothing changed

@@ -1,10 +1,12 @@
 """What a report says, built from plain inputs (catalogue, scores, answers, comments, comparison).
 
 Nothing here queries the database or knows about HTTP: `collect.py` gathers the
-inputs through the services, the templates lay the result out.  The privacy rule
-lives here: a report shown to a country never prints a mean computed over fewer
-than `MIN_COUNTRIES_FOR_MEAN` countries, since with one or two others it would
-reveal their scores.
+inputs through the services, the templates lay the result out.  The privacy rules
+live here: a report shown to a country prints only the means its cycle published
+when it first closed (means that moved with every submission could be differenced
+to give away the newcomer's scores), and never a mean computed over fewer than
+`MIN_COUNTRIES_FOR_MEAN` countries, since with one or two others it would reveal
+their scores.
 """
 
 from __future__ import annotations
@@ -71,13 +73,22 @@ class GapEntry:
     items: tuple[ItemAnswer, ...]
 
 
+#: Why a country's report withholds a mean.
+TOO_FEW = "too-few"  # fewer than MIN_COUNTRIES_FOR_MEAN countries make it up
+UNPUBLISHED = "unpublished"  # the cycle has not closed yet, so no means are published
+
+
 @dataclass(frozen=True)
 class Mean:
     """A mean over several countries, or why it is not shown."""
 
     value: float | None
     countries: int
-    hidden: bool = False  # withheld from a country's report: too few countries
+    withheld: str = ""  # TOO_FEW or UNPUBLISHED in a country's report; "" when shown
+
+    @property
+    def hidden(self) -> bool:
+        return bool(self.withheld)
 
 
 @dataclass(frozen=True)
@@ -117,7 +128,8 @@ class CountryReport:
     uncapped_band: Band | None
     capped_by: tuple[Obligation, ...]
     rows: tuple[ScoreRow, ...]  # the overall score first, then each section
-    regions_compared: int  # countries the means are taken over
+    countries_compared: int  # countries the means are taken over
+    means_published_at: datetime | None  # when the means a country sees were published
     counts: Mapping[str, int]
     gaps: tuple[GapEntry, ...]
     assistance: tuple[AssistanceGroup, ...]
@@ -134,6 +146,14 @@ class CountryReport:
     def is_final(self) -> bool:
         """Tell whether the answers are with the reviewers (not a draft, not returned)."""
         return self.status in ("submitted", "accepted")
+
+    @property
+    def means_unpublished(self) -> bool:
+        return any(row.global_.withheld == UNPUBLISHED for row in self.rows)
+
+    @property
+    def too_few_for_means(self) -> bool:
+        return any(TOO_FEW in (row.regional.withheld, row.global_.withheld) for row in self.rows)
 
     @property
     def regional_hidden(self) -> bool:
@@ -221,41 +241,32 @@ def _mean_lookup(means: Sequence[Mapping[str, Any]]) -> dict[str, float | None]:
     return {m["id"]: m["score"] for m in means}
 
 
-def _count(rows: Iterable[Mapping[str, Any]], area: str) -> int:
-    """Count the countries whose score for `area` (a section id or 'overall') exists."""
-    total = 0
-    for row in rows:
-        if area == OVERALL:
-            value = row.get("overall")
-        else:
-            value = next((s["score"] for s in row.get("sections", ()) if s["id"] == area), None)
-        if value is not None:
-            total += 1
-    return total
-
-
-def _mean(value: float | None, countries: int, audience: str) -> Mean:
+def _mean(entry: Mapping[str, Any] | None, audience: str, published: bool) -> Mean:
+    if audience == COUNTRY and not published:
+        return Mean(None, 0, withheld=UNPUBLISHED)
+    value = entry.get("score") if entry else None
+    countries = int(entry.get("countries", 0)) if entry else 0
     if audience == COUNTRY and countries < MIN_COUNTRIES_FOR_MEAN:
-        return Mean(None, countries, hidden=True)
+        return Mean(None, countries, withheld=TOO_FEW)
     return Mean(value, countries)
 
 
 def score_rows(
     scores: Mapping[str, Any],
-    comparison: Mapping[str, Any] | None,
+    means: Mapping[str, Any] | None,
     region: str,
     audience: str,
     overall_title: str = "Overall",
 ) -> tuple[ScoreRow, ...]:
-    """Pair the country's overall and section scores with the regional and global means."""
-    comparison = comparison or {"rows": [], "global_means": [], "regional_means": []}
-    rows = comparison.get("rows", [])
-    regional_rows = [r for r in rows if r.get("region") == region]
-    global_means = _mean_lookup(comparison.get("global_means", []))
-    regional_means: dict[str, float | None] = {}
-    for entry in comparison.get("regional_means", []):
-        if entry["region"] == region:
-            regional_means = _mean_lookup(entry["means"])
+    """Pair the country's overall and section scores with the regional and global means.
+
+    `means` is a summary of means by area (`services.means_summary`): for a
+    country's report, the one its cycle published (None before it closes); for
+    reviewers, the live comparison's.
+    """
+    published = means is not None
+    global_means = (means or {}).get("global", {})
+    regional_means = (means or {}).get("regional", {}).get(region, {})
     areas = [(OVERALL, overall_title, scores.get("overall"))]
     areas += [(s["id"], s["title"], s["score"]) for s in scores.get("sections", [])]
     return tuple(
@@ -263,8 +274,8 @@ def score_rows(
             id=area,
             title=title,
             score=value,
-            regional=_mean(regional_means.get(area), _count(regional_rows, area), audience),
-            global_=_mean(global_means.get(area), _count(rows, area), audience),
+            regional=_mean(regional_means.get(area), audience, published),
+            global_=_mean(global_means.get(area), audience, published),
         )
         for area, title, value in areas
     )
@@ -277,12 +288,13 @@ def build_country_report(
     scores: Mapping[str, Any],
     answers: Mapping[str, Any],
     comments: Mapping[str, Sequence[Any]],
-    comparison: Mapping[str, Any] | None,
+    means: Mapping[str, Any] | None,
     audience: str,
     generated_at: datetime,
     overall_title: str = "Overall",
+    means_published_at: datetime | None = None,
 ) -> CountryReport:
-    """Assemble a country's gap report from its scores, answers, comments and the comparison."""
+    """Assemble a country's gap report from its scores, answers, comments and the means beside them."""
     if audience not in AUDIENCES:
         raise ValueError(f"unknown audience {audience!r}")
     region = assessment.country.region or "—"
@@ -319,7 +331,7 @@ def build_country_report(
             groups.append(AssistanceGroup(kind, members))
 
     flags = scores.get("flags", {})
-    rows = score_rows(scores, comparison, region, audience, overall_title)
+    rows = score_rows(scores, means, region, audience, overall_title)
     return CountryReport(
         audience=audience,
         country_name=assessment.country.name,
@@ -339,7 +351,8 @@ def build_country_report(
             catalogue.obligation_by_id[o] for o in scores.get("capped_by", []) if o in catalogue.obligation_by_id
         ),
         rows=rows,
-        regions_compared=len((comparison or {}).get("rows", [])),
+        countries_compared=int((means or {}).get("countries", 0)),
+        means_published_at=means_published_at,
         counts=dict(scores.get("counts", {})),
         gaps=tuple(gaps),
         assistance=tuple(groups),

@@ -51,27 +51,32 @@ def reviewable_assessments(cycle: Cycle, statuses: tuple[str, ...] = services.RE
     )
 
 
-def cycle_comparison(cycle: Cycle) -> dict[str, Any]:
-    """Compare every reviewable (submitted, returned, accepted) assessment of the cycle."""
-    return services.compare_cycle(cycle, reviewable_assessments(cycle))
-
-
 def country_report(
     assessment: Assessment, audience: str, comparison: dict[str, Any] | None = None
 ) -> content.CountryReport:
-    """Gather one assessment's scores, answers, comments and means into its report."""
-    if comparison is None:
-        comparison = cycle_comparison(assessment.cycle)
+    """Gather one assessment's scores, answers, comments and means into its report.
+
+    A country's own report shows the means its cycle published when it first
+    closed, never the live ones; reviewers see the live comparison (`comparison`,
+    or the cycle's reviewable assessments).
+    """
+    cycle = assessment.cycle
+    if audience == content.COUNTRY:
+        means, published_at = cycle.published_means, cycle.means_published_at
+    else:
+        means = services.means_summary(comparison if comparison is not None else services.reviewable_comparison(cycle))
+        published_at = None
     return content.build_country_report(
-        catalogue=catalogue_for(assessment.cycle),
+        catalogue=catalogue_for(cycle),
         assessment=assessment,
         scores=services.scores_of(assessment),
         answers=services.answers_of(assessment),
         comments=services.comments_of(assessment),
-        comparison=comparison,
+        means=means,
         audience=audience,
         generated_at=datetime.now(UTC),
         overall_title=_("Overall score"),
+        means_published_at=published_at,
     )
 
 

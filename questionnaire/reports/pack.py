@@ -93,7 +93,7 @@ def build_meeting_pack(
             report_progress(done, total)
 
     with documents.rendering(language), ThreadPoolExecutor(max_workers=workers) as executor:
-        comparison = documents.cycle_comparison(cycle)
+        comparison = services.reviewable_comparison(cycle)
         jobs: list[tuple[str, Callable[[], str], Path]] = []
         # Longest first (a report's length follows its gaps), so that no long report is
         # left rendering alone at the end while the other cores sit idle.

@@ -31,8 +31,8 @@ from .answers import (
     save_answers,
     validate,
 )
-from .comparison import compare_cycle
-from .cycles import close_cycle, create_cycle
+from .comparison import compare_cycle, means_summary, reviewable_comparison
+from .cycles import OpenWork, close_cycle, create_cycle, cycle_events, delete_cycle, open_work, reopen_cycle
 from .errors import (
     CycleClosed,
     Forbidden,
@@ -63,6 +63,7 @@ __all__ = [
     "FIELD_LABELS",
     "AnswerInput",
     "Edit",
+    "OpenWork",
     "CycleClosed",
     "Forbidden",
     "InvalidAnswer",
@@ -83,8 +84,14 @@ __all__ = [
     "close_cycle",
     "comments_of",
     "compare_cycle",
+    "means_summary",
+    "reviewable_comparison",
     "compute",
     "create_cycle",
+    "cycle_events",
+    "delete_cycle",
+    "open_work",
+    "reopen_cycle",
     "list_cycles",
     "events",
     "find_assessment",

@@ -115,3 +115,51 @@ def compare_cycle(cycle: Cycle, assessments: list[Assessment]) -> dict[str, Any]
     frozen = json.dumps(data, separators=(",", ":"))  # plain JSON data: an exact copy on loading
     memo().comparisons.put(key, frozen)
     return json.loads(frozen)
+
+
+OVERALL = "overall"
+
+
+def _area_scores(row: dict[str, Any]) -> dict[str, float | None]:
+    scores: dict[str, float | None] = {OVERALL: row.get("overall")}
+    for section in row.get("sections", ()):
+        scores[section["id"]] = section["score"]
+    return scores
+
+
+def _means_of(means: list[dict[str, Any]], rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Pair each area's mean with the number of countries whose score for it exists."""
+    counts: dict[str, int] = {}
+    for row in rows:
+        for area, value in _area_scores(row).items():
+            if value is not None:
+                counts[area] = counts.get(area, 0) + 1
+    return {m["id"]: {"score": m["score"], "countries": counts.get(m["id"], 0)} for m in means}
+
+
+def means_summary(comparison: dict[str, Any]) -> dict[str, Any]:
+    """Return the means of a comparison by area, overall and per region, with how many countries make each up.
+
+    This is all a country's report shows of other countries: it holds no row of
+    any country.
+    """
+    rows = comparison.get("rows", [])
+    return {
+        "countries": len(rows),
+        "global": _means_of(comparison.get("global_means", []), rows),
+        "regional": {
+            entry["region"]: _means_of(entry["means"], [r for r in rows if r.get("region") == entry["region"]])
+            for entry in comparison.get("regional_means", [])
+        },
+    }
+
+
+def reviewable_comparison(cycle: Cycle) -> dict[str, Any]:
+    """Compare every assessment of the cycle that reached the reviewers (submitted, returned, accepted)."""
+    assessments = db.session.scalars(
+        select(Assessment)
+        .options(defer(Assessment.scores))
+        .where(Assessment.cycle_id == cycle.id, Assessment.status.in_([s.value for s in REVIEWABLE]))
+        .order_by(Assessment.country_iso3)
+    )
+    return compare_cycle(cycle, list(assessments))

@@ -1,14 +1,18 @@
-"""Cycles: open one on the current catalogue edition, close it."""
+"""Cycles: open one on the current catalogue edition, close it, reopen it, delete an unused one."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask_babel import gettext as _
-from sqlalchemy import select
+from flask_babel import ngettext
+from sqlalchemy import delete, func, select
 
 from ..catalogue_store import current_catalogue, store_edition
 from ..db import db
-from ..models import Cycle, utcnow
+from ..models import Assessment, Cycle, CycleEvent, Job, Status, User, utcnow
 from .access import CYCLE_CODE
+from .comparison import means_summary, reviewable_comparison
 from .errors import InvalidAnswer, InvalidTransition
 
 
@@ -37,11 +41,84 @@ def create_cycle(code: str, title: str = "") -> Cycle:
     return cycle
 
 
-def close_cycle(cycle: Cycle) -> Cycle:
-    """Close a cycle: its assessments can no longer change."""
+@dataclass(frozen=True)
+class OpenWork:
+    """What closing a cycle would stop: the assessments still being written."""
+
+    draft: int
+    returned: int
+
+    @property
+    def total(self) -> int:
+        return self.draft + self.returned
+
+
+def open_work(cycle: Cycle) -> OpenWork:
+    """Count the cycle's assessments still a draft or returned to their country."""
+    counts = dict(
+        db.session.execute(
+            select(Assessment.status, func.count())
+            .where(Assessment.cycle_id == cycle.id, Assessment.status.in_([Status.DRAFT, Status.RETURNED]))
+            .group_by(Assessment.status)
+        ).all()
+    )
+    return OpenWork(draft=int(counts.get(Status.DRAFT, 0)), returned=int(counts.get(Status.RETURNED, 0)))
+
+
+def _record(cycle: Cycle, action: str, user: User | None, comment: str = "") -> None:
+    db.session.add(CycleEvent(cycle_id=cycle.id, action=action, user_id=user.id if user else None, comment=comment))
+
+
+def close_cycle(cycle: Cycle, user: User | None = None) -> Cycle:
+    """Close a cycle: its assessments can no longer change.
+
+    The first close also publishes the means that countries' own reports show,
+    over the assessments that reached the reviewers by then; they never change
+    afterwards, even if the cycle is reopened (docs/methodology.md).
+    """
     if not cycle.is_open:
         raise InvalidTransition(_("Cycle %(code)s is already closed.", code=cycle.code))
+    now = utcnow()
+    if cycle.published_means is None:
+        cycle.published_means = means_summary(reviewable_comparison(cycle))
+        cycle.means_published_at = now
     cycle.is_open = False
-    cycle.closed_at = utcnow()
+    cycle.closed_at = now
+    _record(cycle, "closed", user)
     db.session.commit()
     return cycle
+
+
+def reopen_cycle(cycle: Cycle, user: User | None = None) -> Cycle:
+    """Reopen a closed cycle, so its drafts and returned assessments can change again."""
+    if cycle.is_open:
+        raise InvalidTransition(_("Cycle %(code)s is already open.", code=cycle.code))
+    cycle.is_open = True
+    cycle.closed_at = None
+    _record(cycle, "reopened", user)
+    db.session.commit()
+    return cycle
+
+
+def delete_cycle(cycle: Cycle) -> None:
+    """Delete a cycle that no country has started an assessment in (a cycle opened by mistake)."""
+    started = db.session.scalar(select(func.count()).select_from(Assessment).where(Assessment.cycle_id == cycle.id))
+    if started:
+        raise InvalidTransition(
+            ngettext(
+                "Cycle %(code)s cannot be deleted: %(num)d country has started its assessment in it. Close it instead.",
+                "Cycle %(code)s cannot be deleted: %(num)d countries have started their assessment in it. "
+                "Close it instead.",
+                started,
+                code=cycle.code,
+            )
+        )
+    db.session.execute(delete(Job).where(Job.cycle_id == cycle.id))
+    db.session.execute(delete(CycleEvent).where(CycleEvent.cycle_id == cycle.id))
+    db.session.delete(cycle)
+    db.session.commit()
+
+
+def cycle_events(cycle: Cycle) -> list[CycleEvent]:
+    """Return the cycle's audit trail, oldest first."""
+    return list(db.session.scalars(select(CycleEvent).where(CycleEvent.cycle_id == cycle.id).order_by(CycleEvent.id)))

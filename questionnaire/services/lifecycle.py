@@ -23,14 +23,16 @@ def start_assessment(user: User, cycle: Cycle, iso3: str) -> tuple[Assessment, b
     """Open the country's assessment in a cycle if it has none; return it and whether it is new."""
     country = find_country(iso3)
     existing = find_assessment(cycle.code, country.iso3)
-    if existing is not None:
-        if not can_view(user, existing):
-            raise NotFound(_("No such assessment."))
-        return existing, False
-    if user.role == Role.RESPONDENT and user.country_iso3 != country.iso3:
+    if user.role != Role.RESPONDENT or user.country_iso3 != country.iso3:
+        # Only the country's own respondents start its assessment.  Anyone else gets
+        # the assessment when they may already see it, and otherwise the same "not
+        # found" whether the country has a draft or nothing: the answer must not
+        # reveal that a draft exists (PRODUCT.md, "People and roles").
+        if existing is not None and can_view(user, existing):
+            return existing, False
         raise NotFound(_("No such assessment."))
-    if user.role not in (Role.RESPONDENT, Role.ADMIN):
-        raise Forbidden(_("Only the country's respondents or an admin can start its assessment."))
+    if existing is not None:
+        return existing, False
     if not cycle.is_open:
         raise CycleClosed(_("Cycle %(code)s is closed.", code=cycle.code))
     assessment = Assessment(cycle_id=cycle.id, country_iso3=country.iso3, status=Status.DRAFT)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
-from flask import Flask, current_app, g, render_template, request, session
+from flask import Flask, Response, current_app, g, render_template, request, send_file, session
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from ..caching import LruCache
 from ..services import ServiceError
@@ -68,9 +70,71 @@ def error_page(status: int, title: str, message: str):  # type: ignore[no-untype
     return render_template("errors/error.html", title=title, message=message), status
 
 
+#: The largest id a row can have: ids are 32-bit integers in PostgreSQL.
+MAX_ID = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    """`<int:…>` path parameters: a number larger than any id matches no route (404), not the database."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def _nul_in_request() -> str | None:
+    """Name the part of the request that holds a NUL character, if one does (no text may hold one).
+
+    PostgreSQL refuses NUL in text, and no form, address or name has a use for it:
+    such a request is refused here, once, before it reaches a view or the database.
+    (An address holding one names nothing: it is not found.  The API reads its
+    JSON bodies itself, and cleans their text, so their stream is left unread.)
+    """
+    for key, value in request.args.items(multi=True):
+        if "\x00" in key or "\x00" in value:
+            return _("the query parameter “%(name)s”", name=key.replace("\x00", "")[:40])
+    if not request.path.startswith("/api/") and request.mimetype in (
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    ):
+        for key, value in request.form.items(multi=True):
+            if "\x00" in key or "\x00" in value:
+                return _("the form field “%(name)s”", name=key.replace("\x00", "")[:40])
+    return None
+
+
+def private_download(data: Any, mimetype: str, name: str, inline: bool = False) -> Response:
+    """Send a private file: never cached, never answered from a cache's copy (no ETag, no 304)."""
+    return send_file(
+        data,
+        mimetype=mimetype,
+        as_attachment=not inline,
+        download_name=name,
+        conditional=False,
+        etag=False,
+        last_modified=None,
+        max_age=None,
+    )
+
+
 def init_app(app: Flask) -> None:
     """Register every blueprint and the error handlers."""
     from . import admin, api, assessment, auth, catalogue, main, offline, reports, review
+
+    app.url_map.converters["int"] = IdConverter  # before any rule is added
+
+    @app.before_request
+    def _refuse_nul_characters():  # type: ignore[no-untyped-def]
+        if "\x00" in request.path:
+            return error_page(404, _("Not found"), _("There is nothing at this address, or you may not see it."))
+        where = _nul_in_request()
+        if where is not None:
+            return error_page(
+                400,
+                _("Something is wrong"),
+                _("The request was refused: %(where)s contains a NUL character, which no text may hold.", where=where),
+            )
+        return None
 
     csrf.init_app(app)
     csrf.exempt(api.bp)  # bearer tokens only, never the session cookie: no CSRF possible
@@ -103,7 +167,12 @@ def init_app(app: Flask) -> None:
         ):
             from .assessment import render_expired_section
 
-            return render_expired_section(**request.view_args)
+            try:
+                return render_expired_section(**request.view_args)
+            except ServiceError as refused:  # not the user's assessment: say so, as the view would
+                return _service_error(refused)
+            except HTTPException as missing:  # no such section
+                return _http_error(missing)
         if request.headers.get("X-Autosave") == "1":
             return {
                 "saved": [],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms import SelectChoice
@@ -52,7 +53,9 @@ def users():  # type: ignore[no-untyped-def]
             return redirect(url_for(".users"))
     accounts = list(db.session.scalars(select(User).order_by(User.role, User.email)))
     status = 400 if form.errors else 200
-    return render_template("admin/users.html", form=form, accounts=accounts), status
+    return render_template(
+        "admin/users.html", form=form, accounts=accounts, token_counts=auth.active_token_counts()
+    ), status
 
 
 @bp.route("/users/<int:user_id>/active", methods=["POST"])
@@ -78,11 +81,36 @@ def reset_password(user_id: int):  # type: ignore[no-untyped-def]
     """Give an account a new password; every session of that account ends."""
     user = db.get_or_404(User, user_id)
     try:
-        auth.change_password(user, request.form.get("password", ""))
+        revoked = auth.change_password(user, request.form.get("password", ""))
     except auth.AccountError as error:
         flash(_("The password of %(email)s was not changed: %(reason)s", email=user.email, reason=str(error)), "error")
     else:
-        flash(_("%(email)s has a new password and was signed out everywhere.", email=user.email), "success")
+        flash(
+            ngettext(
+                "%(email)s has a new password and was signed out everywhere; %(num)d API token was revoked.",
+                "%(email)s has a new password and was signed out everywhere; %(num)d API tokens were revoked.",
+                revoked,
+                email=user.email,
+            ),
+            "success",
+        )
+    return redirect(url_for(".users"))
+
+
+@bp.route("/users/<int:user_id>/tokens/revoke", methods=["POST"])
+def revoke_tokens(user_id: int):  # type: ignore[no-untyped-def]
+    """Revoke every API token of an account."""
+    user = db.get_or_404(User, user_id)
+    revoked = auth.revoke_tokens(user)
+    flash(
+        ngettext(
+            "%(num)d API token of %(email)s was revoked.",
+            "%(num)d API tokens of %(email)s were revoked.",
+            revoked,
+            email=user.email,
+        ),
+        "success",
+    )
     return redirect(url_for(".users"))
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from io import BytesIO
 from typing import Any, NoReturn
 
 from flask import Blueprint, Response, g, jsonify, request, url_for
@@ -24,6 +25,7 @@ from .. import auth, openapi, services
 from ..catalogue_store import catalogue_for, current_catalogue
 from ..models import Answer, AnswerChange, Assessment, Comment, Cycle, Event, User
 from ..services import AnswerInput, ServiceError, StaleAnswer
+from . import private_download
 
 bp = Blueprint("api", __name__, url_prefix=openapi.API_PREFIX)
 
@@ -379,9 +381,7 @@ def _item_of(assessment: Assessment, item: str) -> str:
 @bp.get("/openapi.json")
 def openapi_document() -> Response:
     """Serve the OpenAPI document (no token needed)."""
-    response = jsonify(openapi.build_document())
-    response.headers["Cache-Control"] = "no-cache"
-    return response
+    return jsonify(openapi.build_document())
 
 
 @bp.get("/catalogue")
@@ -484,10 +484,7 @@ def download_questionnaire(cycle: str, iso3: str) -> Response:
 
     assessment = _load(cycle, iso3)
     data = offline.build_workbook(assessment)
-    response = Response(data, mimetype=openapi.XLSX)
-    name = f"questionnaire-{assessment.cycle.code}-{assessment.country_iso3}.xlsx"
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return private_download(BytesIO(data), openapi.XLSX, offline.filename_for(assessment))
 
 
 @bp.post("/cycles/<cycle>/countries/<iso3>/questionnaire.xlsx")

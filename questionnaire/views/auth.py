@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from .. import auth
@@ -18,6 +20,8 @@ bp = Blueprint("auth", __name__)
 def safe_next(target: str | None) -> str:
     """Return a local path to go to after sign-in; never another site."""
     if not target:
+        return url_for("main.home")
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in target):  # CR, LF, NUL …: no header injection
         return url_for("main.home")
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
@@ -67,20 +71,51 @@ def logout():  # type: ignore[no-untyped-def]
     return redirect(url_for("auth.login"))
 
 
+def _password_check_key() -> str:
+    """Rate-limit key of the current-password check: the signed-in account."""
+    return f"password-check:{getattr(current_user, 'id', '')}"
+
+
+def _wrong_current_password(response: Any) -> bool:
+    """Count only changes refused because the current password was wrong."""
+    return bool(g.get("wrong_current_password"))
+
+
 @bp.route("/account", methods=["GET", "POST"])
 @login_required
+@auth.limiter.limit(
+    lambda: current_app.config["LOGIN_RATE_LIMIT"],
+    key_func=_password_check_key,
+    methods=["POST"],
+    deduct_when=_wrong_current_password,
+    error_message="Too many wrong current passwords for this account.",
+)
 def account():  # type: ignore[no-untyped-def]
-    """Show the user's account and let them change their password."""
+    """Show the user's account and let them change their password (which revokes their API tokens)."""
     form = PasswordForm()
     if form.validate_on_submit():
         if not auth.verify_password(current_user, form.current.data or ""):
+            g.wrong_current_password = True
             form.current.errors = [_("This is not your current password.")]
         else:
             user = current_user._get_current_object()  # the real object, not the proxy
-            auth.change_password(user, form.new.data or "")
-            auth.sign_in(user)  # a fresh session for this browser only
-            flash(_("Your password was changed. Other browsers were signed out."), "success")
-            return redirect(url_for("auth.account"))
+            try:
+                revoked = auth.change_password(user, form.new.data or "")
+            except auth.AccountError as error:
+                form.new.errors = [str(error)]
+            else:
+                auth.sign_in(user)  # a fresh session for this browser only
+                flash(_("Your password was changed. Other browsers were signed out."), "success")
+                if revoked:
+                    flash(
+                        ngettext(
+                            "Your %(num)d API token was revoked: create a new one for your scripts.",
+                            "Your %(num)d API tokens were revoked: create new ones for your scripts.",
+                            revoked,
+                        ),
+                        "info",
+                    )
+                return redirect(url_for("auth.account"))
     status = 400 if form.errors else 200
     return render_template("auth/account.html", form=form, tokens=auth.tokens_of(current_user)), status
 

@@ -6,13 +6,14 @@ import re
 from io import BytesIO
 from typing import Any
 
-from flask import Blueprint, render_template, request, send_file
+from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import offline, services
 from ..catalogue_store import catalogue_for
 from ..models import Assessment
+from . import private_download
 
 bp = Blueprint("offline", __name__, url_prefix="/cycles/<cycle>/countries/<iso3>")
 
@@ -45,15 +46,7 @@ def download(cycle: str, iso3: str):  # type: ignore[no-untyped-def]
     """Send the questionnaire as an Excel workbook pre-filled with the current answers."""
     assessment = _load(cycle, iso3)
     data = offline.build_workbook(assessment)
-    response = send_file(
-        BytesIO(data),
-        mimetype=offline.XLSX_MIMETYPE,
-        as_attachment=True,
-        download_name=offline.filename_for(assessment),
-        max_age=0,
-    )
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return private_download(BytesIO(data), offline.XLSX_MIMETYPE, offline.filename_for(assessment))
 
 
 @bp.route("/upload", methods=["GET"])

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import logging
+from io import BytesIO
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     flash,
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -24,7 +23,7 @@ from ..models import Cycle, Job
 from ..reports import documents
 from ..reports.pack import pack_assessments
 from ..reports.pdf import ReportRenderError
-from . import error_page
+from . import error_page, private_download
 
 log = logging.getLogger(__name__)
 
@@ -66,9 +65,7 @@ def report_pdf(cycle: str, iso3: str):  # type: ignore[no-untyped-def]
         )
         return _render_failed(error)
     name = documents.report_filename(assessment.cycle.code, assessment.country_iso3)
-    response = Response(pdf, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'inline; filename="{name}"'
-    return response
+    return private_download(BytesIO(pdf), "application/pdf", name, inline=True)
 
 
 def _render_failed(error: ReportRenderError):  # type: ignore[no-untyped-def]
@@ -199,4 +196,4 @@ def job_download(job_id: str):  # type: ignore[no-untyped-def]
         abort(404)
     cycle = db.session.get(Cycle, found.cycle_id)
     name = f"meeting-pack-{documents.safe_name(cycle.code if cycle else 'cycle')}.zip"
-    return send_file(path, mimetype="application/zip", as_attachment=True, download_name=name)
+    return private_download(path, "application/zip", name)

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from io import BytesIO
 from typing import Any
 
-from flask import Blueprint, abort, current_app, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -28,6 +28,7 @@ from ..db import db
 from ..models import Assessment, Cycle, Status
 from ..services.comparison import comparable_assessments
 from ..services.scores import load_answers, scores_of_many
+from . import private_download
 
 bp = Blueprint("review", __name__)
 
@@ -459,12 +460,4 @@ def export(cycle: str, kind: str, fmt: str):  # type: ignore[no-untyped-def]
     if status:
         assessments = [a for a in assessments if a.status == status]
     made = exports.export(found, assessments, kind, fmt)
-    response = send_file(
-        BytesIO(made.content),
-        mimetype=made.content_type,
-        as_attachment=True,
-        download_name=made.filename,
-        max_age=0,
-    )
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return private_download(BytesIO(made.content), made.content_type, made.filename)

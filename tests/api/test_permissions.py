@@ -100,7 +100,7 @@ MATRIX: dict[tuple[str, str], tuple[str, object, dict[str, dict[str, int]]]] = {
         "assessment",
         None,
         table(
-            none=(401, 201, 404, 403, 201),
+            none=(401, 201, 404, 404, 404),
             draft=(401, 200, 404, 404, 404),
             submitted=(401, 200, 404, 200, 200),
             returned=(401, 200, 404, 200, 200),

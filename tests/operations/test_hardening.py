@@ -452,14 +452,15 @@ def test_report_limits_come_from_the_environment(monkeypatch) -> None:  # type: 
         from_environment()
 
 
-def test_a_views_own_security_header_is_kept_and_not_doubled(app, client) -> None:  # type: ignore[no-untyped-def]
+def test_a_views_own_security_header_is_kept_and_not_doubled_but_never_its_caching(app, client) -> None:  # type: ignore[no-untyped-def]
     @app.get("/test-own-headers")
     def own_headers():  # type: ignore[no-untyped-def]
-        return "ok", 200, {"x-frame-options": "SAMEORIGIN", "cache-control": "private, max-age=60"}
+        return "ok", 200, {"x-frame-options": "SAMEORIGIN", "cache-control": "private, max-age=60", "ETag": '"x"'}
 
     response = client.get("/test-own-headers")
     assert response.headers.getlist("X-Frame-Options") == ["SAMEORIGIN"]
-    assert response.headers.getlist("Cache-Control") == ["private, max-age=60"]
+    assert response.headers.getlist("Cache-Control") == ["no-store"]  # decided in one place, for every view
+    assert "ETag" not in response.headers
     assert response.headers.getlist("X-Content-Type-Options") == ["nosniff"]
 
 
@@ -476,3 +477,40 @@ def test_pooled_connections_are_tested_only_where_a_server_can_drop_them(tmp_pat
     )
     with app.app_context():
         assert db.engine.pool._pre_ping is pings
+
+
+PRIVATE_DOWNLOADS = (
+    ("fra@example.org", "/cycles/2026/countries/FRA/report.pdf"),
+    ("fra@example.org", "/cycles/2026/countries/FRA/questionnaire.xlsx"),
+    ("reviewer@example.org", "/cycles/2026/export/scores.csv"),
+    ("reviewer@example.org", "/cycles/2026/export/answers.xlsx"),
+    ("reviewer@example.org", "/cycles/2026/export/scores.json"),
+)
+
+
+@pytest.mark.parametrize(("email", "path"), PRIVATE_DOWNLOADS, ids=[p for _, p in PRIVATE_DOWNLOADS])
+def test_every_private_download_is_no_store_without_validators(make_client, users, cycle, email, path) -> None:  # type: ignore[no-untyped-def]
+    services.start_assessment(users["fra"], cycle, "FRA")
+    client = make_client()
+    client.login(email)
+    for headers in ({}, {"If-None-Match": "*", "If-Modified-Since": "Fri, 01 Jan 2100 00:00:00 GMT"}):
+        response = client.get(path, headers=headers)
+        assert response.status_code == 200, path
+        assert response.headers.getlist("Cache-Control") == ["no-store"]
+        assert "ETag" not in response.headers and "Last-Modified" not in response.headers
+        assert "Content-Disposition" in response.headers
+
+
+def test_the_api_download_is_no_store_without_validators(app, users, cycle) -> None:  # type: ignore[no-untyped-def]
+    from questionnaire.auth import issue_token
+
+    services.start_assessment(users["fra"], cycle, "FRA")
+    token = issue_token(users["fra"], "tests")
+    response = app.test_client().get(
+        "/api/v1/cycles/2026/countries/FRA/questionnaire.xlsx",
+        headers={"Authorization": f"Bearer {token}", "If-None-Match": "*"},
+    )
+    assert response.status_code == 200
+    assert response.headers.getlist("Cache-Control") == ["no-store"]
+    assert "ETag" not in response.headers
+    assert response.headers["Content-Disposition"].startswith("attachment;")

@@ -160,5 +160,5 @@ def test_the_country_code_may_be_in_any_letter_case(make_client, world, iso3) ->
     assert client.get(f"/cycles/2026/countries/{iso3}/report").status_code == 200
     response = client.get(f"/cycles/2026/countries/{iso3}/report.pdf")
     assert response.status_code == 200
-    assert response.headers["Content-Disposition"] == 'inline; filename="2026-FRA-gap-report.pdf"'
+    assert response.headers["Content-Disposition"] == "inline; filename=2026-FRA-gap-report.pdf"
     assert response.headers["Cache-Control"] == "no-store"

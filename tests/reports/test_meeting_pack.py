@@ -318,3 +318,19 @@ def test_the_report_fixture_gaps_are_in_the_pack_reports(app, pack_world, tmp_pa
 
     assert re.findall(r"Obligation ([a-z]+-[0-9]{4}\.[a-z0-9.\-]*[a-z0-9])", spain) == EXPECTED_GAPS
     assert result.ok
+
+
+def test_the_pack_download_is_never_cached_nor_answered_304(app, make_client, pack_world) -> None:  # type: ignore[no-untyped-def]
+    reviewer = make_client()
+    reviewer.login("reviewer@example.org")
+    job_id = _start(reviewer)
+    assert _wait(reviewer, f"/meeting-packs/{job_id}/status")["status"] == jobs.FINISHED
+    first = reviewer.get(f"/meeting-packs/{job_id}/download")
+    assert first.status_code == 200
+    assert first.headers.getlist("Cache-Control") == ["no-store"]
+    assert "ETag" not in first.headers and "Last-Modified" not in first.headers
+    again = reviewer.get(
+        f"/meeting-packs/{job_id}/download",
+        headers={"If-None-Match": "*", "If-Modified-Since": "Fri, 01 Jan 2100 00:00:00 GMT"},
+    )
+    assert again.status_code == 200 and again.get_data() == first.get_data()

@@ -213,6 +213,7 @@ def test_an_arabic_report_is_right_to_left_with_arabic_language_metadata(client,
 def test_means_over_fewer_than_three_countries_are_hidden_from_a_country(client, users, cycle) -> None:  # type: ignore[no-untyped-def]
     make_assessment(users["fra"], cycle, "FRA", "submitted")
     make_assessment(users["deu"], cycle, "DEU", "submitted", overrides={"CL-2": {"rating": "partially"}})
+    services.close_cycle(cycle)
     client.login("fra@example.org")
     text = pdf_text(_pdf(client, "/cycles/2026/countries/FRA/report.pdf"))
     assert "Mean of Europe: not shown" in text and "Mean of all countries: not shown" in text
@@ -239,13 +240,58 @@ def test_a_regional_mean_over_three_countries_is_shown_to_a_country(client, user
         overrides={"CL-2": {"rating": "full"}},
         reviewer=users["reviewer"],
     )
+    services.close_cycle(cycle)
     client.login("fra@example.org")
     text = pdf_text(_pdf(client, "/cycles/2026/countries/FRA/report.pdf"))
     assert "not shown" not in text
     assert "Mean of Europe (3 countries)" in text
+    assert "Means published when the cycle closed" in text
     # The regional overall mean is the mean of the three overall scores.
     overall = [services.scores_of(a)["overall"] for a in services.visible_assessments(users["reviewer"], cycle)]
     assert len(overall) == 3
+
+
+def _scores_section(client) -> str:  # type: ignore[no-untyped-def]
+    """The report page's scores table and legend: every mean a reader is shown."""
+    response = client.get("/cycles/2026/countries/FRA/report")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    return html[html.index('id="scores-chart-caption"') : html.index('id="gaps-title"')]
+
+
+def test_two_reports_around_one_submission_reveal_nothing_of_that_country(make_client, users, cycle) -> None:  # type: ignore[no-untyped-def]
+    """Reading a country's report before and after another country submits cannot be differenced.
+
+    Five European countries submit; France reads its report before and after a
+    sixth (Poland) submits, both while the cycle is open and across a reopening:
+    what France is shown of the means never moves, while the reviewers' (live)
+    means do.
+    """
+    others = {
+        iso3: add_user(f"{iso3.lower()}@example.org", "respondent", iso3) for iso3 in ("ESP", "ITA", "POL", "BEL")
+    }
+    make_assessment(users["fra"], cycle, "FRA", "submitted")
+    make_assessment(users["deu"], cycle, "DEU", "submitted", overrides={"CL-2": {"rating": "partially"}})
+    make_assessment(others["ESP"], cycle, "ESP", "submitted", overrides={"CL-2": {"rating": "full"}})
+    make_assessment(others["ITA"], cycle, "ITA", "submitted", overrides={"CL-3": {"rating": "none"}})
+    fra, reviewer = make_client(), make_client()
+    fra.login("fra@example.org")
+    reviewer.login("reviewer@example.org")
+
+    before, reviewer_before = _scores_section(fra), _scores_section(reviewer)
+    make_assessment(others["POL"], cycle, "POL", "submitted", overrides={"CL-1": {"rating": "none"}})
+    assert _scores_section(fra) == before, "an open cycle's means moved with one submission"
+    assert _scores_section(reviewer) != reviewer_before  # the reviewers' means are live: the test can tell
+    assert "not shown" in before and "published once, when the cycle closes" in before
+
+    services.close_cycle(cycle)
+    published = _scores_section(fra)
+    assert "not shown" not in published and "Mean of all countries compared (5)" in published
+    services.reopen_cycle(cycle)
+    make_assessment(others["BEL"], cycle, "BEL", "submitted", overrides={"CL-1": {"rating": "full"}})
+    assert _scores_section(fra) == published, "a reopened cycle's means moved with one submission"
+    services.close_cycle(services.find_cycle("2026"))
+    assert _scores_section(fra) == published, "closing again published new means"
 
 
 @pytest.mark.parametrize("suffix", [".pdf", ".html"])

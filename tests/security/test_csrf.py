@@ -39,6 +39,7 @@ ROUTES: dict[str, tuple[str, str, dict[str, str]]] = {
         "admin@example.org",
         {"password": "a new long password"},
     ),
+    "admin.revoke_tokens": ("/admin/users/{fra}/tokens/revoke", "admin@example.org", {}),
     "admin.cycles": ("/admin/cycles", "admin@example.org", {"code": "2030", "title": "x"}),
     "admin.close_cycle": ("/admin/cycles/2026/close", "admin@example.org", {}),
     "assessment.start": ("/cycles/2026/countries/DEU/start", "deu@example.org", {}),
@@ -69,7 +70,11 @@ def world(app, users, cycle, monkeypatch) -> dict[str, Any]:  # type: ignore[no-
     from questionnaire.auth import issue_token, tokens_of
 
     issue_token(users["fra"], "script")
-    return {"victim": add_user("victim@example.org", "reviewer").id, "token": tokens_of(users["fra"])[0].id}
+    return {
+        "victim": add_user("victim@example.org", "reviewer").id,
+        "token": tokens_of(users["fra"])[0].id,
+        "fra": users["fra"].id,
+    }
 
 
 def fingerprint() -> dict[str, Any]:
