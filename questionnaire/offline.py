@@ -44,6 +44,7 @@ from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 from . import services
 from .catalogue import Catalogue
 from .catalogue_store import catalogue_for
+from .exports import starts_like_formula
 from .models import Answer, Assessment, User, utcnow
 from .services.answers import (
     MAX_ASSISTANCE,
@@ -203,10 +204,17 @@ _MAX_ROW_HEIGHT = 409.0  # Excel's maximum
 
 
 def _set_text(cell: Any, text: str) -> None:
-    """Write text as text, never as a formula, whatever it starts with."""
+    """Write text as text, never as a formula, whatever it starts with.
+
+    Text a spreadsheet would read as a formula also gets Excel's quote prefix, as
+    in the exports (exports.py): the cell stays text when a ministry edits it, so
+    the text reads back unchanged and never runs.
+    """
     cell.value = text
     if text:
         cell.data_type = "s"
+        if starts_like_formula(text):
+            cell.quotePrefix = True
 
 
 def _lines_needed(text: str, width: float, size: float = 11) -> int:

@@ -101,3 +101,15 @@ def assessment_sections(assessment: Any) -> list[str]:
     from questionnaire.catalogue_store import catalogue_for
 
     return [s.id for s in catalogue_for(assessment.cycle).sections]
+
+
+def test_a_quote_prefixed_answer_resaved_by_libreoffice_reads_back_unchanged(assessment, users, book, soffice) -> None:
+    from openpyxl import load_workbook as load
+
+    data = book.download(assessment)
+    resaved = soffice(data, "xlsx:Calc MS Excel 2007 XML")
+    sheet, cell = book.where(resaved, "CL-2", "justification")
+    kept = load(io.BytesIO(resaved))[sheet][cell]
+    assert kept.value == "=This justification starts with an equals sign" and kept.data_type == "s"
+    report = offline.import_workbook(users["fra"], assessment, resaved)
+    assert report.ok and report.applied == [], report.as_dict()

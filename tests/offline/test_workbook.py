@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import zipfile
 
+import pytest
 from openpyxl import load_workbook
 
 from questionnaire import offline
@@ -55,6 +56,33 @@ def test_text_starting_with_equals_is_written_as_text_not_a_formula(assessment, 
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         xml = "".join(archive.read(n).decode() for n in archive.namelist() if n.startswith("xl/worksheets/"))
     assert "<f>" not in xml and "<f " not in xml
+
+
+@pytest.mark.parametrize("text", ['=HYPERLINK("http://evil.example","x")', "+1+1", "-2+3", "@SUM(A1)", "＝1+1"])
+def test_formula_like_text_is_written_with_a_quote_prefix_and_reads_back_unchanged(
+    assessment, users, book, text
+) -> None:  # type: ignore[no-untyped-def]
+    from questionnaire import services
+
+    services.save_answers(
+        users["fra"], assessment, [services.Edit("IX-2", services.make_input(rating="none", description=text), 0)]
+    )
+    data = book.download(assessment)
+    sheet, cell = book.where(data, "IX-2", "description")
+    written = book.open(data)[sheet][cell]
+    assert written.value == text and written.data_type == "s"
+    assert written.quotePrefix is True, "formula-like text must keep Excel's quote prefix"
+    plain_sheet, plain_cell = book.where(data, "CL-1", "description")
+    assert book.open(data)[plain_sheet][plain_cell].quotePrefix is False  # ordinary text is left alone
+    # Uploaded back as it is, nothing changes: the text is read as the text it was.
+    report = offline.import_workbook(users["fra"], assessment, data)
+    assert report.ok and report.applied == []
+    assert services.answers_of(assessment)["IX-2"].description == text
+    # Edited elsewhere in the row, the quote-prefixed cell still reads back unchanged.
+    edited = book.edit(data, {("IX-2", "justification"): "Edited offline."})
+    report = offline.import_workbook(users["fra"], assessment, edited)
+    assert report.ok and report.applied == ["IX-2"], report.as_dict()
+    assert services.answers_of(assessment)["IX-2"].description == text
 
 
 def test_item_question_and_version_are_locked_and_answers_unlocked(assessment, book) -> None:
