@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 
 from . import config as config_module
-from .config import PROJECT_ROOT
+from .config import resource
 
 __all__ = ["create_app"]
 
@@ -17,8 +17,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the application: configuration, database, catalogue, blueprints, CLI."""
     app = Flask(
         __name__,
-        template_folder=str(PROJECT_ROOT / "templates"),
-        static_folder=str(PROJECT_ROOT / "static"),
+        template_folder=str(resource("templates")),
+        static_folder=str(resource("static")),
         instance_relative_config=True,
     )
     app.config.update(config_module.defaults(app.instance_path))

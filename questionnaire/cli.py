@@ -15,7 +15,7 @@ from flask.cli import AppGroup, FlaskGroup, with_appcontext
 from flask_migrate import Migrate
 
 from .catalogue import CatalogueError, load_catalogue
-from .config import DEFAULT_CATALOGUE, PROJECT_ROOT
+from .config import DEFAULT_CATALOGUE
 from .db import db
 
 MIGRATIONS = str(Path(__file__).resolve().parent / "migrations")
@@ -159,16 +159,61 @@ def cycles_create(code: str, title: str) -> None:
 
 @cycles_cli.command("close")
 @click.argument("code")
-def cycles_close(code: str) -> None:
-    """Close a cycle: its assessments can no longer change."""
+@click.option("--yes", is_flag=True, help="Close without asking (for scripts).")
+def cycles_close(code: str, yes: bool) -> None:
+    """Close a cycle: its assessments can no longer change (asks first, naming what is unfinished)."""
     from . import services
 
     try:
-        cycle = services.close_cycle(services.find_cycle(code))
+        cycle = services.find_cycle(code)
+        if not cycle.is_open:
+            raise services.InvalidTransition(f"Cycle {cycle.code} is already closed.")
+        work = services.open_work(cycle)
+        click.echo(
+            f"cycle {cycle.code}: {work.returned} assessments returned to their countries, "
+            f"{work.not_submitted} countries not submitted (a draft or not started)"
+        )
+        if not yes and not click.confirm(f"Close cycle {cycle.code} for good?", default=False):
+            _fail("nothing was closed")
+            return
+        services.close_cycle(cycle)
     except services.ServiceError as error:
         _fail(error.message)
         return
     click.echo(f"closed cycle {cycle.code}")
+
+
+@cycles_cli.command("reopen")
+@click.argument("code")
+def cycles_reopen(code: str) -> None:
+    """Reopen a closed cycle (recorded in its history); countries keep the means published at its first close."""
+    from . import services
+
+    try:
+        cycle = services.reopen_cycle(services.find_cycle(code))
+    except services.ServiceError as error:
+        _fail(error.message)
+        return
+    click.echo(f"reopened cycle {cycle.code}")
+
+
+@cycles_cli.command("delete")
+@click.argument("code")
+@click.option("--yes", is_flag=True, help="Delete without asking (for scripts).")
+def cycles_delete(code: str, yes: bool) -> None:
+    """Delete a cycle no country has started an assessment in."""
+    from . import services
+
+    try:
+        cycle = services.find_cycle(code)
+        if not yes and not click.confirm(f"Delete cycle {cycle.code} for good?", default=False):
+            _fail("nothing was deleted")
+            return
+        services.delete_cycle(cycle)
+    except services.ServiceError as error:
+        _fail(error.message)
+        return
+    click.echo(f"deleted cycle {code}")
 
 
 @cycles_cli.command("list")
@@ -271,8 +316,10 @@ def demo(port: int, db_path: Path | None, no_serve: bool) -> None:
     if db_path is not None:
         config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(db_path.resolve())
     elif not os.environ.get("DATABASE_URL"):
-        instance = PROJECT_ROOT / "instance"
-        instance.mkdir(exist_ok=True)
+        # Where the application keeps its instance folder: instance/ in a checkout,
+        # <prefix>/var/questionnaire-instance when installed from a wheel.
+        instance = Path(Flask("questionnaire").instance_path)
+        instance.mkdir(parents=True, exist_ok=True)
         config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(instance / "demo.db")
     app = create_app(config)
     with app.app_context():

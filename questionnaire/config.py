@@ -6,8 +6,20 @@ import os
 from pathlib import Path
 from typing import Any
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_CATALOGUE = PROJECT_ROOT / "obligations.yaml"
+PACKAGE_DIR = Path(__file__).resolve().parent
+#: Where a wheel keeps its copy of the product's top-level files (templates/, static/,
+#: obligations.yaml, docs/methodology.md): pyproject.toml puts them there at build time.
+SHIPPED = PACKAGE_DIR / "_shipped"
+
+
+def resource(name: str) -> Path:
+    """Return one of the product's top-level files or folders: the wheel's copy when installed, else the checkout's."""
+    shipped = SHIPPED / name
+    return shipped if shipped.exists() else PACKAGE_DIR.parent / name
+
+
+PROJECT_ROOT = PACKAGE_DIR.parent  # the checkout (tests and benchmarks read its files)
+DEFAULT_CATALOGUE = resource("obligations.yaml")
 INSECURE_KEYS = {"", "dev", "change-me", "changeme", "secret", "demo", "test"}
 # Words that mark a key copied from an example rather than generated.
 # Six letters or more, so that a generated key practically never contains one by chance.

@@ -12,7 +12,7 @@ from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import Babel, get_translations
 from flask_login import current_user
 
-from .config import PROJECT_ROOT
+from .config import PACKAGE_DIR
 
 RTL_LANGUAGES = {"ar", "fa", "he", "ur"}
 LANGUAGE_NAMES = {"en": "English", "fr": "Français", "es": "Español", "ar": "العربية"}
@@ -60,7 +60,7 @@ def _translations():  # type: ignore[no-untyped-def]
     return found
 
 
-SOURCE = PROJECT_ROOT / "questionnaire" / "translations"
+SOURCE = PACKAGE_DIR / "translations"
 
 
 def compile_catalogues(source: Path, target: Path) -> Path:

@@ -7,14 +7,16 @@ may use it.  (The JSON API has its own matrix in tests/api/.)
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from questionnaire import services
+from questionnaire.auth import issue_token
 from questionnaire.db import db
-from questionnaire.models import Assessment, User
+from questionnaire.models import ApiToken, Assessment, Comment, Cycle, Job, Status, User
 
 from .conftest import add_user
 
@@ -27,6 +29,7 @@ EMAIL = {
 }
 
 LOGIN = "login"  # redirected to the sign-in page
+HOME = "home"  # redirected to the start page (the sign-in page, once signed in)
 OK = "ok"  # 200, or a redirect somewhere other than the sign-in page
 A = "/cycles/2026/countries/FRA"
 
@@ -71,7 +74,10 @@ MATRIX: dict[str, tuple[str, dict[str, dict[str, dict[str, Any]]]]] = {
     "main.home": ("/", {"GET": {"any": _signed_in(OK)}}),
     "main.set_language": ("/language", {"POST": {"any": _same(OK)}}),
     "main.health": ("/healthz", {"GET": {"any": _same(OK)}}),
-    "auth.login": ("/login", {"GET": {"any": _same(OK)}, "POST": {"any": _same(401)}}),
+    "auth.login": (
+        "/login",
+        {"GET": {"any": {"anonymous": OK, **dict.fromkeys(ROLES[1:], HOME)}}, "POST": {"any": _same(401)}},
+    ),
     "auth.logout": ("/logout", {"POST": {"any": _same(LOGIN)}}),
     "auth.account": (
         "/account",
@@ -90,6 +96,9 @@ MATRIX: dict[str, tuple[str, dict[str, dict[str, dict[str, Any]]]]] = {
     "admin.reset_password": ("/admin/users/{victim}/password", {"POST": {"any": _admins()}}),
     "admin.cycles": ("/admin/cycles", {"GET": {"any": _admins()}, "POST": {"any": _admins(400)}}),
     "admin.close_cycle": ("/admin/cycles/2026/close", {"POST": {"any": _admins()}}),
+    "admin.reopen_cycle": ("/admin/cycles/2025/reopen", {"POST": {"any": _admins()}}),
+    "admin.delete_cycle": ("/admin/cycles/2030/delete", {"POST": {"any": _admins()}}),
+    "admin.revoke_tokens": ("/admin/users/{victim}/tokens/revoke", {"POST": {"any": _admins()}}),
     "assessment.start": (
         f"{A}/start",
         {
@@ -150,7 +159,10 @@ def world(app, users, cycle, monkeypatch) -> dict[str, Any]:  # type: ignore[no-
     monkeypatch.setattr(jobs, "dispatch", lambda job_id: None)  # starting a pack is enough here
     assessment, _ = services.start_assessment(users["fra"], cycle, "FRA")
     victim = add_user("victim@example.org", "reviewer")
+    issue_token(victim, "a script")
     job, _ = jobs.start_meeting_pack(users["reviewer"], cycle)
+    services.close_cycle(services.create_cycle("2025"))
+    services.create_cycle("2030")  # opened by mistake: nobody started it
     return {"assessment": assessment, "victim": victim, "job": job.id}
 
 
@@ -158,16 +170,74 @@ def _post_data(endpoint: str) -> dict[str, str]:
     return {
         "main.set_language": {"lang": "fr", "next": "/"},
         "auth.login": {"email": "nobody@example.org", "password": "wrong password"},
+        "auth.create_token": {"label": "a new script"},
+        "assessment.section": {
+            "item_CL_1-rating": "full",
+            "item_CL_1-description": "In force since 2002.",
+            "item_CL_1-version": "0",
+        },
+        "assessment.submit": {"comment": "Ready."},
         "assessment.return_": {"comment": "Please cite the law."},
         "assessment.comment": {"body": "A question about this item."},
         "admin.set_active": {"active": "0"},
+        "admin.reset_password": {"password": "lantern orbit cactus violin"},
+        "admin.close_cycle": {"confirm": "1"},
+        "admin.delete_cycle": {"confirm": "1"},
     }.get(endpoint, {})
+
+
+def _fra() -> Assessment:
+    db.session.expire_all()
+    return db.session.scalar(select(Assessment).where(Assessment.country_iso3 == "FRA"))
+
+
+def _cycle_open(code: str) -> bool | None:
+    db.session.expire_all()
+    return db.session.scalar(select(Cycle.is_open).where(Cycle.code == code))
+
+
+def _count(model: Any, *where: Any) -> int:
+    db.session.expire_all()
+    return int(db.session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
+
+
+def _victim(world: dict[str, Any]) -> User:
+    db.session.expire_all()
+    return db.session.get(User, world["victim"].id)
+
+
+# What each allowed POST must have done, checked after it answered OK: a redirect
+# that lands nowhere near the sign-in page is not enough.
+EFFECTS: dict[str, Callable[[dict[str, Any], str], bool]] = {
+    "main.set_language": lambda world, role: (
+        role == "anonymous" or db.session.scalar(select(User.locale).where(User.email == EMAIL[role])) == "fr"
+    ),
+    "auth.create_token": lambda world, role: _count(ApiToken, ApiToken.label == "a new script") == 1,
+    "admin.set_active": lambda world, role: _victim(world).active is False,
+    "admin.reset_password": lambda world, role: _victim(world).password_hash != world["victim_hash"],
+    "admin.revoke_tokens": lambda world, role: _count(ApiToken, ApiToken.revoked_at.is_(None)) == 0,
+    "admin.close_cycle": lambda world, role: _cycle_open("2026") is False,
+    "admin.reopen_cycle": lambda world, role: _cycle_open("2025") is True,
+    "admin.delete_cycle": lambda world, role: _cycle_open("2030") is None,
+    "assessment.start": lambda world, role: _count(Assessment, Assessment.country_iso3 == "FRA") == 1,
+    "assessment.section": lambda world, role: (
+        services.answers_of(_fra()).get("CL-1") is not None and services.answers_of(_fra())["CL-1"].rating == "full"
+    ),
+    "assessment.submit": lambda world, role: _fra().status == Status.SUBMITTED,
+    "assessment.return_": lambda world, role: _fra().status == Status.RETURNED,
+    "assessment.accept": lambda world, role: _fra().status == Status.ACCEPTED,
+    "assessment.comment": lambda world, role: _count(Comment, Comment.body == "A question about this item.") == 1,
+    # The reviewer's own pack is already running (the world started it): starting again
+    # leads to it; the admin's starts a pack of their own.
+    "reports.meeting_pack": lambda world, role: _count(Job, Job.user_id == _user(EMAIL[role])) == 1,
+}
 
 
 @pytest.mark.parametrize(("endpoint", "path", "method", "state", "role", "expected"), _cases())
 def test_access(make_client, world, endpoint, path, method, state, role, expected) -> None:  # type: ignore[no-untyped-def]
     if state == "submitted":
         services.submit(db.session.get(User, world["assessment"] and _user("fra@example.org")), world["assessment"])
+    world["victim_hash"] = _victim(world).password_hash
     client = make_client()
     if role != "anonymous":
         client.login(EMAIL[role])
@@ -178,7 +248,12 @@ def test_access(make_client, world, endpoint, path, method, state, role, expecte
         data = _post_data(endpoint)
         data["csrf_token"] = client.csrf_token("/login" if role == "anonymous" else "/")
         response = client.post(url, data=data)
-    _check(response, expected, f"{method} {url} as {role} ({state})")
+    what = f"{method} {url} as {role} ({state})"
+    _check(response, expected, what)
+    if expected == OK and method == "GET":
+        assert response.status_code == 200, f"{what}: {response.status_code} {response.headers.get('Location')}"
+    if expected == OK and method == "POST":
+        assert EFFECTS[endpoint](world, role), f"{what}: answered {response.status_code} but did nothing"
 
 
 def _user(email: str) -> int:
@@ -191,11 +266,22 @@ def _check(response: Any, expected: Any, what: str) -> None:
         assert response.status_code == 302 and location.startswith("/login"), (
             f"{what}: {response.status_code} {location}"
         )
+    elif expected == HOME:
+        assert response.status_code == 302 and location == "/", f"{what}: {response.status_code} {location}"
     elif expected == OK:
         assert response.status_code in (200, 302), f"{what}: {response.status_code}"
         assert not location.startswith("/login"), f"{what}: sent to sign in"
     else:
         assert response.status_code == expected, f"{what}: {response.status_code}, expected {expected}"
+
+
+def test_every_allowed_post_has_its_effect_checked() -> None:
+    allowed = {
+        endpoint
+        for endpoint, (_, methods) in MATRIX.items()
+        if any(OK in roles.values() for roles in methods.get("POST", {}).values())
+    }
+    assert allowed - set(EFFECTS) == set(), "allowed POSTs whose effect the matrix does not check"
 
 
 def test_every_route_is_classified(app) -> None:  # type: ignore[no-untyped-def]

@@ -84,8 +84,14 @@ def test_cycles_create_close_and_list(cli, app) -> None:  # type: ignore[no-unty
     assert result.output.strip() == f"opened cycle 2027 on catalogue edition {current_catalogue().hash}"
     assert cli("cycles", "create", "2027").exit_code == 1
     assert "already exists" in cli("cycles", "create", "2027").output
-    assert cli("cycles", "close", "2027").output.strip() == "closed cycle 2027"
-    assert "already closed" in cli("cycles", "close", "2027").output
+    refused = cli("cycles", "close", "2027", input="n\n")
+    assert refused.exit_code == 1 and "nothing was closed" in refused.output
+    assert db.session.scalar(select(Cycle)).is_open is True
+    asked = cli("cycles", "close", "2027", input="y\n")
+    assert asked.exit_code == 0, asked.output
+    assert "0 assessments returned to their countries" in asked.output
+    assert asked.output.strip().endswith("closed cycle 2027")
+    assert "already closed" in cli("cycles", "close", "2027", "--yes").output
     assert "There is no cycle 'nope'" in cli("cycles", "close", "nope").output
     listing = cli("cycles", "list").output
     assert listing.startswith("2027\tclosed\t")
@@ -152,3 +158,19 @@ def test_users_revoke_tokens(cli, users) -> None:  # type: ignore[no-untyped-def
     assert result.output.strip() == "revoked 2 token(s) of reviewer@example.org"
     assert auth.user_for_token(first) is None and auth.user_for_token(second) is None
     assert cli("users", "revoke-tokens", "nobody@example.org").exit_code == 1
+
+
+def test_cycles_reopen_and_delete(cli, app, users) -> None:  # type: ignore[no-untyped-def]
+    assert cli("cycles", "create", "2027").exit_code == 0
+    assert cli("cycles", "close", "2027", "--yes").exit_code == 0
+    assert cli("cycles", "reopen", "2027").output.strip() == "reopened cycle 2027"
+    assert "already open" in cli("cycles", "reopen", "2027").output
+    cycle = services.find_cycle("2027")
+    assert [e.action for e in services.cycle_events(cycle)] == ["closed", "reopened"]
+    services.start_assessment(users["fra"], cycle, "FRA")
+    kept = cli("cycles", "delete", "2027", "--yes")
+    assert kept.exit_code == 1 and "countries have started assessments in it" in kept.output
+    assert cli("cycles", "create", "2028").exit_code == 0
+    assert cli("cycles", "delete", "2028", input="n\n").exit_code == 1
+    assert cli("cycles", "delete", "2028", "--yes").output.strip() == "deleted cycle 2028"
+    assert [c.code for c in services.list_cycles()] == ["2027"]

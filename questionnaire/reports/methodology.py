@@ -11,9 +11,9 @@ from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 from markupsafe import Markup, escape
 
-from ..config import PROJECT_ROOT
+from ..config import resource
 
-METHODOLOGY = PROJECT_ROOT / "docs" / "methodology.md"
+METHODOLOGY = resource("docs/methodology.md")
 
 
 def _slug(text: str) -> str:

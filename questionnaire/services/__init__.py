@@ -32,7 +32,16 @@ from .answers import (
     validate,
 )
 from .comparison import compare_cycle, means_summary, reviewable_comparison
-from .cycles import OpenWork, close_cycle, create_cycle, cycle_events, delete_cycle, open_work, reopen_cycle
+from .cycles import (
+    OpenWork,
+    close_cycle,
+    create_cycle,
+    cycle_events,
+    delete_cycle,
+    open_work,
+    reopen_cycle,
+    unused_cycles,
+)
 from .errors import (
     CycleClosed,
     Forbidden,
@@ -92,6 +101,7 @@ __all__ = [
     "delete_cycle",
     "open_work",
     "reopen_cycle",
+    "unused_cycles",
     "list_cycles",
     "events",
     "find_assessment",

@@ -5,13 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy import delete, func, select
 
 from ..catalogue_store import current_catalogue, store_edition
 from ..db import db
-from ..models import Assessment, Cycle, CycleEvent, Job, Status, User, utcnow
-from .access import CYCLE_CODE
+from ..models import Assessment, Country, Cycle, CycleEvent, Job, Status, User, utcnow
+from .access import CYCLE_CODE, REVIEWABLE
 from .comparison import means_summary, reviewable_comparison
 from .errors import InvalidAnswer, InvalidTransition
 
@@ -43,26 +42,32 @@ def create_cycle(code: str, title: str = "") -> Cycle:
 
 @dataclass(frozen=True)
 class OpenWork:
-    """What closing a cycle would stop: the assessments still being written."""
+    """What closing a cycle would stop, as the secretariat may know it.
 
-    draft: int
-    returned: int
+    A draft is private to its country: a country that started and one that did
+    not both count as "not submitted", so the count reveals no draft.
+    """
+
+    returned: int  # sent back to their country, awaiting its answers
+    not_submitted: int  # countries with nothing submitted (a draft or not started)
 
     @property
     def total(self) -> int:
-        return self.draft + self.returned
+        return self.returned + self.not_submitted
 
 
 def open_work(cycle: Cycle) -> OpenWork:
-    """Count the cycle's assessments still a draft or returned to their country."""
+    """Count the cycle's assessments returned to their country, and the countries that have not submitted."""
     counts = dict(
         db.session.execute(
             select(Assessment.status, func.count())
-            .where(Assessment.cycle_id == cycle.id, Assessment.status.in_([Status.DRAFT, Status.RETURNED]))
+            .where(Assessment.cycle_id == cycle.id, Assessment.status.in_([s.value for s in REVIEWABLE]))
             .group_by(Assessment.status)
         ).all()
     )
-    return OpenWork(draft=int(counts.get(Status.DRAFT, 0)), returned=int(counts.get(Status.RETURNED, 0)))
+    countries = int(db.session.scalar(select(func.count()).select_from(Country)) or 0)
+    reached_reviewers = sum(int(n) for n in counts.values())
+    return OpenWork(returned=int(counts.get(Status.RETURNED, 0)), not_submitted=max(0, countries - reached_reviewers))
 
 
 def _record(cycle: Cycle, action: str, user: User | None, comment: str = "") -> None:
@@ -102,14 +107,10 @@ def reopen_cycle(cycle: Cycle, user: User | None = None) -> Cycle:
 
 def delete_cycle(cycle: Cycle) -> None:
     """Delete a cycle that no country has started an assessment in (a cycle opened by mistake)."""
-    started = db.session.scalar(select(func.count()).select_from(Assessment).where(Assessment.cycle_id == cycle.id))
-    if started:
+    if cycle.id not in unused_cycles():
         raise InvalidTransition(
-            ngettext(
-                "Cycle %(code)s cannot be deleted: %(num)d country has started its assessment in it. Close it instead.",
-                "Cycle %(code)s cannot be deleted: %(num)d countries have started their assessment in it. "
-                "Close it instead.",
-                started,
+            _(
+                "Cycle %(code)s cannot be deleted: countries have started assessments in it. Close it instead.",
                 code=cycle.code,
             )
         )
@@ -122,3 +123,12 @@ def delete_cycle(cycle: Cycle) -> None:
 def cycle_events(cycle: Cycle) -> list[CycleEvent]:
     """Return the cycle's audit trail, oldest first."""
     return list(db.session.scalars(select(CycleEvent).where(CycleEvent.cycle_id == cycle.id).order_by(CycleEvent.id)))
+
+
+def unused_cycles() -> set[int]:
+    """Return the ids of the cycles no country has started an assessment in: those may be deleted.
+
+    Only that yes-or-no is told, for the whole cycle: never which country, or how many, has a draft.
+    """
+    used = select(Assessment.cycle_id).distinct()
+    return set(db.session.scalars(select(Cycle.id).where(Cycle.id.not_in(used))))

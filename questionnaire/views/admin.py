@@ -134,13 +134,50 @@ def cycles():  # type: ignore[no-untyped-def]
             )
             return redirect(url_for(".cycles"))
     status = 400 if form.errors else 200
-    return render_template("admin/cycles.html", form=form, cycles=services.list_cycles()), status
+    cycles = services.list_cycles()
+    return render_template(
+        "admin/cycles.html",
+        form=form,
+        cycles=cycles,
+        unused=services.unused_cycles(),
+        history={c.id: services.cycle_events(c) for c in cycles},
+    ), status
 
 
 @bp.route("/cycles/<code>/close", methods=["POST"])
 def close_cycle(code: str):  # type: ignore[no-untyped-def]
-    """Close a cycle."""
+    """Close a cycle once the admin has confirmed, having seen what is still unfinished in it."""
     cycle = services.find_cycle(code)
-    services.close_cycle(cycle)
+    if request.form.get("confirm") != "1":
+        if not cycle.is_open:
+            raise services.InvalidTransition(_("Cycle %(code)s is already closed.", code=cycle.code))
+        return render_template("admin/close_cycle.html", cycle=cycle, work=services.open_work(cycle))
+    services.close_cycle(cycle, current_user)
     flash(_("Cycle %(code)s is closed.", code=cycle.code), "success")
+    return redirect(url_for(".cycles"))
+
+
+@bp.route("/cycles/<code>/reopen", methods=["POST"])
+def reopen_cycle(code: str):  # type: ignore[no-untyped-def]
+    """Reopen a closed cycle (recorded in the cycle's history)."""
+    cycle = services.reopen_cycle(services.find_cycle(code), current_user)
+    flash(
+        _(
+            "Cycle %(code)s is open again: drafts and returned assessments can change. "
+            "Countries keep seeing the means published when it first closed.",
+            code=cycle.code,
+        ),
+        "success",
+    )
+    return redirect(url_for(".cycles"))
+
+
+@bp.route("/cycles/<code>/delete", methods=["POST"])
+def delete_cycle(code: str):  # type: ignore[no-untyped-def]
+    """Delete a cycle no country has started (one opened by mistake)."""
+    cycle = services.find_cycle(code)
+    if request.form.get("confirm") != "1":
+        raise services.InvalidTransition(_("Confirm the deletion of cycle %(code)s.", code=cycle.code))
+    services.delete_cycle(cycle)
+    flash(_("Cycle %(code)s was deleted.", code=code), "success")
     return redirect(url_for(".cycles"))

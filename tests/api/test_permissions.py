@@ -10,7 +10,6 @@ missing from the table fails the suite.
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Iterator
 
 import pytest
@@ -160,7 +159,6 @@ CASES = [
     for state in STATES
     for actor in ACTORS
 ]
-OFFLINE_MISSING = importlib.util.find_spec("questionnaire.offline") is None
 
 
 @pytest.fixture(scope="module")
@@ -227,8 +225,6 @@ def snapshot(iso3: str) -> tuple:
 @pytest.mark.parametrize(("route", "state", "actor"), CASES)
 def test_permission(app, api, users, tokens, cycle, route, state, actor):
     path, body, expected = MATRIX[route]
-    if body == "workbook" and OFFLINE_MISSING:
-        pytest.skip("questionnaire/offline.py (the offline questionnaire) does not exist yet")
     start(users, cycle, "DEU", "draft", {"CL-1": "full"})
     if state != "none":
         start(users, cycle, "FRA", state, {"CL-1": "largely"})

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import io
 
 import pytest
@@ -10,11 +9,6 @@ import pytest
 from questionnaire import services
 
 from .conftest import start
-
-pytestmark = pytest.mark.skipif(
-    importlib.util.find_spec("questionnaire.offline") is None,
-    reason="questionnaire/offline.py (the offline questionnaire) does not exist yet",
-)
 
 XLSX_PATH = "cycles/2026/countries/FRA/questionnaire.xlsx"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -24,7 +24,6 @@ from questionnaire import create_app
 
 ROOT = Path(__file__).resolve().parents[2]
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
 def config_for(url: str, **extra: Any) -> dict[str, Any]:
@@ -196,22 +195,3 @@ def server_factory() -> Iterator[Callable[..., Server]]:
     yield factory
     for server in servers:
         server.stop()
-
-
-@pytest.fixture
-def redis_url() -> str:
-    """Return a Redis URL for the test (database 15, emptied); skip when Redis does not answer."""
-    try:
-        import redis
-    except ImportError:
-        pytest.skip("the redis package is not installed")
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
-    try:
-        client.ping()
-    except redis.exceptions.ConnectionError:
-        if os.environ.get("REQUIRE_REDIS") == "1":
-            pytest.fail(f"Redis is required but does not answer at {REDIS_URL}")
-        pytest.skip(f"Redis does not answer at {REDIS_URL} (set TEST_REDIS_URL)")
-    client.flushdb()
-    client.close()
-    return REDIS_URL

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
 import time
 import uuid
 import zipfile
@@ -252,29 +251,20 @@ def test_starting_a_pack_needs_the_csrf_token(make_client, pack_world) -> None: 
 # --------------------------------------------------------------------------
 
 
-def _redis_url() -> str:
-    return os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-
-
 @pytest.fixture
-def rq_queue(app):  # type: ignore[no-untyped-def]
-    """Point the app at Redis with a queue of its own; skip if Redis is not running."""
+def rq_queue(app, redis_url):  # type: ignore[no-untyped-def]
+    """Point the app at Redis with a queue of its own."""
     from redis import Redis
-    from redis.exceptions import RedisError
 
-    try:
-        Redis.from_url(_redis_url(), socket_connect_timeout=1).ping()
-    except RedisError as error:
-        pytest.skip(f"Redis is not reachable at {_redis_url()}: {error}")
     name = f"test-reports-{uuid.uuid4().hex[:8]}"
-    app.config.update(REDIS_URL=_redis_url(), REPORT_QUEUE=name)
+    app.config.update(REDIS_URL=redis_url, REPORT_QUEUE=name)
     yield name
     from rq import Queue
 
-    Queue(name, connection=Redis.from_url(_redis_url())).delete(delete_jobs=True)
+    Queue(name, connection=Redis.from_url(redis_url)).delete(delete_jobs=True)
 
 
-def test_with_redis_the_pack_is_queued_and_run_by_a_worker(app, make_client, pack_world, rq_queue) -> None:  # type: ignore[no-untyped-def]
+def test_with_redis_the_pack_is_queued_and_run_by_a_worker(app, make_client, pack_world, rq_queue, redis_url) -> None:  # type: ignore[no-untyped-def]
     from redis import Redis
     from rq import Queue, SimpleWorker
 
@@ -283,7 +273,7 @@ def test_with_redis_the_pack_is_queued_and_run_by_a_worker(app, make_client, pac
     job_id = _start(reviewer)
     state = reviewer.get(f"/meeting-packs/{job_id}/status").get_json()
     assert state["status"] == jobs.QUEUED  # nobody runs it in the web process
-    connection = Redis.from_url(_redis_url())
+    connection = Redis.from_url(redis_url)
     queue = Queue(rq_queue, connection=connection)
     assert len(queue) == 1
     SimpleWorker([queue], connection=connection).work(burst=True)

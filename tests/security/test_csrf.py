@@ -41,7 +41,9 @@ ROUTES: dict[str, tuple[str, str, dict[str, str]]] = {
     ),
     "admin.revoke_tokens": ("/admin/users/{fra}/tokens/revoke", "admin@example.org", {}),
     "admin.cycles": ("/admin/cycles", "admin@example.org", {"code": "2030", "title": "x"}),
-    "admin.close_cycle": ("/admin/cycles/2026/close", "admin@example.org", {}),
+    "admin.close_cycle": ("/admin/cycles/2026/close", "admin@example.org", {"confirm": "1"}),
+    "admin.reopen_cycle": ("/admin/cycles/2025/reopen", "admin@example.org", {}),
+    "admin.delete_cycle": ("/admin/cycles/2031/delete", "admin@example.org", {"confirm": "1"}),
     "assessment.start": ("/cycles/2026/countries/DEU/start", "deu@example.org", {}),
     "assessment.section": (
         f"{A}/sections/criminal-law",
@@ -70,6 +72,8 @@ def world(app, users, cycle, monkeypatch) -> dict[str, Any]:  # type: ignore[no-
     from questionnaire.auth import issue_token, tokens_of
 
     issue_token(users["fra"], "script")
+    services.close_cycle(services.create_cycle("2025"))
+    services.create_cycle("2031")
     return {
         "victim": add_user("victim@example.org", "reviewer").id,
         "token": tokens_of(users["fra"])[0].id,
