@@ -41,7 +41,9 @@ def test_every_dependency_is_locked_at_a_version_pyproject_allows(lock: str, ext
     pins = _pins(lock)
     for requirement in wanted:
         versions = pins.get(canonicalize_name(requirement.name))
-        assert versions, f"{requirement.name} is in pyproject.toml but not in requirements/{lock}: run requirements/refresh"
+        assert versions, (
+            f"{requirement.name} is in pyproject.toml but not in requirements/{lock}: run requirements/refresh"
+        )
         assert any(requirement.specifier.contains(v, prereleases=True) for v in versions), (
             f"requirements/{lock} pins {requirement.name} {versions}, outside {requirement.specifier}"
         )

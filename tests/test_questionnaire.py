@@ -442,3 +442,140 @@ def test_a_save_answers_in_the_users_language_without_reading_the_user_again(cli
     assert response.get_json()["message"] == "Toutes les modifications sont enregistrées"
     # The session's user is read once, before the save; not again to translate the reply.
     assert sum("FROM user_account" in s for s in statements) == 1, statements
+
+
+# --------------------------------------------------------------------------
+# Sending a comment saves the typed answers with it; Save says what autosave stored
+# --------------------------------------------------------------------------
+
+
+def _comments() -> list[tuple[str, str]]:
+    from questionnaire.models import Comment
+
+    db.session.expire_all()
+    return [(c.item_id, c.body) for c in db.session.scalars(select(Comment).order_by(Comment.id))]
+
+
+def test_sending_a_comment_saves_the_answers_typed_on_the_page(client, started) -> None:  # type: ignore[no-untyped-def]
+    data = load(client)
+    data.update(
+        {
+            "item_CL_1-description": "Typed just before sending the comment.",
+            "item_CL_2-comment": "Which article should we cite?",
+            "comment_on": "CL-2",
+        }
+    )
+    response = client.post(SECTION, data=data)
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"{SECTION}#thread-CL-2")
+    assert stored("CL-1").description == "Typed just before sending the comment."
+    assert _comments() == [("CL-2", "Which article should we cite?")]
+    page = client.get(SECTION).get_data(as_text=True)
+    assert "Saved 1 answer" in page and "Your comment on CL-2 was added." in page
+
+
+def test_a_comment_waits_while_the_typed_answers_need_correcting(client, started) -> None:  # type: ignore[no-untyped-def]
+    data = load(client)
+    data.update(
+        {
+            "item_CL_1-evidence_links": "javascript:alert(1)",
+            "item_CL_1-description": "Kept while the link is fixed.",
+            "item_CL_2-comment": "A question for the reviewers.",
+            "comment_on": "CL-2",
+        }
+    )
+    response = client.post(SECTION, data=data)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Not sent yet: the answers on this page must be saved with it first" in page
+    assert "A question for the reviewers.</textarea>" in page  # the comment is kept
+    assert "Kept while the link is fixed.</textarea>" in page  # and so are the answers
+    assert stored("CL-1") is None and _comments() == []
+
+
+def test_an_empty_comment_box_still_saves_the_answers_and_says_no_comment_was_sent(client, started) -> None:  # type: ignore[no-untyped-def]
+    data = load(client)
+    data.update({"item_CL_1-rating": "full", "item_CL_1-comment": "  ", "comment_on": "CL-1"})
+    response = client.post(SECTION, data=data, follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert stored("CL-1").rating == "full"
+    assert "Your comment on CL-1 was not sent: Write something before sending the comment." in page
+    assert _comments() == []
+
+
+def test_a_comment_on_an_item_of_another_section_is_not_found(client, started) -> None:  # type: ignore[no-untyped-def]
+    data = load(client)
+    data.update({"item_CL_1-rating": "full", "comment_on": "VP-1"})
+    assert client.post(SECTION, data=data).status_code == 404
+    assert stored("CL-1") is None
+
+
+def test_a_reviewer_comments_through_the_comment_form_as_before(make_client, started, users) -> None:  # type: ignore[no-untyped-def]
+    from questionnaire import services
+
+    services.submit(users["fra"], services.find_assessment("2026", "FRA"))
+    reviewer = make_client()
+    reviewer.login("reviewer@example.org")
+    page = reviewer.get(SECTION).get_data(as_text=True)
+    assert 'form="comment-form-CL-1"' in page and 'name="comment_on"' not in page
+    reply = reviewer.post_form(f"{BASE}/items/CL-1/comments", {"body": "Please cite the law."}, page=SECTION)
+    assert reply.status_code == 302 and _comments() == [("CL-1", "Please cite the law.")]
+
+
+def test_autosave_says_which_field_it_refused_and_why(client, started) -> None:  # type: ignore[no-untyped-def]
+    data = load(client)
+    data["item_CL_2-rating"] = "not_applicable"
+    reply = client.post(SECTION, data=data, headers={"X-Autosave": "1"})
+    assert reply.status_code == 422
+    body = reply.get_json()
+    assert set(body["errors"]["CL-2"]) == {"justification"}
+    assert "CL-2" in body["message"] and "beside the fields" in body["message"]
+
+
+def test_a_conflict_found_by_autosave_is_named_and_shows_the_other_version(make_client, started) -> None:  # type: ignore[no-untyped-def]
+    alice, bob = make_client(), make_client()
+    alice.login("fra@example.org")
+    bob.login("fra@example.org")
+    a, b = load(alice), load(bob)
+    a.update({"item_CL_2-rating": "full", "item_CL_2-description": "Alice's <b>version</b>."})
+    assert alice.post(SECTION, data=a).status_code == 302
+    b.update({"item_CL_2-description": "Bob's typing."})
+    reply = bob.post(SECTION, data=b, headers={"X-Autosave": "1"})
+    assert reply.status_code == 409
+    body = reply.get_json()
+    assert "someone else saved CL-2 while you were typing" in body["message"]
+    html = body["conflicts"]["CL-2"]
+    assert "The version saved by someone else" in html and 'data-conflict="CL-2"' in html
+    assert "Alice&#39;s &lt;b&gt;version&lt;/b&gt;." in html  # escaped, as on the page
+    assert stored("CL-2").description == "Alice's <b>version</b>."
+
+
+def test_save_after_autosave_says_exactly_what_is_stored_and_what_is_not(client, started) -> None:  # type: ignore[no-untyped-def]
+    data = load(client)
+    data["item_CL_1-rating"] = "full"
+    data["item_CL_2-evidence_links"] = "ftp://not-a-web-link"
+    reply = client.post(SECTION, data=data, headers={"X-Autosave": "1"}).get_json()
+    assert reply["saved"] == ["CL-1"] and "Saved automatically: CL-1" in reply["message"]
+    # the page takes in the new version and fingerprint, as the script does
+    data["item_CL_1-version"] = str(reply["versions"]["CL-1"])
+    data["item_CL_1-original"] = reply["originals"]["CL-1"]
+    data["autosaved"] = "CL-1"
+    data["item_CL_3-rating"] = "partially"  # typed after the autosave
+    response = client.post(SECTION, data=data)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Nothing was saved: 1 answer needs correcting" in page
+    assert "Already saved automatically while you typed, and kept: CL-1." in page
+    assert "Not saved yet, and kept on this page until you save again: CL-3." in page
+    assert stored("CL-1").rating == "full" and stored("CL-3") is None
+    # once the link is fixed, Save says it saved the rest and that CL-1 was stored before
+    data["item_CL_2-evidence_links"] = "https://example.org/law"
+    done = client.post(SECTION, data=data, follow_redirects=True).get_data(as_text=True)
+    assert (
+        "Saved 2 answers in “Criminal law and international instruments”; CL-1 had been saved automatically before."
+        in done
+    )
+    nothing_new = load(client)
+    nothing_new["autosaved"] = "CL-1 CL-9 <script>"  # unknown ids are ignored
+    again = client.post(SECTION, data=nothing_new, follow_redirects=True).get_data(as_text=True)
+    assert "Everything is saved: CL-1 was saved automatically as you typed; nothing else had changed." in again

@@ -55,6 +55,7 @@ from .errors import (
 from .lifecycle import (
     accept,
     add_comment,
+    check_comment,
     comments_of,
     events,
     progress,
@@ -90,6 +91,7 @@ __all__ = [
     "can_edit",
     "can_review",
     "can_view",
+    "check_comment",
     "close_cycle",
     "comments_of",
     "compare_cycle",

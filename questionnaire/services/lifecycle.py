@@ -145,6 +145,16 @@ def _comment(text: str | None) -> str:
     return cleaned
 
 
+def check_comment(body: str | None) -> str:
+    """Return a comment's text cleaned, or raise InvalidAnswer saying why it cannot be sent."""
+    text = _comment(body)
+    if not text:
+        raise InvalidAnswer(
+            _("Write something before sending the comment."), errors={"body": _("The comment is empty.")}
+        )
+    return text
+
+
 def events(assessment: Assessment) -> list[Event]:
     """Return the lifecycle events, oldest first."""
     return list(
@@ -165,11 +175,7 @@ def add_comment(user: User, assessment: Assessment, item: str, body: str) -> Com
         raise NotFound(_("There is no checklist item '%(item)s' in this cycle.", item=item))
     if not can_comment(user, assessment):
         raise InvalidTransition(_("Comments are closed for this assessment."))
-    text = _comment(body)
-    if not text:
-        raise InvalidAnswer(
-            _("Write something before sending the comment."), errors={"body": _("The comment is empty.")}
-        )
+    text = check_comment(body)
     now = utcnow()
     comment = Comment(assessment_id=assessment.id, item_id=item, user_id=user.id, body=text, at=now)
     db.session.add(comment)

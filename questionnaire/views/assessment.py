@@ -113,7 +113,10 @@ def section(cycle: str, iso3: str, section: str):  # type: ignore[no-untyped-def
         if not form.validate():
             # Only the CSRF token can fail here; the expired-token handler covers it.
             abort(400)
-        return _save_section(assessment, catalogue, found, items, form, autosave)
+        comment_on = None if autosave else request.form.get("comment_on")
+        if comment_on is not None and comment_on not in {i.id for i in items}:
+            abort(404)
+        return _save_section(assessment, catalogue, found, items, form, autosave, comment_on)
 
     def stored_form():  # type: ignore[no-untyped-def]
         """Build the form filled with the stored answers (only when the page is not cached)."""
@@ -127,7 +130,64 @@ def section(cycle: str, iso3: str, section: str):  # type: ignore[no-untyped-def
     return _render_section(assessment, catalogue, found, items, None, None, editable, build=stored_form)
 
 
-def _save_section(assessment, catalogue, found, items, form, autosave):  # type: ignore[no-untyped-def]
+def comment_field(item_id: str) -> str:
+    """Return the name of an item's comment box inside the section form."""
+    return f"{field_name(item_id)}-comment"
+
+
+def _autosaved_items(items: tuple[Any, ...]) -> list[str]:
+    """Return the items the page says autosave stored during this visit (the script keeps the list)."""
+    ids = {i.id for i in items}
+    return [i for i in dict.fromkeys(request.form.get("autosaved", "").split()) if i in ids]
+
+
+def _save_state(edits: list[Edit], errors: dict[str, Any], stored: dict[str, Any], autosaved: list[str]) -> Any:
+    """Say, for a Save that stored nothing, which answers are stored already and which are still waiting."""
+    typed = {e.item: e for e in edits}
+    kept = [i for i in autosaved if i in typed and typed[i].values == AnswerInput.of(stored.get(i))]
+    waiting = [
+        e.item
+        for e in edits
+        if e.item not in errors
+        and e.values != AnswerInput.of(stored.get(e.item))
+        and (e.original is None or e.values.digest() != e.original)
+    ]
+    return {"kept": kept, "waiting": waiting}
+
+
+def _saved_message(count: int, section_title: str, autosaved: list[str]) -> tuple[str, str]:
+    """Say exactly what a successful Save stored, counting what autosave had stored before it."""
+    already = ", ".join(autosaved)
+    if count and autosaved:
+        return (
+            ngettext(
+                "Saved %(num)d answer in “%(s)s”; %(items)s had been saved automatically before.",
+                "Saved %(num)d answers in “%(s)s”; %(items)s had been saved automatically before.",
+                count,
+                s=section_title,
+                items=already,
+            ),
+            "success",
+        )
+    if count:
+        return (
+            ngettext("Saved %(num)d answer in “%(s)s”.", "Saved %(num)d answers in “%(s)s”.", count, s=section_title),
+            "success",
+        )
+    if autosaved:
+        return (
+            ngettext(
+                "Everything is saved: %(items)s was saved automatically as you typed; nothing else had changed.",
+                "Everything is saved: %(items)s were saved automatically as you typed; nothing else had changed.",
+                len(autosaved),
+                items=already,
+            ),
+            "success",
+        )
+    return _("Nothing had changed; nothing was saved."), "info"
+
+
+def _save_section(assessment, catalogue, found, items, form, autosave, comment_on=None):  # type: ignore[no-untyped-def]
     # An item whose fields were not sent at all (a partial post) is left as it is.
     edits = [
         Edit(item.id, subform.form.values(), subform.form.based_on(), subform.form.original.data or None)
@@ -143,7 +203,9 @@ def _save_section(assessment, catalogue, found, items, form, autosave):  # type:
     if errors and autosave:
         # Autosave keeps what it can: the valid answers are saved, the others wait for the
         # Save button, which shows every problem and saves nothing until all are right.
-        return _autosave_valid_only(assessment, [e for e in edits if e.item not in errors], errors)
+        return _autosave_valid_only(assessment, catalogue, [e for e in edits if e.item not in errors], errors)
+    autosaved = [] if autosave else _autosaved_items(items)
+    comment_text = request.form.get(comment_field(comment_on), "") if comment_on else ""
     if not errors:
         try:
             result = services.save_answers(current_user, assessment, edits, source="autosave" if autosave else "form")
@@ -158,19 +220,15 @@ def _save_section(assessment, catalogue, found, items, form, autosave):  # type:
                         ],
                         "versions": result.versions,
                         "originals": result.fingerprints,
+                        "errors": {},
+                        "conflicts": {},
                         "message": _("All changes saved"),
                     }
                 )
-            count = len(result.saved)
-            if count:
-                flash(
-                    ngettext(
-                        "Saved %(num)d answer in “%(s)s”.", "Saved %(num)d answers in “%(s)s”.", count, s=found.title
-                    ),
-                    "success",
-                )
-            else:
-                flash(_("Nothing had changed; nothing was saved."), "info")
+            message, category = _saved_message(len(result.saved), found.title, autosaved)
+            if comment_on:
+                return _send_comment(assessment, catalogue, found, items, comment_on, comment_text, message, category)
+            flash(message, category)
             if request.form.get("then") == "next":
                 following = _following_section(catalogue, found.id)
                 if following:
@@ -199,8 +257,8 @@ def _save_section(assessment, catalogue, found, items, form, autosave):  # type:
             {
                 "saved": [],
                 "errors": errors,
-                "conflicts": list(conflicts),
-                "message": _("Not saved: some answers need attention. Use the Save button to see why."),
+                "conflicts": _conflict_snippets(catalogue, conflicts),
+                "message": _autosave_refusal(errors, conflicts),
             }
         ), (409 if conflicts else 422)
     status = 409 if conflicts else 422
@@ -215,32 +273,103 @@ def _save_section(assessment, catalogue, found, items, form, autosave):  # type:
         True,
         conflicts={k: _answer_view(v) for k, v in conflicts.items()},
         status=status,
+        save_state=_save_state(edits, errors, answers, autosaved),
+        comments_typed={comment_on: comment_text} if comment_on else None,
+        comment_held=comment_on,
     )
 
 
-def _autosave_valid_only(assessment, edits, errors):  # type: ignore[no-untyped-def]
+def _send_comment(assessment, catalogue, found, items, item_id, text, saved_message, category):  # type: ignore[no-untyped-def]
+    """Send the comment typed beside an item, once the section's answers are saved with it."""
+    base = {"cycle": assessment.cycle.code, "iso3": assessment.country_iso3, "section": found.id}
+    try:
+        services.add_comment(current_user, assessment, item_id, text)
+    except services.InvalidAnswer as refused:
+        flash(saved_message, category)
+        flash(_("Your comment on %(item)s was not sent: %(reason)s", item=item_id, reason=refused.message), "error")
+        return redirect(url_for(".section", **base) + f"#thread-{item_id}")
+    flash(saved_message, category)
+    flash(_("Your comment on %(item)s was added.", item=item_id), "success")
+    return redirect(url_for(".section", **base) + f"#thread-{item_id}")
+
+
+def _autosave_refusal(errors: dict[str, Any], conflicts: dict[str, Any]) -> str:
+    """Say why autosave stored nothing: answers that need correcting, or someone else's save."""
+    if conflicts:
+        return _(
+            "Not saved: someone else saved %(items)s while you were typing. Their version is shown beside "
+            "your text, which is kept; press Save to replace their version with yours.",
+            items=", ".join(conflicts),
+        )
+    return _(
+        "Not saved automatically: %(items)s need attention (see the messages beside the fields).",
+        items=", ".join(errors),
+    )
+
+
+def _conflict_snippets(catalogue: Catalogue, conflicts: dict[str, Any]) -> dict[str, str]:
+    """Render, per item, the version someone else saved, as the conflict page shows it."""
+    return {
+        item_id: render_template(
+            "assessment/_conflict.html", item_id=item_id, theirs=_answer_view(current), catalogue=catalogue
+        )
+        for item_id, current in conflicts.items()
+    }
+
+
+def _autosave_valid_only(assessment, catalogue, edits, errors):  # type: ignore[no-untyped-def]
+    """Autosave the valid answers of a section whose other answers need correcting; say which is which."""
     versions: dict[str, int] = {}
     originals: dict[str, str] = {}
     saved: list[str] = []
-    conflicts: list[str] = []
+    conflicts: dict[str, Any] = {}
     if edits:
         try:
             result = services.save_answers(current_user, assessment, edits, source="autosave")
         except StaleAnswer as stale:
-            conflicts.append(stale.item)
+            conflicts[stale.item] = stale.current
         else:
             versions, originals = result.versions, result.fingerprints
             saved = [e.item for e in edits if e.item in result.versions and e.item not in result.unchanged]
+    message = _autosave_refusal(errors, conflicts)
+    if saved and not conflicts:
+        message = _(
+            "Saved automatically: %(saved)s. Not saved: %(items)s need attention (see the messages beside the fields).",
+            saved=", ".join(saved),
+            items=", ".join(errors),
+        )
     return jsonify(
         {
             "saved": saved,
             "versions": versions,
             "originals": originals,
             "errors": errors,
-            "conflicts": conflicts,
-            "message": _("Some answers were not saved: they need attention. Use the Save button to see why."),
+            "conflicts": _conflict_snippets(catalogue, conflicts),
+            "message": message,
         }
-    ), 422
+    ), (409 if conflicts else 422)
+
+
+def script_messages() -> dict[str, str]:
+    """Return the questionnaire script's words in the reader's language (static/js/questionnaire.js)."""
+    return {
+        "saving": _("Saving…"),
+        "savingFirst": _("Saving your answers first…"),
+        "unsaved": _("Unsaved changes"),
+        "savedAt": _("%(message)s · %(time)s"),
+        "notSaved": _("Not saved."),
+        "signedOut": _("Not saved automatically. Your typing is kept in this browser; press Save."),
+        "offline": _("Offline: not saved yet. Your typing is kept in this browser."),
+        "restoreLabel": _("Unsaved answers"),
+        "restoreText": _(
+            "This browser kept answers you typed here that were not saved (%(when)s). "
+            "Put them back into the form? You can check them before saving."
+        ),
+        "restoreYes": _("Put them back"),
+        "restoreNo": _("Discard them"),
+        "restored": _("Unsaved answers restored: check them, then save."),
+        "errorPrefix": _("Error:"),
+    }
 
 
 def _following_section(catalogue: Catalogue, section_id: str) -> str | None:
@@ -280,7 +409,20 @@ _TOKEN_MARK_BYTES = _TOKEN_MARK.encode("ascii")
 
 
 def _render_section(
-    assessment, catalogue, found, items, form, answers, editable, conflicts=None, status=200, notice=None, build=None
+    assessment,
+    catalogue,
+    found,
+    items,
+    form,
+    answers,
+    editable,
+    conflicts=None,
+    status=200,
+    notice=None,
+    build=None,
+    save_state=None,
+    comments_typed=None,
+    comment_held=None,
 ):  # type: ignore[no-untyped-def]
     """Render a section page.
 
@@ -290,7 +432,7 @@ def _render_section(
     address), unless a message is waiting to be shown.
     """
     can_comment = services.can_comment(current_user, assessment)
-    cacheable = build is not None and not conflicts and not notice
+    cacheable = build is not None and not conflicts and not notice and not comments_typed
     # created_at and updated_at make the key unique even if ids and versions repeat (another database).
     key = (
         assessment.id,
@@ -325,6 +467,9 @@ def _render_section(
             conflicts or {},
             notice,
             mark_tokens=cacheable,
+            save_state=save_state,
+            comments_typed=comments_typed or {},
+            comment_held=comment_held,
         )
         if cacheable:
             body_cache.put(key, body)
@@ -368,7 +513,20 @@ def _marked_tokens() -> Iterator[None]:
 
 
 def _render_body(
-    assessment, catalogue, found, items, form, answers, editable, can_comment, conflicts, notice, mark_tokens
+    assessment,
+    catalogue,
+    found,
+    items,
+    form,
+    answers,
+    editable,
+    can_comment,
+    conflicts,
+    notice,
+    mark_tokens,
+    save_state=None,
+    comments_typed=None,
+    comment_held=None,
 ):  # type: ignore[no-untyped-def]
     progress = services.progress(assessment)
     error_list = []
@@ -401,6 +559,12 @@ def _render_body(
         stored={i.id: _answer_view(answers.get(i.id)) for i in items},
         intros=item_intros(catalogue, items),
         scale_options=[(level.id, level.label, level.description) for level in catalogue.scale],
+        save_state=save_state or {"kept": [], "waiting": []},
+        comments_typed=comments_typed or {},
+        comment_held=comment_held,
+        comment_field=comment_field,
+        field_name=field_name,
+        script_messages=script_messages() if editable else {},
     )
     if not mark_tokens:
         return render_template("assessment/_section_body.html", **context)

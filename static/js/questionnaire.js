@@ -1,23 +1,46 @@
 // The questionnaire works without this script.  With it:
 //  - answers are saved automatically a few seconds after typing stops;
+//  - an answer autosave refuses shows its message beside the field, and one that
+//    someone else saved meanwhile shows their version beside the typed text;
 //  - a copy of unsaved typing is kept in this browser (localStorage), so a lost
 //    connection, a closed tab or an expired sign-in does not lose it;
+//  - pressing Save or Send comment while an autosave is on its way waits for it,
+//    so the page never moves on with typed answers in the air;
+//  - the page tells the server which answers autosave stored, so Save can say
+//    exactly what is stored and what is not;
 //  - saving uses the same endpoint and rules as the Save button.
+// Every word it shows comes from the page (data-messages), in the reader's language.
 (function () {
   "use strict";
   var form = document.getElementById("section-form");
   if (!form || !form.dataset.autosaveUrl || !window.fetch || !window.FormData) {
     return;
   }
+  var words = {};
+  try { words = JSON.parse(form.dataset.messages || "{}"); } catch (e) { words = {}; }
   var status = document.getElementById("autosave-status");
   var key = form.dataset.storageKey;
+  var autosavedField = form.querySelector('input[name="autosaved"]');
+  var autosaved = [];
   var timer = null;
-  var inFlight = false;
+  var inFlight = null;  // the promise of the autosave under way, if any
   var pending = false;
   var DELAY = 3000;
 
+  function word(name, values) {
+    var text = words[name] || "";
+    Object.keys(values || {}).forEach(function (k) {
+      text = text.split("%(" + k + ")s").join(values[k]);
+    });
+    return text;
+  }
+
   function say(text) {
     if (status) { status.textContent = text; }
+  }
+
+  function fieldName(item) {
+    return "item_" + item.replace(/[^A-Za-z0-9]/g, "_");
   }
 
   function snapshot() {
@@ -63,15 +86,14 @@
     var box = document.createElement("div");
     box.className = "restore";
     box.setAttribute("role", "region");
-    box.setAttribute("aria-label", form.dataset.restoreLabel || "Unsaved answers");
+    box.setAttribute("aria-label", word("restoreLabel"));
     var p = document.createElement("p");
-    p.textContent = document.documentElement.dataset.restoreText ||
-      "This browser kept answers you typed here that were not saved (" + new Date(saved.at).toLocaleString() + "). Put them back into the form? You can check them before saving.";
+    p.textContent = word("restoreText", { when: new Date(saved.at).toLocaleString(document.documentElement.lang || undefined) });
     var yes = document.createElement("button");
-    yes.type = "button"; yes.className = "button"; yes.textContent = "Put them back";
+    yes.type = "button"; yes.className = "button"; yes.textContent = word("restoreYes");
     var no = document.createElement("button");
-    no.type = "button"; no.className = "button button--secondary"; no.textContent = "Discard them";
-    yes.addEventListener("click", function () { apply(saved.values); box.remove(); say("Unsaved answers restored: check them, then save."); schedule(); });
+    no.type = "button"; no.className = "button button--secondary"; no.textContent = word("restoreNo");
+    yes.addEventListener("click", function () { apply(saved.values); box.remove(); say(word("restored")); schedule(); });
     no.addEventListener("click", function () { forget(); box.remove(); });
     box.appendChild(p); box.appendChild(yes); box.appendChild(document.createTextNode(" ")); box.appendChild(no);
     form.parentNode.insertBefore(box, form);
@@ -79,20 +101,92 @@
 
   function updateHidden(data) {
     Object.keys(data.versions || {}).forEach(function (item) {
-      var name = "item_" + item.replace(/[^A-Za-z0-9]/g, "_");
+      var name = fieldName(item);
       var v = form.querySelector('[name="' + name + '-version"]');
       var o = form.querySelector('[name="' + name + '-original"]');
       if (v) { v.value = data.versions[item]; }
-      if (o && data.originals) { o.value = data.originals[item]; }
+      if (o && data.originals && data.originals[item] !== undefined) { o.value = data.originals[item]; }
     });
   }
 
+  function remember(saved) {
+    (saved || []).forEach(function (item) {
+      if (autosaved.indexOf(item) === -1) { autosaved.push(item); }
+    });
+    if (autosavedField) { autosavedField.value = autosaved.join(" "); }
+  }
+
+  // Messages beside the fields autosave refused, and nowhere else.
+  function clearRefusals(item) {
+    var section = document.getElementById("item-" + item);
+    if (!section) { return; }
+    Array.prototype.forEach.call(section.querySelectorAll("[data-autosave-error]"), function (el) {
+      var target = document.getElementById(el.dataset.autosaveError);
+      if (target) {
+        target.removeAttribute("aria-invalid");
+        var ids = (target.getAttribute("aria-describedby") || "").split(/\s+/).filter(function (id) { return id && id !== el.id; });
+        if (ids.length) { target.setAttribute("aria-describedby", ids.join(" ")); } else { target.removeAttribute("aria-describedby"); }
+        var holder = target.closest(".field, fieldset");
+        if (holder && !holder.querySelector(".field__error:not([data-autosave-error])")) { holder.classList.remove("field--error"); }
+      }
+      el.remove();
+    });
+  }
+
+  function showRefusals(item, problems) {
+    clearRefusals(item);
+    Object.keys(problems || {}).forEach(function (field) {
+      var target = document.getElementById(fieldName(item) + "-" + field);
+      if (!target) { return; }
+      var message = document.createElement("p");
+      message.className = "field__error";
+      message.id = target.id + "-autosave-error";
+      message.dataset.autosaveError = target.id;
+      var hidden = document.createElement("span");
+      hidden.className = "visually-hidden";
+      hidden.textContent = word("errorPrefix") + " ";
+      message.appendChild(hidden);
+      message.appendChild(document.createTextNode(problems[field]));
+      if (target.tagName === "FIELDSET") {
+        var legend = target.querySelector("legend");
+        target.insertBefore(message, legend ? legend.nextSibling : target.firstChild);
+      } else {
+        target.parentNode.insertBefore(message, target);
+      }
+      target.setAttribute("aria-invalid", "true");
+      var described = (target.getAttribute("aria-describedby") || "").split(/\s+/).filter(Boolean);
+      described.push(message.id);
+      target.setAttribute("aria-describedby", described.join(" "));
+      var holder = target.closest(".field, fieldset");
+      if (holder) { holder.classList.add("field--error"); }
+    });
+  }
+
+  // The version someone else saved, beside the typed text (rendered by the server).
+  function showConflict(item, html) {
+    var section = document.getElementById("item-" + item);
+    if (!section) { return; }
+    var old = section.querySelector('[data-conflict="' + CSS.escape(item) + '"]');
+    if (old) { old.remove(); }
+    var holder = document.createElement("div");
+    holder.innerHTML = html;  // the server's own escaped template output
+    var box = holder.firstElementChild;
+    if (!box) { return; }
+    var anchor = section.querySelector("fieldset.rating") || section.firstElementChild;
+    section.insertBefore(box, anchor);
+  }
+
+  function itemsIn(data) {
+    return Object.keys(data.versions || {}).concat(Object.keys(data.errors || {}), Object.keys(data.conflicts || {}));
+  }
+
   function save() {
-    if (inFlight) { pending = true; return; }
-    inFlight = true;
-    say("Saving…");
+    if (inFlight) { pending = true; return inFlight; }
+    clearTimeout(timer);
+    timer = null;
+    say(word("saving"));
     var body = new FormData(form);
-    fetch(form.dataset.autosaveUrl, {
+    inFlight = fetch(form.dataset.autosaveUrl, {
       method: "POST",
       body: body,
       credentials: "same-origin",
@@ -101,37 +195,67 @@
       var type = response.headers.get("Content-Type") || "";
       if (type.indexOf("application/json") === -1) {
         // Signed out or token expired: keep the local copy; the Save button will explain.
-        say("Not saved automatically. Your typing is kept in this browser; press Save.");
-        return null;
+        say(word("signedOut"));
+        return false;
       }
       return response.json().then(function (data) {
-        if (data.versions) {
-          updateHidden(data);  // answers saved, even when others were refused
-        }
+        updateHidden(data);  // answers saved, even when others were refused
+        remember(data.saved);
+        itemsIn(data).forEach(function (item) {
+          if (!(data.errors || {})[item]) { clearRefusals(item); }
+        });
+        Object.keys(data.errors || {}).forEach(function (item) { showRefusals(item, data.errors[item]); });
+        Object.keys(data.conflicts || {}).forEach(function (item) { showConflict(item, data.conflicts[item]); });
         if (response.ok) {
           forget();
-          say((data.message || "Saved") + " · " + new Date().toLocaleTimeString());
-        } else {
-          say(data.message || "Not saved.");
+          say(word("savedAt", { message: data.message || "", time: new Date().toLocaleTimeString(document.documentElement.lang || undefined) }));
+          return true;
         }
+        say(data.message || word("notSaved"));
+        return false;
       });
     }).catch(function () {
-      say("Offline: not saved yet. Your typing is kept in this browser.");
-    }).then(function () {
-      inFlight = false;
+      say(word("offline"));
+      return false;
+    }).then(function (done) {
+      inFlight = null;
       if (pending) { pending = false; schedule(); }
+      return done;
     });
+    return inFlight;
   }
 
   function schedule() {
     keep();
-    say("Unsaved changes");
+    say(word("unsaved"));
     clearTimeout(timer);
     timer = setTimeout(save, DELAY);
   }
 
+  // "input" fires for text, radios and selects alike; "change" would fire again on leaving
+  // a field, changing the status under the pointer on its way to a button.
   form.addEventListener("input", schedule);
-  form.addEventListener("change", schedule);
-  form.addEventListener("submit", function () { clearTimeout(timer); keep(); });
+  form.addEventListener("submit", function (event) {
+    // Save, "Save and go to the next section" and Send comment all post this form,
+    // which carries every typed answer.  An autosave on its way is waited for, so its
+    // versions are the ones sent and the page does not move on before it is stored.
+    clearTimeout(timer);
+    timer = null;
+    keep();
+    if (!inFlight) { return; }
+    event.preventDefault();
+    var submitter = event.submitter;
+    say(word("savingFirst"));
+    inFlight.then(function () {
+      if (submitter && submitter.name) {
+        var carried = document.createElement("input");
+        carried.type = "hidden";
+        carried.name = submitter.name;
+        carried.value = submitter.value;
+        form.appendChild(carried);
+      }
+      HTMLFormElement.prototype.submit.call(form);
+    });
+  });
   offerRestore();
 })();
