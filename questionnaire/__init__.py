@@ -14,7 +14,7 @@ __all__ = ["create_app"]
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
-    """Build the application: configuration, database, catalogue, blueprints, CLI."""
+    """Build the application: configuration, database and migrations, catalogue, blueprints."""
     app = Flask(
         __name__,
         template_folder=str(resource("templates")),
@@ -30,7 +30,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         os.makedirs(app.instance_path, exist_ok=True)
 
     from . import auth, catalogue_store, db, i18n, security, views
-    from .cli import init_app as init_cli
 
     db.init_app(app)
     security.init_app(app)
@@ -38,5 +37,4 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     auth.init_app(app)
     catalogue_store.init_app(app)
     views.init_app(app)
-    init_cli(app)
     return app

@@ -57,7 +57,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
-from .db import Base
+from .db import Base, upgrade_schema
 
 FORMAT = "thbq-backup"
 FORMAT_VERSION = 1
@@ -385,11 +385,7 @@ def _count(connection: Connection, table: Table) -> int:
 
 def _ensure_schema() -> None:
     """Create the schema, through the migrations, in the application's database (which has none)."""
-    from flask_migrate import upgrade
-
-    from .cli import MIGRATIONS
-
-    upgrade(directory=MIGRATIONS)
+    upgrade_schema()
 
 
 def _refuse_unless_empty(connection: Connection, tables: dict[str, Table]) -> None:

@@ -6,20 +6,17 @@ import json
 import os
 import secrets
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import click
 from flask import Flask
 from flask.cli import AppGroup, FlaskGroup, with_appcontext
-from flask_migrate import Migrate
 
 from .catalogue import CatalogueError, load_catalogue
 from .config import DEFAULT_CATALOGUE
-from .db import db
-
-MIGRATIONS = str(Path(__file__).resolve().parent / "migrations")
-migrate = Migrate(directory=MIGRATIONS)
 
 
 def _cli_app() -> Flask:
@@ -48,6 +45,17 @@ def main() -> None:
 def _fail(message: str, code: int = 1) -> None:
     click.echo(f"error: {message}", err=True)
     sys.exit(code)
+
+
+@contextmanager
+def _refusals() -> Iterator[None]:
+    """Turn a refused use case into `error: <why>` and exit status 1."""
+    from .services import ServiceError
+
+    try:
+        yield
+    except ServiceError as error:
+        _fail(error.message)
 
 
 # --------------------------------------------------------------------------
@@ -147,10 +155,8 @@ def cycles_create(code: str, title: str) -> None:
     from . import services
 
     try:
-        cycle = services.create_cycle(code, title)
-    except services.ServiceError as error:
-        _fail(error.message)
-        return
+        with _refusals():
+            cycle = services.create_cycle(code, title)
     except CatalogueError as error:
         _fail("the catalogue is not valid:\n" + str(error))
         return
@@ -164,7 +170,7 @@ def cycles_close(code: str, yes: bool) -> None:
     """Close a cycle: its assessments can no longer change (asks first, naming what is unfinished)."""
     from . import services
 
-    try:
+    with _refusals():
         cycle = services.find_cycle(code)
         if not cycle.is_open:
             raise services.InvalidTransition(f"Cycle {cycle.code} is already closed.")
@@ -175,11 +181,7 @@ def cycles_close(code: str, yes: bool) -> None:
         )
         if not yes and not click.confirm(f"Close cycle {cycle.code} for good?", default=False):
             _fail("nothing was closed")
-            return
         services.close_cycle(cycle)
-    except services.ServiceError as error:
-        _fail(error.message)
-        return
     click.echo(f"closed cycle {cycle.code}")
 
 
@@ -189,11 +191,8 @@ def cycles_reopen(code: str) -> None:
     """Reopen a closed cycle (recorded in its history); countries keep the means published at its first close."""
     from . import services
 
-    try:
+    with _refusals():
         cycle = services.reopen_cycle(services.find_cycle(code))
-    except services.ServiceError as error:
-        _fail(error.message)
-        return
     click.echo(f"reopened cycle {cycle.code}")
 
 
@@ -204,15 +203,11 @@ def cycles_delete(code: str, yes: bool) -> None:
     """Delete a cycle no country has started an assessment in."""
     from . import services
 
-    try:
+    with _refusals():
         cycle = services.find_cycle(code)
         if not yes and not click.confirm(f"Delete cycle {cycle.code} for good?", default=False):
             _fail("nothing was deleted")
-            return
         services.delete_cycle(cycle)
-    except services.ServiceError as error:
-        _fail(error.message)
-        return
     click.echo(f"deleted cycle {code}")
 
 
@@ -236,10 +231,8 @@ main.add_command(cycles_cli)
 def _assessment_or_fail(cycle: str, country: str) -> Any:
     from . import services
 
-    try:
+    with _refusals():
         return services.assessment_of(cycle, country)
-    except services.ServiceError as error:
-        _fail(error.message)
 
 
 @main.command("score")
@@ -337,11 +330,6 @@ def demo(port: int, db_path: Path | None, no_serve: bool) -> None:
     from waitress import serve
 
     serve(app, host="127.0.0.1", port=port, threads=8, ident="thbq")
-
-
-def init_app(app: Flask) -> None:
-    """Attach Alembic migrations (`questionnaire db upgrade`) to the app."""
-    migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True, compare_type=True)
 
 
 def _add_commands() -> None:

@@ -1,9 +1,12 @@
-"""The database: declarative base, the Flask-SQLAlchemy handle and SQLite settings."""
+"""The database: declarative base, the Flask-SQLAlchemy handle, SQLite settings and the migrations."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+from flask_migrate import Migrate
+from flask_migrate import upgrade as _upgrade
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
@@ -23,6 +26,9 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+#: The Alembic migrations: every schema change goes through them.
+MIGRATIONS = str(Path(__file__).resolve().parent / "migrations")
+migrate = Migrate(directory=MIGRATIONS)
 
 
 @event.listens_for(Engine, "connect")
@@ -52,6 +58,12 @@ def init_app(app: Any) -> None:
         options.setdefault("pool_pre_ping", True)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True, compare_type=True)
+
+
+def upgrade_schema() -> None:
+    """Bring the bound database's schema up to date through the migrations (the one way the schema changes)."""
+    _upgrade(directory=MIGRATIONS)
 
 
 def is_sqlite() -> bool:

@@ -182,11 +182,9 @@ def run_meeting_pack(job_id: str) -> str:
             # An RQ work horse forked from the worker: never share its database connections.
             db.engine.dispose(close=False)
         return run_job(job_id)
-    from . import create_app
-
-    app = create_app()
-    with app.app_context():
-        return run_job(job_id)
+    # The job needs the application's configuration: `questionnaire worker` runs the queue
+    # inside it (and so does any worker that pushes an application context first).
+    raise RuntimeError("run meeting packs with `questionnaire worker`, which gives the jobs the application")
 
 
 def _update(job_id: str, **values: Any) -> None:

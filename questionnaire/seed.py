@@ -6,10 +6,9 @@ import csv
 from pathlib import Path
 
 from flask import current_app
-from flask_migrate import upgrade
 from sqlalchemy import func, insert, inspect, select
 
-from .db import db
+from .db import db, upgrade_schema
 from .models import Country
 
 COUNTRIES_CSV = Path(__file__).resolve().parent / "data" / "countries.csv"
@@ -34,9 +33,7 @@ def load_countries() -> int:
 
 def ensure_schema() -> None:
     """Bring the schema up to date with the migrations and load the countries."""
-    from .cli import MIGRATIONS
-
     with current_app.app_context():
-        upgrade(directory=MIGRATIONS)
+        upgrade_schema()
     if "country" in inspect(db.engine).get_table_names():
         load_countries()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from flask import Flask, Response, current_app, g, render_template, request, send_file, session
+from flask import Flask, current_app, g, request, session
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
@@ -13,6 +13,7 @@ from werkzeug.routing import IntegerConverter
 
 from ..caching import LruCache
 from ..services import ServiceError
+from .common import error_page
 
 csrf = CSRFProtect()
 
@@ -55,21 +56,6 @@ class SignedTokens:
 signed_tokens = SignedTokens()
 
 
-def wants_json() -> bool:
-    """Tell whether the error should be answered as JSON (the API, or a script asking for it)."""
-    if request.path.startswith("/api/"):
-        return True
-    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
-    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
-
-
-def error_page(status: int, title: str, message: str):  # type: ignore[no-untyped-def]
-    """Render the HTML error page (or JSON for API clients)."""
-    if wants_json():
-        return {"error": {"status": status, "message": message}}, status
-    return render_template("errors/error.html", title=title, message=message), status
-
-
 #: The largest id a row can have: ids are 32-bit integers in PostgreSQL.
 MAX_ID = 2**31 - 1
 
@@ -101,20 +87,6 @@ def _nul_in_request() -> str | None:
             if "\x00" in key or "\x00" in value:
                 return _("the form field “%(name)s”", name=key.replace("\x00", "")[:40])
     return None
-
-
-def private_download(data: Any, mimetype: str, name: str, inline: bool = False) -> Response:
-    """Send a private file: never cached, never answered from a cache's copy (no ETag, no 304)."""
-    return send_file(
-        data,
-        mimetype=mimetype,
-        as_attachment=not inline,
-        download_name=name,
-        conditional=False,
-        etag=False,
-        last_modified=None,
-        max_age=None,
-    )
 
 
 def init_app(app: Flask) -> None:

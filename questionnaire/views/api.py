@@ -25,7 +25,7 @@ from .. import auth, openapi, services
 from ..catalogue_store import catalogue_for, current_catalogue
 from ..models import Answer, AnswerChange, Assessment, Comment, Cycle, Event, User
 from ..services import AnswerInput, ServiceError, StaleAnswer
-from . import private_download
+from .common import private_download
 
 bp = Blueprint("api", __name__, url_prefix=openapi.API_PREFIX)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, g, jsonify, redirect, render_template, request, session, url_for
@@ -271,11 +272,13 @@ def _save_section(assessment, catalogue, found, items, form, autosave, comment_o
         form,
         answers,
         True,
-        conflicts={k: _answer_view(v) for k, v in conflicts.items()},
         status=status,
-        save_state=_save_state(edits, errors, answers, autosaved),
-        comments_typed={comment_on: comment_text} if comment_on else None,
-        comment_held=comment_on,
+        attention=Attention(
+            conflicts={k: _answer_view(v) for k, v in conflicts.items()},
+            save_state=_save_state(edits, errors, answers, autosaved),
+            comments_typed={comment_on: comment_text} if comment_on else {},
+            comment_held=comment_on,
+        ),
     )
 
 
@@ -408,21 +411,24 @@ _TOKEN_MARK = "__thbq_csrf_" + secrets.token_hex(8) + "__"
 _TOKEN_MARK_BYTES = _TOKEN_MARK.encode("ascii")
 
 
+@dataclass(frozen=True)
+class Attention:
+    """What a section page shows besides the answers: a conflict, a notice, what is saved, a comment held back."""
+
+    conflicts: dict[str, Any] = field(default_factory=dict)  # item -> the other version (`_answer_view`)
+    notice: str | None = None
+    save_state: dict[str, list[str]] = field(default_factory=lambda: {"kept": [], "waiting": []})
+    comments_typed: dict[str, str] = field(default_factory=dict)  # item -> the comment typed beside it
+    comment_held: str | None = None  # the item whose comment waits for the answers to be saved
+
+    @property
+    def any(self) -> bool:
+        """Tell whether the page says something of its own (and so is never cached)."""
+        return bool(self.conflicts or self.notice or self.comments_typed)
+
+
 def _render_section(
-    assessment,
-    catalogue,
-    found,
-    items,
-    form,
-    answers,
-    editable,
-    conflicts=None,
-    status=200,
-    notice=None,
-    build=None,
-    save_state=None,
-    comments_typed=None,
-    comment_held=None,
+    assessment, catalogue, found, items, form, answers, editable, status=200, build=None, attention=None
 ):  # type: ignore[no-untyped-def]
     """Render a section page.
 
@@ -431,8 +437,9 @@ def _render_section(
     whole page is cached too (the layout varies only by role, language and
     address), unless a message is waiting to be shown.
     """
+    attention = attention or Attention()
     can_comment = services.can_comment(current_user, assessment)
-    cacheable = build is not None and not conflicts and not notice and not comments_typed
+    cacheable = build is not None and not attention.any
     # created_at and updated_at make the key unique even if ids and versions repeat (another database).
     key = (
         assessment.id,
@@ -456,20 +463,7 @@ def _render_section(
         if build is not None:
             form, answers = build()
         body = _render_body(
-            assessment,
-            catalogue,
-            found,
-            items,
-            form,
-            answers,
-            editable,
-            can_comment,
-            conflicts or {},
-            notice,
-            mark_tokens=cacheable,
-            save_state=save_state,
-            comments_typed=comments_typed or {},
-            comment_held=comment_held,
+            assessment, catalogue, found, items, form, answers, editable, can_comment, attention, mark_tokens=cacheable
         )
         if cacheable:
             body_cache.put(key, body)
@@ -512,22 +506,7 @@ def _marked_tokens() -> Iterator[None]:
             g.csrf_token = real
 
 
-def _render_body(
-    assessment,
-    catalogue,
-    found,
-    items,
-    form,
-    answers,
-    editable,
-    can_comment,
-    conflicts,
-    notice,
-    mark_tokens,
-    save_state=None,
-    comments_typed=None,
-    comment_held=None,
-):  # type: ignore[no-untyped-def]
+def _render_body(assessment, catalogue, found, items, form, answers, editable, can_comment, attention, mark_tokens):  # type: ignore[no-untyped-def]
     progress = services.progress(assessment)
     error_list = []
     error_items = set()
@@ -547,10 +526,10 @@ def _render_body(
         form=form,
         editable=editable,
         progress=progress,
-        conflicts=conflicts,
+        conflicts=attention.conflicts,
         error_list=error_list,
         error_items=len(error_items),
-        notice=notice,
+        notice=attention.notice,
         comments=services.comments_of(assessment),
         can_comment=can_comment,
         previous_section=ids[index - 1] if index > 0 else None,
@@ -559,9 +538,9 @@ def _render_body(
         stored={i.id: _answer_view(answers.get(i.id)) for i in items},
         intros=item_intros(catalogue, items),
         scale_options=[(level.id, level.label, level.description) for level in catalogue.scale],
-        save_state=save_state or {"kept": [], "waiting": []},
-        comments_typed=comments_typed or {},
-        comment_held=comment_held,
+        save_state=attention.save_state,
+        comments_typed=attention.comments_typed,
+        comment_held=attention.comment_held,
         comment_field=comment_field,
         field_name=field_name,
         script_messages=script_messages() if editable else {},
@@ -593,7 +572,7 @@ def render_expired_section(cycle: str, iso3: str, section: str):  # type: ignore
         answers,
         services.can_edit(current_user, assessment),
         status=400,
-        notice=notice,
+        attention=Attention(notice=notice),
     )
 
 

@@ -13,7 +13,7 @@ from flask_login import current_user, login_required
 from .. import offline, services
 from ..catalogue_store import catalogue_for
 from ..models import Assessment
-from . import private_download
+from .common import error_page, private_download
 
 bp = Blueprint("offline", __name__, url_prefix="/cycles/<cycle>/countries/<iso3>")
 
@@ -31,7 +31,6 @@ def _limit_upload(endpoint: str | None, values: dict[str, Any] | None) -> None:
 
 @bp.errorhandler(413)
 def _too_large(error: Any):  # type: ignore[no-untyped-def]
-    from . import error_page
 
     return error_page(413, _("File too large"), offline.too_large_message())
 

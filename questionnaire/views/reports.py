@@ -23,7 +23,7 @@ from ..models import Cycle, Job
 from ..reports import documents
 from ..reports.pack import pack_assessments
 from ..reports.pdf import ReportRenderError
-from . import error_page, private_download
+from .common import error_page, private_download
 
 log = logging.getLogger(__name__)
 

@@ -28,7 +28,7 @@ from ..db import db
 from ..models import Assessment, Cycle, Status
 from ..services.comparison import comparable_assessments
 from ..services.scores import load_answers, scores_of_many
-from . import private_download
+from .common import private_download
 
 bp = Blueprint("review", __name__)
 
