@@ -370,20 +370,6 @@ def export(cycle: Cycle, assessments: Sequence[Assessment], what: str, fmt: str)
     return Export(content, FORMATS[fmt], filename(cycle, what, fmt))
 
 
-def reviewable_assessments(cycle: Cycle) -> list[Assessment]:
-    """Return the cycle's submitted, returned and accepted assessments (what reviewers see)."""
-    return list(
-        db.session.scalars(
-            select(Assessment)
-            .where(
-                Assessment.cycle_id == cycle.id,
-                Assessment.status.in_([s.value for s in services.REVIEWABLE]),
-            )
-            .order_by(Assessment.country_iso3)
-        )
-    )
-
-
 # --------------------------------------------------------------------------
 # Command line: questionnaire export --cycle C -o FILE
 # --------------------------------------------------------------------------
@@ -441,7 +427,7 @@ def register(main: Any) -> None:
             raise click.ClickException(error.message) from None
         if not output.parent.is_dir():
             raise click.ClickException(f"{output.parent}: no such folder.")
-        assessments = reviewable_assessments(found)
+        assessments = services.visible_assessments(None, found, with_scores=True)
         targets: list[tuple[Path, str]]
         if fmt == "csv" and what == "all":
             targets = [

@@ -98,13 +98,11 @@ def ngettext(singular: str, plural: str, num: int, **values: Any) -> str:
 
 
 class WorkbookRefused(ServiceError):
-    """The uploaded file is not a usable questionnaire (hostile, damaged or too large)."""
+    """The uploaded file is not a usable questionnaire (hostile or damaged)."""
 
-    status = 422
 
-    def __init__(self, message: str, status: int = 422):
-        super().__init__(message)
-        self.status = status
+class WorkbookTooLarge(WorkbookRefused):
+    """The uploaded file, or what it unpacks to, is larger than the platform reads."""
 
 
 # --------------------------------------------------------------------------
@@ -735,7 +733,7 @@ def too_large_message(size: int | None = None) -> str:
 def inspect_archive(data: bytes) -> None:
     """Refuse anything that is not a plain, reasonably sized .xlsx, before a parser opens it."""
     if len(data) > max_upload_bytes():
-        raise WorkbookRefused(too_large_message(len(data)), status=413)
+        raise WorkbookTooLarge(too_large_message(len(data)))
     if not data:
         raise WorkbookRefused(_("The file is empty."))
     if data.startswith(_CFB_MAGIC):

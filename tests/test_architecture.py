@@ -171,3 +171,37 @@ def test_the_checks_catch_a_circle_and_a_wrong_way_import() -> None:
     assert layer_of("questionnaire.views.api") < layer_of("questionnaire.services.access")
     assert layer_of("questionnaire.services.access") < layer_of("questionnaire.db")
     assert layer_of("questionnaire") < layer_of("questionnaire.views") < layer_of("questionnaire.reports.pdf")
+
+
+def test_services_know_no_http() -> None:
+    """Statuses are decided at the views' edge (views.common.STATUS_OF), never in a service."""
+    for path in (ROOT / "questionnaire" / "services").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        tree = ast.parse(text)
+        names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+        attributes = {
+            t.id for n in ast.walk(tree) if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)
+        }
+        assert "status" not in attributes, f"{path.name} sets an HTTP status"
+        assert not {"request", "abort", "jsonify"} & names, f"{path.name} uses the request or the response"
+        assert "werkzeug" not in text and "from flask import" not in text.replace("from flask import current_app", "")
+
+
+def test_every_failure_of_a_use_case_has_a_status_at_the_edge() -> None:
+    from questionnaire import offline
+    from questionnaire.services import errors
+    from questionnaire.views.common import status_of
+
+    failures = [
+        getattr(errors, name)
+        for name in dir(errors)
+        if isinstance(getattr(errors, name), type) and issubclass(getattr(errors, name), errors.ServiceError)
+    ]
+    failures += [offline.WorkbookRefused, offline.WorkbookTooLarge]
+    for kind in failures:
+        if kind is errors.ServiceError:
+            continue
+        error = kind.__new__(kind)
+        assert status_of(error) in (403, 404, 409, 413, 422), kind.__name__
+    assert status_of(errors.CycleExists.__new__(errors.CycleExists)) == 409
+    assert status_of(errors.EmptyComment.__new__(errors.EmptyComment)) == 422

@@ -18,11 +18,9 @@ from flask import current_app, has_request_context, render_template, url_for
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
-from sqlalchemy import select
 
 from .. import services
 from ..catalogue_store import catalogue_for
-from ..db import db
 from ..i18n import text_direction
 from ..models import Assessment, Cycle, Status, User
 from . import chart, content
@@ -38,17 +36,6 @@ PACK_STATUSES = (Status.SUBMITTED, Status.ACCEPTED)
 def audience_for(user: User) -> str:
     """Return who a report is for: the country's own respondents, or the secretariat."""
     return content.COUNTRY if user.is_respondent else content.REVIEWER
-
-
-def reviewable_assessments(cycle: Cycle, statuses: tuple[str, ...] = services.REVIEWABLE) -> list[Assessment]:
-    """Return the cycle's assessments in the given statuses, by country code."""
-    return list(
-        db.session.scalars(
-            select(Assessment)
-            .where(Assessment.cycle_id == cycle.id, Assessment.status.in_([str(s) for s in statuses]))
-            .order_by(Assessment.country_iso3)
-        )
-    )
 
 
 def country_report(
@@ -82,7 +69,7 @@ def country_report(
 
 def comparison_report(cycle: Cycle, comparison: dict[str, Any] | None = None) -> content.ComparisonReport:
     """Gather the comparison of a cycle's reviewable assessments (for reviewers)."""
-    assessments = reviewable_assessments(cycle)
+    assessments = services.visible_assessments(None, cycle, with_scores=True)
     if comparison is None:
         comparison = services.compare_cycle(cycle, assessments)
     return content.build_comparison_report(

@@ -43,7 +43,7 @@ def available_cores() -> int:
 
 def pack_assessments(cycle: Cycle) -> list[Assessment]:
     """Return the assessments whose reports go into the pack (submitted or accepted)."""
-    return documents.reviewable_assessments(cycle, documents.PACK_STATUSES)
+    return services.visible_assessments(None, cycle, documents.PACK_STATUSES, with_scores=True)
 
 
 def build_meeting_pack(

@@ -9,6 +9,7 @@ existence of another country's draft is never revealed.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, func, select
@@ -147,13 +148,29 @@ def assessment_for(user: User, cycle_code: str, iso3: str) -> Assessment:
     return assessment
 
 
-def visible_assessments(user: User, cycle: Cycle) -> list[Assessment]:
-    """Return the assessments of a cycle the user may see, by country code."""
+def visible_assessments(
+    user: User | None,
+    cycle: Cycle,
+    statuses: Iterable[str] = REVIEWABLE,
+    with_scores: bool = False,
+) -> list[Assessment]:
+    """Return the assessments of a cycle the user may see, by country code.
+
+    The one answer to "which assessments of this cycle may this user see", asked
+    by the review queue, the comparison, the exports, the reports and the meeting
+    pack.  A respondent sees their own country's, whatever its state; reviewers,
+    admins and the operator (`user=None`: the command line, a published mean)
+    see those that reached the reviewers, narrowed to `statuses`.  The stored
+    scores (a large JSON document each) are loaded only `with_scores`;
+    `scores_of_many` otherwise loads them in one query when needed.
+    """
     query = select(Assessment).where(Assessment.cycle_id == cycle.id)
-    if user.role == Role.RESPONDENT:
+    if not with_scores:
+        query = query.options(defer(Assessment.scores))
+    if user is not None and user.role == Role.RESPONDENT:
         query = query.where(Assessment.country_iso3 == user.country_iso3)
-    elif user.is_reviewer:
-        query = query.where(Assessment.status.in_([s.value for s in REVIEWABLE]))
+    elif user is None or user.is_reviewer:
+        query = query.where(Assessment.status.in_([str(s) for s in statuses if s in REVIEWABLE]))
     else:
         return []
     return list(db.session.scalars(query.order_by(Assessment.country_iso3)))

@@ -16,37 +16,14 @@ import json
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import defer
 
 import scoring
 
 from ..catalogue_store import catalogue_for
 from ..db import db
-from ..models import Assessment, Cycle, User
-from .access import REVIEWABLE, can_view, previous_cycle
+from ..models import Assessment, Cycle
+from .access import REVIEWABLE, previous_cycle, visible_assessments
 from .scores import ScoreRef, memo, scored_many, state_key
-
-
-def comparable_assessments(user: User, cycle: Cycle) -> list[Assessment]:
-    """Return the assessments of a cycle the user may see, by country, without their stored scores.
-
-    The same list as `visible_assessments`, decided by `can_view`; leaving out the
-    stored scores (a large JSON document each) keeps a page of 196 countries fast.
-    `scores_of_many` loads them, in one query, when they are needed.
-    """
-    query = (
-        select(Assessment)
-        .options(defer(Assessment.scores))
-        .where(Assessment.cycle_id == cycle.id)
-        .order_by(Assessment.country_iso3)
-    )
-    if user.is_reviewer:
-        query = query.where(Assessment.status.in_([s.value for s in REVIEWABLE]))
-    elif user.country_iso3:
-        query = query.where(Assessment.country_iso3 == user.country_iso3)
-    else:
-        return []
-    return [a for a in db.session.scalars(query) if can_view(user, a)]
 
 
 def _previous_assessments(before: Cycle, countries: list[str]) -> list[tuple[int, str, int, Any]]:
@@ -156,10 +133,4 @@ def means_summary(comparison: dict[str, Any]) -> dict[str, Any]:
 
 def reviewable_comparison(cycle: Cycle) -> dict[str, Any]:
     """Compare every assessment of the cycle that reached the reviewers (submitted, returned, accepted)."""
-    assessments = db.session.scalars(
-        select(Assessment)
-        .options(defer(Assessment.scores))
-        .where(Assessment.cycle_id == cycle.id, Assessment.status.in_([s.value for s in REVIEWABLE]))
-        .order_by(Assessment.country_iso3)
-    )
-    return compare_cycle(cycle, list(assessments))
+    return compare_cycle(cycle, visible_assessments(None, cycle))

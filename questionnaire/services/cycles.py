@@ -12,14 +12,14 @@ from ..db import db
 from ..models import Assessment, Country, Cycle, CycleEvent, Job, Status, User, utcnow
 from .access import CYCLE_CODE, REVIEWABLE
 from .comparison import means_summary, reviewable_comparison
-from .errors import InvalidAnswer, InvalidTransition
+from .errors import CycleExists, CycleInUse, InvalidCycleCode, InvalidTransition
 
 
 def create_cycle(code: str, title: str = "") -> Cycle:
     """Open a cycle pinned to the current catalogue edition."""
     code = code.strip()
     if not CYCLE_CODE.match(code):
-        raise InvalidAnswer(
+        raise InvalidCycleCode(
             _(
                 "'%(code)s' is not a valid cycle code: use 1–32 letters, digits, '-' or '_' (for example 2026).",
                 code=code,
@@ -27,7 +27,7 @@ def create_cycle(code: str, title: str = "") -> Cycle:
             errors={"code": _("Use 1–32 letters, digits, '-' or '_'.")},
         )
     if db.session.scalar(select(Cycle).where(Cycle.code == code)) is not None:
-        raise InvalidTransition(
+        raise CycleExists(
             _("Cycle %(code)s already exists.", code=code), errors={"code": _("This cycle already exists.")}
         )
     catalogue = current_catalogue()
@@ -108,7 +108,7 @@ def reopen_cycle(cycle: Cycle, user: User | None = None) -> Cycle:
 def delete_cycle(cycle: Cycle) -> None:
     """Delete a cycle that no country has started an assessment in (a cycle opened by mistake)."""
     if cycle.id not in unused_cycles():
-        raise InvalidTransition(
+        raise CycleInUse(
             _(
                 "Cycle %(code)s cannot be deleted: countries have started assessments in it. Close it instead.",
                 code=cycle.code,

@@ -1,7 +1,7 @@
 """Failures of the use cases, named after what went wrong.
 
-Views and the API turn them into HTTP answers at the edge; services never
-look at requests.
+Services know nothing of HTTP: the views turn each failure into a status at the
+edge (`views.common.status_of`), the command line into an exit status.
 """
 
 from __future__ import annotations
@@ -12,9 +12,7 @@ from flask_babel import gettext as _
 
 
 class ServiceError(Exception):
-    """Base of the failures below; `status` is the HTTP status that fits."""
-
-    status = 400
+    """Base of the failures below: a use case refused, with a message for the user."""
 
     def __init__(self, message: str, **details: Any):
         super().__init__(message)
@@ -25,31 +23,21 @@ class ServiceError(Exception):
 class NotFound(ServiceError):
     """There is nothing here for this user (also used to hide other countries' data)."""
 
-    status = 404
-
 
 class Forbidden(ServiceError):
     """The user may see this but not do this."""
-
-    status = 403
 
 
 class InvalidTransition(ServiceError):
     """The assessment is not in a state that allows this step."""
 
-    status = 409
-
 
 class CycleClosed(ServiceError):
     """The cycle is closed: its assessments can no longer change."""
 
-    status = 409
-
 
 class InvalidAnswer(ServiceError):
     """An answer breaks a rule; `errors` maps each field to its message."""
-
-    status = 422
 
     def __init__(self, message: str, errors: dict[str, str], item: str | None = None):
         super().__init__(message, errors=errors, item=item)
@@ -59,8 +47,6 @@ class InvalidAnswer(ServiceError):
 
 class StaleAnswer(ServiceError):
     """Someone saved this answer after the version the save was based on."""
-
-    status = 409
 
     def __init__(self, item: str, current: Any, based_on: int):
         super().__init__(
@@ -81,4 +67,22 @@ class StaleAnswer(ServiceError):
 class UnknownChecklistItem(ServiceError):
     """The item id is not in the catalogue edition of this cycle."""
 
-    status = 422
+
+class InvalidCycleCode(InvalidAnswer):
+    """A cycle code is not 1–32 letters, digits, '-' or '_'."""
+
+
+class CycleExists(InvalidTransition):
+    """A cycle with this code exists already."""
+
+
+class CycleInUse(InvalidTransition):
+    """Countries have started assessments in the cycle, so it cannot be deleted."""
+
+
+class EmptyComment(InvalidAnswer):
+    """A comment has no text."""
+
+
+class CommentTooLong(InvalidAnswer):
+    """A comment is longer than the platform keeps."""

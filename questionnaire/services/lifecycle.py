@@ -14,7 +14,7 @@ from ..db import db
 from ..models import Answer, Assessment, Comment, Cycle, Event, Role, Status, User, utcnow
 from .access import can_comment, can_review, can_view, find_assessment, find_country, status_word
 from .answers import answers_of, bump_version, clean_text, rated_items
-from .errors import CycleClosed, Forbidden, InvalidAnswer, InvalidTransition, NotFound
+from .errors import CommentTooLong, CycleClosed, EmptyComment, Forbidden, InvalidAnswer, InvalidTransition, NotFound
 
 MAX_COMMENT = 5_000
 
@@ -141,7 +141,7 @@ def _comment(text: str | None) -> str:
     cleaned = clean_text(text)
     if len(cleaned) > MAX_COMMENT:
         message = _("Keep the comment under %(max)s characters.", max=f"{MAX_COMMENT:,}")
-        raise InvalidAnswer(message, errors={"comment": message})
+        raise CommentTooLong(message, errors={"comment": message})
     return cleaned
 
 
@@ -149,7 +149,7 @@ def check_comment(body: str | None) -> str:
     """Return a comment's text cleaned, or raise InvalidAnswer saying why it cannot be sent."""
     text = _comment(body)
     if not text:
-        raise InvalidAnswer(
+        raise EmptyComment(
             _("Write something before sending the comment."), errors={"body": _("The comment is empty.")}
         )
     return text

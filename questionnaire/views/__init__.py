@@ -13,7 +13,7 @@ from werkzeug.routing import IntegerConverter
 
 from ..caching import LruCache
 from ..services import ServiceError
-from .common import error_page
+from .common import error_page, status_of
 
 csrf = CSRFProtect()
 
@@ -123,7 +123,8 @@ def init_app(app: Flask) -> None:
             409: _("Not possible now"),
             422: _("Please correct the answer"),
         }
-        return error_page(error.status, titles.get(error.status, _("Something is wrong")), error.message)
+        status = status_of(error)
+        return error_page(status, titles.get(status, _("Something is wrong")), error.message)
 
     @app.errorhandler(CSRFError)
     def _csrf_error(error: CSRFError):  # type: ignore[no-untyped-def]

@@ -25,7 +25,7 @@ from .. import auth, openapi, services
 from ..catalogue_store import catalogue_for, current_catalogue
 from ..models import Answer, AnswerChange, Assessment, Comment, Cycle, Event, User
 from ..services import AnswerInput, ServiceError, StaleAnswer
-from .common import private_download
+from .common import private_download, status_of
 
 bp = Blueprint("api", __name__, url_prefix=openapi.API_PREFIX)
 
@@ -130,7 +130,7 @@ def _service_error(error: ServiceError) -> Response:
             details["item"] = error.item
     elif isinstance(error, services.UnknownChecklistItem):
         details = {"item": error.details.get("item")}
-    return error_response(error.status, error.message, **details)
+    return error_response(status_of(error), error.message, **details)
 
 
 @bp.errorhandler(HTTPException)
@@ -404,7 +404,7 @@ def cycles() -> Response:
 def cycle_scores(cycle: str) -> Response:
     """Compare every country of the cycle the user may see."""
     found = services.find_cycle(cycle)
-    return jsonify(services.compare_cycle(found, services.comparison.comparable_assessments(_user(), found)))
+    return jsonify(services.compare_cycle(found, services.visible_assessments(_user(), found)))
 
 
 @bp.post("/cycles/<cycle>/countries/<iso3>/assessment")

@@ -1,10 +1,38 @@
-"""What every blueprint answers with: error pages (HTML, or JSON for the API) and private downloads."""
+"""What every blueprint answers with: error pages (HTML, or JSON for the API), statuses, private downloads."""
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from flask import Response, render_template, request, send_file
+from flask import Response, abort, render_template, request, send_file
+from flask_login import current_user, login_required
+
+from ..offline import WorkbookRefused, WorkbookTooLarge
+from ..services import errors
+
+# The HTTP status of each failure of a use case, decided here at the edge and nowhere else;
+# a failure takes the status of its nearest listed class (CycleExists is an InvalidTransition: 409).
+STATUS_OF: dict[type[errors.ServiceError], int] = {
+    errors.NotFound: 404,
+    errors.Forbidden: 403,
+    errors.InvalidTransition: 409,
+    errors.CycleClosed: 409,
+    errors.StaleAnswer: 409,
+    errors.InvalidAnswer: 422,
+    errors.UnknownChecklistItem: 422,
+    WorkbookRefused: 422,
+    WorkbookTooLarge: 413,
+}
+
+
+def status_of(error: errors.ServiceError) -> int:
+    """Return the HTTP status that answers a refused use case."""
+    for kind in type(error).__mro__:
+        if kind in STATUS_OF:
+            return STATUS_OF[kind]
+    return 400
 
 
 def wants_json() -> bool:
@@ -34,3 +62,19 @@ def private_download(data: Any, mimetype: str, name: str, inline: bool = False) 
         last_modified=None,
         max_age=None,
     )
+
+
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+def reviewer_required(view: View) -> View:
+    """Let only reviewers and admins in (others: not found; anonymous visitors: the sign-in page)."""
+
+    @functools.wraps(view)
+    @login_required
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if not current_user.is_reviewer:
+            abort(404)
+        return view(*args, **kwargs)
+
+    return wrapped  # type: ignore[return-value]

@@ -13,7 +13,7 @@ from flask_login import current_user, login_required
 from .. import offline, services
 from ..catalogue_store import catalogue_for
 from ..models import Assessment
-from .common import error_page, private_download
+from .common import error_page, private_download, status_of
 
 bp = Blueprint("offline", __name__, url_prefix="/cycles/<cycle>/countries/<iso3>")
 
@@ -87,7 +87,7 @@ def upload(cycle: str, iso3: str):  # type: ignore[no-untyped-def]
             limit_mb=limit_mb,
             error=refused.message,
             filename=upload.filename,
-        ), refused.status
+        ), status_of(refused)
     status = 200 if report.ok else (409 if report.conflicts and not report.problems else 422)
     return render_template(
         "offline/result.html",

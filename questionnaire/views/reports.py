@@ -23,7 +23,7 @@ from ..models import Cycle, Job
 from ..reports import documents
 from ..reports.pack import pack_assessments
 from ..reports.pdf import ReportRenderError
-from .common import error_page, private_download
+from .common import error_page, private_download, reviewer_required
 
 log = logging.getLogger(__name__)
 
@@ -97,16 +97,10 @@ def _render_failed(error: ReportRenderError):  # type: ignore[no-untyped-def]
 # --------------------------------------------------------------------------
 
 
-def _reviewers_only() -> None:
-    if not current_user.is_reviewer:
-        abort(404)
-
-
 @bp.route("/cycles/<cycle>/meeting-pack", methods=["GET", "POST"])
-@login_required
+@reviewer_required
 def meeting_pack(cycle: str):  # type: ignore[no-untyped-def]
     """Show the cycle's meeting packs of this reviewer; POST starts a new one."""
-    _reviewers_only()
     found = services.find_cycle(cycle)
     if request.method == "POST":
         job, created = jobs.start_meeting_pack(current_user, found)
@@ -132,7 +126,6 @@ def meeting_pack(cycle: str):  # type: ignore[no-untyped-def]
 
 
 def _job_or_404(job_id: str) -> Job:
-    _reviewers_only()
     return jobs.job_for(current_user, job_id)
 
 
@@ -165,7 +158,7 @@ def _job_state(job: Job) -> dict[str, object]:
 
 
 @bp.route("/meeting-packs/<job_id>")
-@login_required
+@reviewer_required
 def job(job_id: str):  # type: ignore[no-untyped-def]
     """Show a meeting pack's progress (refreshed by static/js/meeting-pack.js, or by a link)."""
     found = _job_or_404(job_id)
@@ -180,14 +173,14 @@ def job(job_id: str):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/meeting-packs/<job_id>/status")
-@login_required
+@reviewer_required
 def job_status(job_id: str):  # type: ignore[no-untyped-def]
     """Return a meeting pack's progress as JSON."""
     return _job_state(_job_or_404(job_id))
 
 
 @bp.route("/meeting-packs/<job_id>/download")
-@login_required
+@reviewer_required
 def job_download(job_id: str):  # type: ignore[no-untyped-def]
     """Send the finished meeting pack as one ZIP file."""
     found = _job_or_404(job_id)

@@ -17,7 +17,7 @@ from typing import Any
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import defer
 
@@ -26,9 +26,8 @@ from ..catalogue import Catalogue
 from ..catalogue_store import catalogue_for
 from ..db import db
 from ..models import Assessment, Cycle, Status
-from ..services.comparison import comparable_assessments
 from ..services.scores import load_answers, scores_of_many
-from .common import private_download
+from .common import private_download, reviewer_required
 
 bp = Blueprint("review", __name__)
 
@@ -43,21 +42,15 @@ def name_key(name: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
-def _reviewers_only() -> None:
-    if not current_user.is_reviewer:
-        abort(404)
-
-
 # --------------------------------------------------------------------------
 # The review queue
 # --------------------------------------------------------------------------
 
 
 @bp.route("/review")
-@login_required
+@reviewer_required
 def queue():  # type: ignore[no-untyped-def]
     """List submitted assessments waiting for review, oldest first."""
-    _reviewers_only()
     waiting = list(
         db.session.scalars(  # stored scores are loaded below, in one query
             select(Assessment)
@@ -305,12 +298,11 @@ def build_compare_view(cycle: Cycle, assessments: Sequence[Assessment], args: An
 
 
 @bp.route("/cycles/<cycle>/compare")
-@login_required
+@reviewer_required
 def compare(cycle: str):  # type: ignore[no-untyped-def]
     """Compare the countries of a cycle: heat-map, filters, sorting, means, change, exports."""
-    _reviewers_only()
     found = services.find_cycle(cycle)
-    assessments = comparable_assessments(current_user, found)
+    assessments = services.visible_assessments(current_user, found)
     view = build_compare_view(found, assessments, request.args)
     return render_template("review/compare.html", view=view, cycle=found)
 
@@ -378,13 +370,12 @@ def side_by_side_content(catalogue: Catalogue, chosen: Sequence[Assessment]) -> 
 
 
 @bp.route("/cycles/<cycle>/compare/countries")
-@login_required
+@reviewer_required
 def side_by_side(cycle: str):  # type: ignore[no-untyped-def]
     """Show two to five countries side by side, obligation by obligation."""
-    _reviewers_only()
     found = services.find_cycle(cycle)
     catalogue = catalogue_for(found)
-    visible = {a.country_iso3: a for a in comparable_assessments(current_user, found)}
+    visible = {a.country_iso3: a for a in services.visible_assessments(current_user, found)}
     chosen_codes, malformed = _chosen_countries(request.args.getlist("country"))
     errors = []
     if malformed:
@@ -445,14 +436,13 @@ def side_by_side(cycle: str):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/cycles/<cycle>/export/<kind>.<fmt>")
-@login_required
+@reviewer_required
 def export(cycle: str, kind: str, fmt: str):  # type: ignore[no-untyped-def]
     """Download the scores or the full answers of the countries shown on the comparison page."""
-    _reviewers_only()
     if kind not in exports.KINDS or fmt not in exports.FORMATS:
         abort(404)
     found = services.find_cycle(cycle)
-    assessments = comparable_assessments(current_user, found)
+    assessments = services.visible_assessments(current_user, found)
     region = request.args.get("region", "")
     status = request.args.get("status", "")
     if region:
