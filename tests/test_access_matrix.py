@@ -7,13 +7,15 @@ may use it.  (The JSON API has its own matrix in tests/api/.)
 
 from __future__ import annotations
 
+import io
+import zipfile
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
-from questionnaire import services
+from questionnaire import jobs, services
 from questionnaire.auth import issue_token
 from questionnaire.db import db
 from questionnaire.models import ApiToken, Assessment, Comment, Cycle, Job, Status, User
@@ -123,9 +125,9 @@ MATRIX: dict[str, tuple[str, dict[str, dict[str, dict[str, Any]]]]] = {
     ),
     "reports.job": ("/meeting-packs/{job}", {"GET": {"any": _reviewers()}}),
     "reports.job_status": ("/meeting-packs/{job}/status", {"GET": {"any": _reviewers()}}),
-    "reports.job_download": ("/meeting-packs/{job}/download", {"GET": {"any": _reviewers(404)}}),  # not finished
+    "reports.job_download": ("/meeting-packs/{job}/download", {"GET": {"any": _reviewers()}}),  # finished
     "offline.download": (f"{A}/questionnaire.xlsx", {"GET": _country(OK, OK, OK)}),
-    "offline.upload": (f"{A}/questionnaire.xlsx", {"POST": _country(400, 409, 403)}),
+    "offline.upload": (f"{A}/questionnaire.xlsx", {"POST": _country(OK, 409, 403)}),
     "offline.upload_form": (f"{A}/upload", {"GET": _country(OK, 409, 403)}),
 }
 UNCLASSIFIED_OK = {"static"}  # public assets
@@ -154,19 +156,43 @@ def _cases() -> list[Any]:
 
 @pytest.fixture
 def world(app, users, cycle, monkeypatch) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-    from questionnaire import jobs
+    from questionnaire.views import reports as report_views
 
     monkeypatch.setattr(jobs, "dispatch", lambda job_id: None)  # starting a pack is enough here
+    # Access is decided before anything is rendered; the real renderer has tests of its own.
+    monkeypatch.setattr(report_views.documents, "pdf_of", lambda html: b"%PDF-1.7 stub")
     assessment, _ = services.start_assessment(users["fra"], cycle, "FRA")
     victim = add_user("victim@example.org", "reviewer")
     issue_token(victim, "a script")
     job, _ = jobs.start_meeting_pack(users["reviewer"], cycle)
+    _finish(job)
     services.close_cycle(services.create_cycle("2025"))
     services.create_cycle("2030")  # opened by mistake: nobody started it
     return {"assessment": assessment, "victim": victim, "job": job.id}
 
 
-def _post_data(endpoint: str) -> dict[str, str]:
+def _finish(job: Job) -> None:
+    """Make the reviewer's pack a finished one with its ZIP file, as a worker would leave it."""
+    name = f"{job.id}.zip"
+    with zipfile.ZipFile(jobs.packs_folder() / name, "w") as archive:
+        archive.writestr("2026-comparison.pdf", b"%PDF-1.7 stub")
+    job.status, job.done, job.total, job.result_path = jobs.FINISHED, 1, 1, name
+    db.session.commit()
+
+
+def _workbook() -> tuple[io.BytesIO, str]:
+    """France's questionnaire as downloaded, with CL-3 rated in it."""
+    from questionnaire import offline
+
+    from .offline.conftest import Book
+
+    data = offline.build_workbook(_fra())
+    return io.BytesIO(Book().edit(data, {("CL-3", "rating"): "Fully implemented"})), "questionnaire.xlsx"
+
+
+def _post_data(endpoint: str) -> dict[str, Any]:
+    if endpoint == "offline.upload":
+        return {"file": _workbook()}
     return {
         "main.set_language": {"lang": "fr", "next": "/"},
         "auth.login": {"email": "nobody@example.org", "password": "wrong password"},
@@ -227,9 +253,11 @@ EFFECTS: dict[str, Callable[[dict[str, Any], str], bool]] = {
     "assessment.return_": lambda world, role: _fra().status == Status.RETURNED,
     "assessment.accept": lambda world, role: _fra().status == Status.ACCEPTED,
     "assessment.comment": lambda world, role: _count(Comment, Comment.body == "A question about this item.") == 1,
-    # The reviewer's own pack is already running (the world started it): starting again
-    # leads to it; the admin's starts a pack of their own.
-    "reports.meeting_pack": lambda world, role: _count(Job, Job.user_id == _user(EMAIL[role])) == 1,
+    # A new pack for whoever starts one (the reviewer's first one, made by the world, is finished).
+    "reports.meeting_pack": lambda world, role: (
+        _count(Job, Job.user_id == _user(EMAIL[role])) == (2 if role == "reviewer" else 1)
+    ),
+    "offline.upload": lambda world, role: services.answers_of(_fra())["CL-3"].rating == "full",
 }
 
 
@@ -247,7 +275,7 @@ def test_access(make_client, world, endpoint, path, method, state, role, expecte
     else:
         data = _post_data(endpoint)
         data["csrf_token"] = client.csrf_token("/login" if role == "anonymous" else "/")
-        response = client.post(url, data=data)
+        response = client.post(url, data=data, content_type="multipart/form-data")
     what = f"{method} {url} as {role} ({state})"
     _check(response, expected, what)
     if expected == OK and method == "GET":
