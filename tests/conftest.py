@@ -176,24 +176,29 @@ def cycle(app: Flask) -> Any:
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
-@pytest.fixture
-def redis_url() -> str:
-    """Return a Redis URL for the test (database 15, emptied); skip when Redis does not answer.
+def usable_redis(url: str) -> str:
+    """Return `url` with its database emptied; skip when Redis does not answer there.
 
     Under REQUIRE_REDIS=1 (as in CI) a Redis that does not answer fails the test instead.
     """
     import redis
 
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
+    client = redis.Redis.from_url(url, socket_connect_timeout=1)
     try:
         client.ping()
     except redis.exceptions.ConnectionError:
         if os.environ.get("REQUIRE_REDIS") == "1":
-            pytest.fail(f"Redis is required but does not answer at {REDIS_URL}")
-        pytest.skip(f"Redis does not answer at {REDIS_URL} (set TEST_REDIS_URL)")
+            pytest.fail(f"Redis is required but does not answer at {url}")
+        pytest.skip(f"Redis does not answer at {url} (set TEST_REDIS_URL)")
     client.flushdb()
     client.close()
-    return REDIS_URL
+    return url
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """A Redis URL for the test (database 15, emptied): see `usable_redis`."""
+    return usable_redis(REDIS_URL)
 
 
 @pytest.fixture
