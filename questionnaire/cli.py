@@ -47,6 +47,12 @@ def _fail(message: str, code: int = 1) -> None:
     sys.exit(code)
 
 
+def _confirm_or_stop(yes: bool, question: str, refusal: str) -> None:
+    """Ask before an irreversible step unless --yes was given; stop with `refusal` on a no."""
+    if not yes and not click.confirm(question, default=False):
+        _fail(refusal)
+
+
 @contextmanager
 def _refusals() -> Iterator[None]:
     """Turn a refused use case into `error: <why>` and exit status 1."""
@@ -179,8 +185,7 @@ def cycles_close(code: str, yes: bool) -> None:
             f"cycle {cycle.code}: {work.returned} assessments returned to their countries, "
             f"{work.not_submitted} countries not submitted (a draft or not started)"
         )
-        if not yes and not click.confirm(f"Close cycle {cycle.code} for good?", default=False):
-            _fail("nothing was closed")
+        _confirm_or_stop(yes, f"Close cycle {cycle.code} for good?", "nothing was closed")
         services.close_cycle(cycle)
     click.echo(f"closed cycle {cycle.code}")
 
@@ -205,8 +210,7 @@ def cycles_delete(code: str, yes: bool) -> None:
 
     with _refusals():
         cycle = services.find_cycle(code)
-        if not yes and not click.confirm(f"Delete cycle {cycle.code} for good?", default=False):
-            _fail("nothing was deleted")
+        _confirm_or_stop(yes, f"Delete cycle {cycle.code} for good?", "nothing was deleted")
         services.delete_cycle(cycle)
     click.echo(f"deleted cycle {code}")
 

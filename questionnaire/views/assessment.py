@@ -142,7 +142,9 @@ def _autosaved_items(items: tuple[Any, ...]) -> list[str]:
     return [i for i in dict.fromkeys(request.form.get("autosaved", "").split()) if i in ids]
 
 
-def _save_state(edits: list[Edit], errors: dict[str, Any], stored: dict[str, Any], autosaved: list[str]) -> Any:
+def _save_state(
+    edits: list[Edit], errors: dict[str, Any], stored: dict[str, Any], autosaved: list[str]
+) -> dict[str, list[str]]:
     """Say, for a Save that stored nothing, which answers are stored already and which are still waiting."""
     typed = {e.item: e for e in edits}
     kept = [i for i in autosaved if i in typed and typed[i].values == AnswerInput.of(stored.get(i))]
