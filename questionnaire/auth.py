@@ -182,6 +182,16 @@ def end_all_sessions(user: User) -> None:
     db.session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
 
 
+def set_active(user: User, active: bool, by: User) -> None:
+    """Deactivate or reactivate an account; deactivating signs it out everywhere."""
+    if user.id == by.id and not active:
+        raise AccountError(_("You cannot deactivate your own account."), field="active")
+    user.active = active
+    if not active:
+        end_all_sessions(user)
+    db.session.commit()
+
+
 # Sliding expiry: activity extends a session, but the row is written at most this often.
 _RENEW_AFTER = timedelta(minutes=10)
 

@@ -40,6 +40,7 @@ from .cycles import (
     delete_cycle,
     open_work,
     reopen_cycle,
+    reviewable_counts,
     unused_cycles,
 )
 from .errors import (
@@ -58,6 +59,7 @@ from .lifecycle import (
     check_comment,
     comments_of,
     events,
+    own_assessments,
     progress,
     return_assessment,
     start_assessment,
@@ -102,6 +104,8 @@ __all__ = [
     "cycle_events",
     "delete_cycle",
     "open_work",
+    "own_assessments",
+    "reviewable_counts",
     "reopen_cycle",
     "unused_cycles",
     "list_cycles",

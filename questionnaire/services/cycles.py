@@ -132,3 +132,16 @@ def unused_cycles() -> set[int]:
     """
     used = select(Assessment.cycle_id).distinct()
     return set(db.session.scalars(select(Cycle.id).where(Cycle.id.not_in(used))))
+
+
+def reviewable_counts() -> dict[int, dict[str, int]]:
+    """Count each cycle's assessments by reviewable status (drafts are never counted: they stay private)."""
+    counts: dict[int, dict[str, int]] = {}
+    rows = db.session.execute(
+        select(Assessment.cycle_id, Assessment.status, func.count())
+        .where(Assessment.status.in_([s.value for s in REVIEWABLE]))
+        .group_by(Assessment.cycle_id, Assessment.status)
+    )
+    for cycle_id, status, n in rows:
+        counts.setdefault(cycle_id, {})[status] = n
+    return counts

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -234,3 +235,20 @@ def progress(assessment: Assessment, answers: dict[str, Answer] | None = None) -
             )
         )
     return out
+
+
+class OwnAssessment(NamedTuple):
+    """A cycle as a country's respondent sees it on their start page."""
+
+    cycle: Cycle
+    assessment: Assessment | None
+    progress: list[SectionProgress] | None
+
+
+def own_assessments(user: User, cycles: list[Cycle]) -> list[OwnAssessment]:
+    """Return, cycle by cycle, the user's country's assessment and its progress (None before it starts)."""
+    rows = []
+    for cycle in cycles:
+        assessment = find_assessment(cycle.code, user.country_iso3 or "")
+        rows.append(OwnAssessment(cycle, assessment, progress(assessment) if assessment else None))
+    return rows

@@ -62,13 +62,11 @@ def users():  # type: ignore[no-untyped-def]
 def set_active(user_id: int):  # type: ignore[no-untyped-def]
     """Deactivate or reactivate an account; deactivating signs it out everywhere."""
     user = db.get_or_404(User, user_id)
-    if user.id == current_user.id:
-        flash(_("You cannot deactivate your own account."), "error")
+    try:
+        auth.set_active(user, request.form.get("active") == "1", current_user)
+    except auth.AccountError as error:
+        flash(str(error), "error")
         return redirect(url_for(".users"))
-    user.active = request.form.get("active") == "1"
-    if not user.active:
-        auth.end_all_sessions(user)
-    db.session.commit()
     flash(
         _("%(email)s is now %(state)s.", email=user.email, state=_("active") if user.active else _("inactive")),
         "success",

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, redirect, render_template, request, session
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from .. import services
 from ..db import db
-from ..models import Assessment
 from .auth import safe_next
 
 bp = Blueprint("main", __name__)
@@ -20,18 +19,8 @@ def home():  # type: ignore[no-untyped-def]
     """Show a respondent their assessments, and a reviewer the cycles."""
     cycles = services.list_cycles()
     if current_user.is_respondent:
-        rows = []
-        for cycle in cycles:
-            assessment = services.find_assessment(cycle.code, current_user.country_iso3)
-            progress = services.progress(assessment) if assessment else None
-            rows.append((cycle, assessment, progress))
-        return render_template("home_respondent.html", rows=rows)
-    counts: dict[int, dict[str, int]] = {}
-    for cycle_id, status, n in db.session.execute(
-        select(Assessment.cycle_id, Assessment.status, func.count()).group_by(Assessment.cycle_id, Assessment.status)
-    ):
-        counts.setdefault(cycle_id, {})[status] = n
-    return render_template("home_reviewer.html", cycles=cycles, counts=counts)
+        return render_template("home_respondent.html", rows=services.own_assessments(current_user, cycles))
+    return render_template("home_reviewer.html", cycles=cycles, counts=services.reviewable_counts())
 
 
 @bp.route("/language", methods=["POST"])

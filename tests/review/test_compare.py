@@ -11,7 +11,7 @@ from sqlalchemy import select
 from questionnaire import services
 from questionnaire.db import db
 from questionnaire.models import Assessment, Country
-from questionnaire.views.review import name_key
+from questionnaire.services.review import name_key
 from scoring.rounding import round1
 
 from .conftest import countries
