@@ -162,7 +162,7 @@ def sign_in(user: User) -> None:
     )
     user.last_login_at = utcnow()
     db.session.commit()
-    user.login_secret = secret  # type: ignore[attr-defined]
+    user.login_secret = secret
     session.permanent = True
     login_user(user, remember=False)
 
@@ -224,7 +224,7 @@ def _load_user(secret: str) -> User | None:
         # The cookie is re-sent only when the session changes (SESSION_REFRESH_EACH_REQUEST
         # is off): send it now, so its expiry slides with the server-side one.
         session.modified = True
-    user.login_secret = secret  # type: ignore[attr-defined]
+    user.login_secret = secret
     # Read the language preference now: a save commits, which expires the user, and
     # translating its reply would otherwise query the user again.
     g.user_locale = user.locale

@@ -338,7 +338,7 @@ def demo(port: int, db_path: Path | None, no_serve: bool) -> None:
 
 def _add_commands() -> None:
     """Add the commands that live beside what they manage."""
-    from flask_migrate.cli import db as db_group
+    from flask_migrate.cli import db as db_group  # type: ignore[import-not-found]  # not in its stubs
 
     from .backup import register as register_backup
     from .exports import register as register_export

@@ -32,6 +32,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import click
 from sqlalchemy import select
 
 from . import services
@@ -187,8 +188,8 @@ def answers_table(cycle: Cycle, assessments: Sequence[Assessment]) -> Table:
     answers: dict[int, dict[str, Answer]] = {}
     if ids:
         # One query: the answers with the user who last changed each (joined).
-        for answer in db.session.scalars(select(Answer).where(Answer.assessment_id.in_(ids))):
-            answers.setdefault(answer.assessment_id, {})[answer.item_id] = answer
+        for stored in db.session.scalars(select(Answer).where(Answer.assessment_id.in_(ids))):
+            answers.setdefault(stored.assessment_id, {})[stored.item_id] = stored
     descriptions = {
         "country": "ISO 3166-1 alpha-3 code",
         "country_name": "Country",
@@ -387,9 +388,8 @@ def _write_atomically(path: Path, content: bytes) -> None:
         raise
 
 
-def register(main: Any) -> None:
+def register(main: click.Group) -> None:
     """Add the `export` command to the `questionnaire` command group."""
-    import click
     from flask.cli import with_appcontext
 
     @main.command("export")
@@ -443,5 +443,3 @@ def register(main: Any) -> None:
                 f"wrote {path} ({kind if kind != 'all' else 'scores and answers'}, "
                 f"{len(assessments)} countries, cycle {found.code})"
             )
-
-    export_command.__name__ = "export"

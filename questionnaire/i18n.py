@@ -8,6 +8,7 @@ from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.support import Translations
 from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import Babel, get_translations
 from flask_login import current_user
@@ -48,13 +49,13 @@ def text_direction(locale: str) -> str:
     return "rtl" if locale.split("_")[0] in RTL_LANGUAGES else "ltr"
 
 
-def _translations():  # type: ignore[no-untyped-def]
+def _translations() -> Translations:
     """Return this request's translations, looked up once per request.
 
     Flask-Babel resolves the locale and domain on every call; a page of the
     questionnaire makes about a hundred calls, so the lookup is kept in `g`.
     """
-    found = g.get("_thbq_translations")
+    found: Translations | None = g.get("_thbq_translations")
     if found is None:
         found = g._thbq_translations = get_translations()
     return found

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
@@ -94,7 +94,7 @@ class User(Base):
     country: Mapped[Country | None] = relationship(lazy="joined")
 
     # The secret of the sign-in session this request came with (not stored).
-    login_secret = None
+    login_secret = cast("str | None", None)
     is_anonymous = False
 
     @property

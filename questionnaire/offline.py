@@ -257,7 +257,7 @@ def build_workbook(assessment: Assessment) -> bytes:
     assistance_labels = [none_label] + [kind.label for kind in catalogue.assistance_kinds]
 
     wb = Workbook()
-    instructions = wb.active
+    instructions = wb.worksheets[0]
     instructions.title = INSTRUCTIONS
     taken = {INSTRUCTIONS.lower(), META.lower()}
     sheet_names = {s.id: _safe_sheet_name(s.id, taken) for s in catalogue.sections}
@@ -511,7 +511,7 @@ def _write_section(
             "justification": values.justification,
             "digest": values.digest(),
         }
-        lines = 1
+        lines: float = 1
         for column in COLUMNS:
             cell = ws.cell(row, column.index)
             if column.key == "version":
@@ -878,7 +878,7 @@ def _is_formula(cell: Any) -> bool:
 
 
 def _shown(value: Any) -> str:
-    text = value.text if isinstance(value, ArrayFormula) else str(value)
+    text = str(value.text or "") if isinstance(value, ArrayFormula) else str(value)
     return text if len(text) <= 60 else text[:57] + "…"
 
 
@@ -1411,12 +1411,12 @@ def import_workbook(
         report.conflicts.append(_conflict(by_item[stale.item], stale.current))
         return report
     except InvalidAnswer as invalid:  # checked above already; kept as a safety net
-        row = by_item.get(invalid.item or "")
+        refused = by_item.get(invalid.item or "")
         for name, message in invalid.errors.items():
             report.problems.append(
                 Problem(
-                    row.sheet if row else None,
-                    row.row if row else None,
+                    refused.sheet if refused else None,
+                    refused.row if refused else None,
                     COLUMN[name].letter if name in COLUMN else None,
                     message,
                 )

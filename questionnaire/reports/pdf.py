@@ -73,7 +73,7 @@ class RefusedURL(ValueError):
     """The renderer asked for something a report may not load."""
 
 
-class StaticOnlyFetcher(weasyprint.URLFetcher):
+class StaticOnlyFetcher(weasyprint.URLFetcher):  # type: ignore[misc]  # WeasyPrint is untyped
     """Serve the application's static files and data: URIs; refuse everything else.
 
     `refused` lists every URL that was asked for and refused (for logs and tests).
@@ -123,7 +123,8 @@ def write_pdf(html: str, static_root: str | Path, fetcher: StaticOnlyFetcher | N
     """Render HTML to a tagged PDF in this process (no time or memory bound: see render_pdf)."""
     fetcher = fetcher or StaticOnlyFetcher(static_root)
     document = weasyprint.HTML(string=html, base_url=REPORT_ORIGIN + "/", url_fetcher=fetcher)
-    return document.write_pdf(pdf_variant=PDF_VARIANT, pdf_identifier=None, custom_metadata=True)
+    pdf: bytes = document.write_pdf(pdf_variant=PDF_VARIANT, pdf_identifier=None, custom_metadata=True)
+    return pdf
 
 
 def _child(sender: Any, html: str, static_root: str, memory_bytes: int, cpu_seconds: int) -> None:

@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..catalogue import Catalogue
 from ..catalogue_store import catalogue_for
-from ..db import db
+from ..db import db, rowcount, table_of
 from ..models import Answer, AnswerChange, Assessment, User, utcnow
 from .access import EDITABLE, require_edit, require_operator_edit
 from .errors import InvalidAnswer, InvalidTransition, StaleAnswer, UnknownChecklistItem
@@ -278,10 +278,11 @@ def rated_items(assessment: Assessment) -> set[str]:
 
 
 # The compare-and-set of a saved answer, built once (table-level: the ORM has nothing to track).
-_ANSWER_UPDATE = update(Answer.__table__).where(
-    Answer.__table__.c.id == bindparam("b_id"), Answer.__table__.c.version == bindparam("b_version")
+_ANSWERS = table_of(Answer)
+_ANSWER_UPDATE = update(_ANSWERS).where(
+    _ANSWERS.c.id == bindparam("b_id"), _ANSWERS.c.version == bindparam("b_version")
 )
-_CHANGE_INSERT = insert(AnswerChange.__table__)
+_CHANGE_INSERT = insert(table_of(AnswerChange))
 
 
 def bump_version(assessment: Assessment, now: Any, only_from: Iterable[str] | None = None, **values: Any) -> bool:
@@ -292,12 +293,12 @@ def bump_version(assessment: Assessment, now: Any, only_from: Iterable[str] | No
     row was changed; the loaded object is not updated (its attributes reload after
     the commit).
     """
-    table = Assessment.__table__
+    table = table_of(Assessment)
     statement = update(table).where(table.c.id == assessment.id)
     if only_from is not None:
         statement = statement.where(table.c.status.in_([str(s) for s in only_from]))
     outcome = db.session.execute(statement.values(version=table.c.version + 1, updated_at=now, **values))
-    return bool(outcome.rowcount == 1)  # type: ignore[attr-defined]
+    return rowcount(outcome) == 1
 
 
 def save_answers(user: User | None, assessment: Assessment, edits: Sequence[Edit], source: str = "form") -> SaveResult:
@@ -385,7 +386,7 @@ def save_answers(user: User | None, assessment: Assessment, edits: Sequence[Edit
                         **values,
                     },
                 )
-                if outcome.rowcount != 1:  # type: ignore[attr-defined]
+                if rowcount(outcome) != 1:
                     db.session.rollback()
                     fresh = db.session.scalar(select(Answer).where(Answer.id == existing.id))
                     raise StaleAnswer(edit.item, fresh, edit.based_on)

@@ -13,7 +13,7 @@ assessments' answers).
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import select
 
@@ -67,7 +67,7 @@ def compare_cycle(cycle: Cycle, assessments: list[Assessment]) -> dict[str, Any]
     )
     kept = memo().comparisons.get(key)
     if kept is not None:
-        return json.loads(kept)  # each caller gets its own copy
+        return cast(dict[str, Any], json.loads(kept))  # each caller gets its own copy
 
     refs = [ScoreRef.of(a) for a in assessments]
     if before is not None:
@@ -91,7 +91,7 @@ def compare_cycle(cycle: Cycle, assessments: list[Assessment]) -> dict[str, Any]
     data["edition"] = edition.hash
     frozen = json.dumps(data, separators=(",", ":"))  # plain JSON data: an exact copy on loading
     memo().comparisons.put(key, frozen)
-    return json.loads(frozen)
+    return cast(dict[str, Any], json.loads(frozen))
 
 
 OVERALL = "overall"

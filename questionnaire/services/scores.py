@@ -32,7 +32,7 @@ import scoring
 
 from ..caching import LruCache
 from ..catalogue_store import catalogue_for, edition
-from ..db import db
+from ..db import db, table_of
 from ..models import Answer, Assessment
 from .answers import answers_of
 
@@ -221,7 +221,7 @@ def scores_of_many(assessments: Sequence[Assessment]) -> dict[int, dict[str, Any
         data = scoring.to_dict(scored[assessment.id].result)
         result[assessment.id] = data
         rows.append({"b_id": assessment.id, "b_version": assessment.version, "b_scores": data})
-    table = Assessment.__table__
+    table = table_of(Assessment)
     db.session.execute(
         update(table)
         .where(table.c.id == bindparam("b_id"), table.c.version == bindparam("b_version"))

@@ -5,7 +5,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from flask import Flask, current_app, g, request, session
+from flask import Flask, Response, current_app, g, request, session
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
@@ -45,7 +46,7 @@ class SignedTokens:
         if found is not None and 0 <= time.time() - found[0] < self._reuse_for():
             g.csrf_token = g.reused_csrf_token = found[1]
 
-    def after_request(self, response):  # type: ignore[no-untyped-def]
+    def after_request(self, response: Response) -> Response:
         """Keep the token this request signed (if it signed one) for the session's next pages."""
         raw, signed = session.get("csrf_token"), g.get("csrf_token")
         if raw and signed and signed != g.get("reused_csrf_token"):
@@ -96,7 +97,7 @@ def init_app(app: Flask) -> None:
     app.url_map.converters["int"] = IdConverter  # before any rule is added
 
     @app.before_request
-    def _refuse_nul_characters():  # type: ignore[no-untyped-def]
+    def _refuse_nul_characters() -> ResponseReturnValue | None:
         if "\x00" in request.path:
             return error_page(404, _("Not found"), _("There is nothing at this address, or you may not see it."))
         where = _nul_in_request()
@@ -116,7 +117,7 @@ def init_app(app: Flask) -> None:
         app.register_blueprint(module.bp)
 
     @app.errorhandler(ServiceError)
-    def _service_error(error: ServiceError):  # type: ignore[no-untyped-def]
+    def _service_error(error: ServiceError) -> ResponseReturnValue:
         titles = {
             404: _("Not found"),
             403: _("Not allowed"),
@@ -127,7 +128,7 @@ def init_app(app: Flask) -> None:
         return error_page(status, titles.get(status, _("Something is wrong")), error.message)
 
     @app.errorhandler(CSRFError)
-    def _csrf_error(error: CSRFError):  # type: ignore[no-untyped-def]
+    def _csrf_error(error: CSRFError) -> ResponseReturnValue:
         from flask_login import current_user
 
         # A questionnaire page left open too long: give the typed answers back, unsaved.
@@ -161,7 +162,7 @@ def init_app(app: Flask) -> None:
         )
 
     @app.errorhandler(HTTPException)
-    def _http_error(error: HTTPException):  # type: ignore[no-untyped-def]
+    def _http_error(error: HTTPException) -> ResponseReturnValue:
         if error.code == 404:
             return error_page(404, _("Not found"), _("There is nothing at this address, or you may not see it."))
         if error.code == 405:

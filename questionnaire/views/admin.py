@@ -3,26 +3,26 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import select
-from wtforms import SelectChoice
 
 from .. import auth, services
 from ..db import db
-from ..forms import CycleForm, UserForm
+from ..forms import CycleForm, SelectChoice, UserForm
 from ..models import Country, User
+from .common import login_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 @bp.before_request
 @login_required
-def _admins_only():  # type: ignore[no-untyped-def]
+def _admins_only() -> None:
     if not current_user.is_admin:
         abort(404)
-    return None
 
 
 def _country_choices() -> list[SelectChoice]:
@@ -31,7 +31,7 @@ def _country_choices() -> list[SelectChoice]:
 
 
 @bp.route("/users", methods=["GET", "POST"])
-def users():  # type: ignore[no-untyped-def]
+def users() -> ResponseReturnValue:
     """List accounts and create new ones."""
     form = UserForm()
     form.country.choices = _country_choices()
@@ -59,7 +59,7 @@ def users():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/users/<int:user_id>/active", methods=["POST"])
-def set_active(user_id: int):  # type: ignore[no-untyped-def]
+def set_active(user_id: int) -> ResponseReturnValue:
     """Deactivate or reactivate an account; deactivating signs it out everywhere."""
     user = db.get_or_404(User, user_id)
     try:
@@ -75,7 +75,7 @@ def set_active(user_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/users/<int:user_id>/password", methods=["POST"])
-def reset_password(user_id: int):  # type: ignore[no-untyped-def]
+def reset_password(user_id: int) -> ResponseReturnValue:
     """Give an account a new password; every session of that account ends."""
     user = db.get_or_404(User, user_id)
     try:
@@ -96,7 +96,7 @@ def reset_password(user_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/users/<int:user_id>/tokens/revoke", methods=["POST"])
-def revoke_tokens(user_id: int):  # type: ignore[no-untyped-def]
+def revoke_tokens(user_id: int) -> ResponseReturnValue:
     """Revoke every API token of an account."""
     user = db.get_or_404(User, user_id)
     revoked = auth.revoke_tokens(user)
@@ -113,7 +113,7 @@ def revoke_tokens(user_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/cycles", methods=["GET", "POST"])
-def cycles():  # type: ignore[no-untyped-def]
+def cycles() -> ResponseReturnValue:
     """List cycles, open a new one on the current catalogue edition."""
     form = CycleForm()
     if form.validate_on_submit():
@@ -143,7 +143,7 @@ def cycles():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/cycles/<code>/close", methods=["POST"])
-def close_cycle(code: str):  # type: ignore[no-untyped-def]
+def close_cycle(code: str) -> ResponseReturnValue:
     """Close a cycle once the admin has confirmed, having seen what is still unfinished in it."""
     cycle = services.find_cycle(code)
     if request.form.get("confirm") != "1":
@@ -156,7 +156,7 @@ def close_cycle(code: str):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/cycles/<code>/reopen", methods=["POST"])
-def reopen_cycle(code: str):  # type: ignore[no-untyped-def]
+def reopen_cycle(code: str) -> ResponseReturnValue:
     """Reopen a closed cycle (recorded in the cycle's history)."""
     cycle = services.reopen_cycle(services.find_cycle(code), current_user)
     flash(
@@ -171,7 +171,7 @@ def reopen_cycle(code: str):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/cycles/<code>/delete", methods=["POST"])
-def delete_cycle(code: str):  # type: ignore[no-untyped-def]
+def delete_cycle(code: str) -> ResponseReturnValue:
     """Delete a cycle no country has started (one opened by mistake)."""
     cycle = services.find_cycle(code)
     if request.form.get("confirm") != "1":

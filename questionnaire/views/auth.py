@@ -6,13 +6,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from .. import auth
 from ..db import db
 from ..forms import LoginForm, PasswordForm
+from .common import login_required
 
 bp = Blueprint("auth", __name__)
 
@@ -43,7 +45,7 @@ def safe_next(target: str | None) -> str:
     deduct_when=auth.failed_login,
     error_message="Too many sign-in attempts from this address.",
 )
-def login():  # type: ignore[no-untyped-def]
+def login() -> ResponseReturnValue:
     """Show the sign-in form and sign the user in."""
     next_url = safe_next(request.args.get("next"))
     if current_user.is_authenticated and request.method == "GET":
@@ -64,7 +66,7 @@ def login():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/logout", methods=["POST"])
-def logout():  # type: ignore[no-untyped-def]
+def logout() -> ResponseReturnValue:
     """End the session on the server and in the browser."""
     auth.sign_out()
     flash(_("You have signed out."), "info")
@@ -90,7 +92,7 @@ def _wrong_current_password(response: Any) -> bool:
     deduct_when=_wrong_current_password,
     error_message="Too many wrong current passwords for this account.",
 )
-def account():  # type: ignore[no-untyped-def]
+def account() -> ResponseReturnValue:
     """Show the user's account and let them change their password (which revokes their API tokens)."""
     form = PasswordForm()
     if form.validate_on_submit():
@@ -122,7 +124,7 @@ def account():  # type: ignore[no-untyped-def]
 
 @bp.route("/account/tokens", methods=["POST"])
 @login_required
-def create_token():  # type: ignore[no-untyped-def]
+def create_token() -> ResponseReturnValue:
     """Create an API token and show it once (it is stored only as a hash)."""
     label = (request.form.get("label") or "").strip()[:100] or _("Created in the browser")
     token = auth.issue_token(current_user, label)
@@ -137,7 +139,7 @@ def create_token():  # type: ignore[no-untyped-def]
 
 @bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
 @login_required
-def revoke_token(token_id: int):  # type: ignore[no-untyped-def]
+def revoke_token(token_id: int) -> ResponseReturnValue:
     """Revoke one of the user's own API tokens."""
     if not auth.revoke_tokens(current_user, token_id):
         abort(404)

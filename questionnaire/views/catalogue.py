@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
-from flask_login import login_required
+from flask.typing import ResponseReturnValue
 
 from .. import services
 from ..catalogue_store import catalogue_for, current_catalogue
 from ..reports.methodology import methodology_html
+from .common import login_required
 
 bp = Blueprint("catalogue", __name__, url_prefix="/catalogue")
 
 
 @bp.route("/")
 @login_required
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     """Show the current edition, or the edition a cycle was opened with (?cycle=)."""
     cycle_code = request.args.get("cycle")
     cycle = None
@@ -31,6 +32,6 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.route("/method")
 @login_required
-def method():  # type: ignore[no-untyped-def]
+def method() -> ResponseReturnValue:
     """Show the published scoring method."""
     return render_template("catalogue/method.html", body=methodology_html(), catalogue=current_catalogue())

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
+import flask_login
 from flask import Response, abort, render_template, request, send_file
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from ..offline import WorkbookRefused, WorkbookTooLarge
 from ..services import errors
@@ -43,7 +44,7 @@ def wants_json() -> bool:
     return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
 
 
-def error_page(status: int, title: str, message: str):  # type: ignore[no-untyped-def]
+def error_page(status: int, title: str, message: str) -> tuple[dict[str, Any] | str, int]:
     """Render the HTML error page (or JSON for API clients)."""
     if wants_json():
         return {"error": {"status": status, "message": message}}, status
@@ -64,17 +65,22 @@ def private_download(data: Any, mimetype: str, name: str, inline: bool = False) 
     )
 
 
-View = TypeVar("View", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
-def reviewer_required(view: View) -> View:
+def login_required(view: Callable[P, R]) -> Callable[P, R]:
+    """Let only signed-in users in; anonymous visitors are sent to the sign-in page."""
+    return flask_login.login_required(view)
+
+
+def reviewer_required(view: Callable[P, R]) -> Callable[P, R]:
     """Let only reviewers and admins in (others: not found; anonymous visitors: the sign-in page)."""
 
     @functools.wraps(view)
-    @login_required
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
+    def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
         if not current_user.is_reviewer:
             abort(404)
         return view(*args, **kwargs)
 
-    return wrapped  # type: ignore[return-value]
+    return login_required(wrapped)

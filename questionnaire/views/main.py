@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, redirect, render_template, request, session
-from flask_login import current_user, login_required
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
 from sqlalchemy import select
 
 from .. import services
 from ..db import db
 from .auth import safe_next
+from .common import login_required
 
 bp = Blueprint("main", __name__)
 
 
 @bp.route("/")
 @login_required
-def home():  # type: ignore[no-untyped-def]
+def home() -> ResponseReturnValue:
     """Show a respondent their assessments, and a reviewer the cycles."""
     cycles = services.list_cycles()
     if current_user.is_respondent:
@@ -24,7 +26,7 @@ def home():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/language", methods=["POST"])
-def set_language():  # type: ignore[no-untyped-def]
+def set_language() -> ResponseReturnValue:
     """Remember the language chosen for this browser session."""
     lang = request.form.get("lang", "")
     if lang in current_app.config["LANGUAGES"]:
@@ -36,7 +38,7 @@ def set_language():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/healthz")
-def health():  # type: ignore[no-untyped-def]
+def health() -> ResponseReturnValue:
     """Tell a load balancer the application and its database answer."""
     db.session.execute(select(1))
     return {"status": "ok"}

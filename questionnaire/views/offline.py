@@ -7,13 +7,14 @@ from io import BytesIO
 from typing import Any
 
 from flask import Blueprint, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from .. import offline, services
 from ..catalogue_store import catalogue_for
 from ..models import Assessment
-from .common import error_page, private_download, status_of
+from .common import error_page, login_required, private_download, status_of
 
 bp = Blueprint("offline", __name__, url_prefix="/cycles/<cycle>/countries/<iso3>")
 
@@ -30,7 +31,7 @@ def _limit_upload(endpoint: str | None, values: dict[str, Any] | None) -> None:
 
 
 @bp.errorhandler(413)
-def _too_large(error: Any):  # type: ignore[no-untyped-def]
+def _too_large(error: Any) -> ResponseReturnValue:
 
     return error_page(413, _("File too large"), offline.too_large_message())
 
@@ -41,7 +42,7 @@ def _load(cycle: str, iso3: str) -> Assessment:
 
 @bp.route("/questionnaire.xlsx", methods=["GET"])
 @login_required
-def download(cycle: str, iso3: str):  # type: ignore[no-untyped-def]
+def download(cycle: str, iso3: str) -> ResponseReturnValue:
     """Send the questionnaire as an Excel workbook pre-filled with the current answers."""
     assessment = _load(cycle, iso3)
     data = offline.build_workbook(assessment)
@@ -50,7 +51,7 @@ def download(cycle: str, iso3: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/upload", methods=["GET"])
 @login_required
-def upload_form(cycle: str, iso3: str):  # type: ignore[no-untyped-def]
+def upload_form(cycle: str, iso3: str) -> ResponseReturnValue:
     """Show the form to upload a filled-in questionnaire."""
     assessment = _load(cycle, iso3)
     services.access.require_edit(current_user, assessment)
@@ -63,7 +64,7 @@ def upload_form(cycle: str, iso3: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/questionnaire.xlsx", methods=["POST"])
 @login_required
-def upload(cycle: str, iso3: str):  # type: ignore[no-untyped-def]
+def upload(cycle: str, iso3: str) -> ResponseReturnValue:
     """Check an uploaded questionnaire and apply it if every row is clean; show what happened."""
     assessment = _load(cycle, iso3)
     services.access.require_edit(current_user, assessment)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from io import BytesIO
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -14,23 +15,25 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from .. import jobs, services
 from ..db import db
-from ..models import Cycle, Job
+from ..models import Assessment, Cycle, Job
 from ..reports import documents
+from ..reports.content import CountryReport
 from ..reports.pack import pack_assessments
 from ..reports.pdf import ReportRenderError
-from .common import error_page, private_download, reviewer_required
+from .common import error_page, login_required, private_download, reviewer_required
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("reports", __name__)
 
 
-def _report_of(cycle: str, iso3: str):  # type: ignore[no-untyped-def]
+def _report_of(cycle: str, iso3: str) -> tuple[Assessment, CountryReport]:
     """Return the assessment (access rules applied) and its report for the current user."""
     assessment = services.assessment_for(current_user, cycle, iso3)
     return assessment, documents.country_report(assessment, documents.audience_for(current_user))
@@ -38,10 +41,10 @@ def _report_of(cycle: str, iso3: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/cycles/<cycle>/countries/<iso3>/report")
 @login_required
-def report(cycle: str, iso3: str):  # type: ignore[no-untyped-def]
+def report(cycle: str, iso3: str) -> ResponseReturnValue:
     """Show a country's gap report in the browser (the same template as the PDF)."""
     assessment, found = _report_of(cycle, iso3)
-    args = {"cycle": assessment.cycle.code, "iso3": assessment.country_iso3}
+    args: dict[str, Any] = {"cycle": assessment.cycle.code, "iso3": assessment.country_iso3}
     toolbar = [
         (_("Back to the assessment"), url_for("assessment.overview", **args)),
         (_("Download as PDF"), url_for(".report_pdf", **args)),
@@ -51,7 +54,7 @@ def report(cycle: str, iso3: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/cycles/<cycle>/countries/<iso3>/report.pdf")
 @login_required
-def report_pdf(cycle: str, iso3: str):  # type: ignore[no-untyped-def]
+def report_pdf(cycle: str, iso3: str) -> ResponseReturnValue:
     """Send a country's gap report as a tagged PDF."""
     assessment, found = _report_of(cycle, iso3)
     try:
@@ -68,7 +71,7 @@ def report_pdf(cycle: str, iso3: str):  # type: ignore[no-untyped-def]
     return private_download(BytesIO(pdf), "application/pdf", name, inline=True)
 
 
-def _render_failed(error: ReportRenderError):  # type: ignore[no-untyped-def]
+def _render_failed(error: ReportRenderError) -> ResponseReturnValue:
     if error.reason == "timeout":
         message = _(
             "The PDF could not be produced: it took longer than %(s)s seconds and was stopped. "
@@ -99,7 +102,7 @@ def _render_failed(error: ReportRenderError):  # type: ignore[no-untyped-def]
 
 @bp.route("/cycles/<cycle>/meeting-pack", methods=["GET", "POST"])
 @reviewer_required
-def meeting_pack(cycle: str):  # type: ignore[no-untyped-def]
+def meeting_pack(cycle: str) -> ResponseReturnValue:
     """Show the cycle's meeting packs of this reviewer; POST starts a new one."""
     found = services.find_cycle(cycle)
     if request.method == "POST":
@@ -159,7 +162,7 @@ def _job_state(job: Job) -> dict[str, object]:
 
 @bp.route("/meeting-packs/<job_id>")
 @reviewer_required
-def job(job_id: str):  # type: ignore[no-untyped-def]
+def job(job_id: str) -> ResponseReturnValue:
     """Show a meeting pack's progress (refreshed by static/js/meeting-pack.js, or by a link)."""
     found = _job_or_404(job_id)
     cycle = db.session.get(Cycle, found.cycle_id)
@@ -174,14 +177,14 @@ def job(job_id: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/meeting-packs/<job_id>/status")
 @reviewer_required
-def job_status(job_id: str):  # type: ignore[no-untyped-def]
+def job_status(job_id: str) -> ResponseReturnValue:
     """Return a meeting pack's progress as JSON."""
     return _job_state(_job_or_404(job_id))
 
 
 @bp.route("/meeting-packs/<job_id>/download")
 @reviewer_required
-def job_download(job_id: str):  # type: ignore[no-untyped-def]
+def job_download(job_id: str) -> ResponseReturnValue:
     """Send the finished meeting pack as one ZIP file."""
     found = _job_or_404(job_id)
     path = jobs.result_file(found)

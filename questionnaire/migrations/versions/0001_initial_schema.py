@@ -18,7 +18,7 @@ branch_labels = None
 depends_on = None
 
 
-def upgrade():
+def upgrade() -> None:
     op.create_table(
         "catalogue_edition",
         sa.Column("hash", sa.String(length=64), nullable=False),
@@ -242,7 +242,7 @@ def upgrade():
     op.bulk_insert(country, country_rows())
 
 
-def downgrade():
+def downgrade() -> None:
     with op.batch_alter_table("item_comment", schema=None) as batch_op:
         batch_op.drop_index("ix_item_comment_assessment_item")
 

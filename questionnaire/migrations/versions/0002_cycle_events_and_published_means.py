@@ -15,7 +15,7 @@ branch_labels = None
 depends_on = None
 
 
-def upgrade():
+def upgrade() -> None:
     with op.batch_alter_table("cycle", schema=None) as batch_op:
         batch_op.add_column(sa.Column("published_means", sa.JSON(), nullable=True))
         batch_op.add_column(sa.Column("means_published_at", sa.DateTime(timezone=True), nullable=True))
@@ -37,7 +37,7 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_cycle_event_cycle_id"), ["cycle_id"], unique=False)
 
 
-def downgrade():
+def downgrade() -> None:
     with op.batch_alter_table("cycle_event", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_cycle_event_cycle_id"))
     op.drop_table("cycle_event")
