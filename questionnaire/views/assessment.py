@@ -3,26 +3,28 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, g, jsonify, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
 from .. import services
 from ..caching import LruCache
-from ..catalogue import Catalogue
+from ..catalogue import Catalogue, Item, Section
 from ..catalogue_store import catalogue_for
 from ..forms import field_name, fill, item_fields, section_form_class
-from ..models import Assessment
+from ..models import Answer, Assessment
 from ..services import AnswerInput, Edit, StaleAnswer
+from .common import login_required
 
 bp = Blueprint("assessment", __name__, url_prefix="/cycles/<cycle>/countries/<iso3>")
 
@@ -44,7 +46,7 @@ def _answer_view(answer: Any) -> dict[str, Any] | None:
 
 @bp.route("/start", methods=["POST"])
 @login_required
-def start(cycle: str, iso3: str):  # type: ignore[no-untyped-def]
+def start(cycle: str, iso3: str) -> ResponseReturnValue:
     """Start the country's assessment in this cycle (does nothing if it exists)."""
     found = services.find_cycle(cycle)
     assessment, created = services.start_assessment(current_user, found, iso3)
@@ -55,7 +57,7 @@ def start(cycle: str, iso3: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/")
 @login_required
-def overview(cycle: str, iso3: str):  # type: ignore[no-untyped-def]
+def overview(cycle: str, iso3: str) -> ResponseReturnValue:
     """Show status, progress per section, and the actions open to the user."""
     assessment = _load(cycle, iso3)
     catalogue = catalogue_for(assessment.cycle)
@@ -93,7 +95,7 @@ def _section_or_404(catalogue: Catalogue, section: str) -> Any:
 
 @bp.route("/sections/<section>", methods=["GET", "POST"])
 @login_required
-def section(cycle: str, iso3: str, section: str):  # type: ignore[no-untyped-def]
+def section(cycle: str, iso3: str, section: str) -> ResponseReturnValue:
     """Show one section of the questionnaire; save it (explicitly or by autosave)."""
     assessment = _load(cycle, iso3)
     catalogue = catalogue_for(assessment.cycle)
@@ -119,7 +121,7 @@ def section(cycle: str, iso3: str, section: str):  # type: ignore[no-untyped-def
             abort(404)
         return _save_section(assessment, catalogue, found, items, form, autosave, comment_on)
 
-    def stored_form():  # type: ignore[no-untyped-def]
+    def stored_form() -> tuple[Any, dict[str, Answer]]:
         """Build the form filled with the stored answers (only when the page is not cached)."""
         answers = services.answers_of(assessment, [i.id for i in items])
         form = form_class(formdata=None)
@@ -190,7 +192,15 @@ def _saved_message(count: int, section_title: str, autosaved: list[str]) -> tupl
     return _("Nothing had changed; nothing was saved."), "info"
 
 
-def _save_section(assessment, catalogue, found, items, form, autosave, comment_on=None):  # type: ignore[no-untyped-def]
+def _save_section(
+    assessment: Assessment,
+    catalogue: Catalogue,
+    found: Section,
+    items: tuple[Item, ...],
+    form: Any,
+    autosave: bool,
+    comment_on: str | None = None,
+) -> ResponseReturnValue:
     # An item whose fields were not sent at all (a partial post) is left as it is.
     edits = [
         Edit(item.id, subform.form.values(), subform.form.based_on(), subform.form.original.data or None)
@@ -230,7 +240,7 @@ def _save_section(assessment, catalogue, found, items, form, autosave, comment_o
                 )
             message, category = _saved_message(len(result.saved), found.title, autosaved)
             if comment_on:
-                return _send_comment(assessment, catalogue, found, items, comment_on, comment_text, message, category)
+                return _send_comment(assessment, found, comment_on, comment_text, message, category)
             flash(message, category)
             if request.form.get("then") == "next":
                 following = _following_section(catalogue, found.id)
@@ -284,9 +294,11 @@ def _save_section(assessment, catalogue, found, items, form, autosave, comment_o
     )
 
 
-def _send_comment(assessment, catalogue, found, items, item_id, text, saved_message, category):  # type: ignore[no-untyped-def]
+def _send_comment(
+    assessment: Assessment, found: Section, item_id: str, text: str, saved_message: str, category: str
+) -> ResponseReturnValue:
     """Send the comment typed beside an item, once the section's answers are saved with it."""
-    base = {"cycle": assessment.cycle.code, "iso3": assessment.country_iso3, "section": found.id}
+    base: dict[str, Any] = {"cycle": assessment.cycle.code, "iso3": assessment.country_iso3, "section": found.id}
     try:
         services.add_comment(current_user, assessment, item_id, text)
     except services.InvalidAnswer as refused:
@@ -322,7 +334,9 @@ def _conflict_snippets(catalogue: Catalogue, conflicts: dict[str, Any]) -> dict[
     }
 
 
-def _autosave_valid_only(assessment, catalogue, edits, errors):  # type: ignore[no-untyped-def]
+def _autosave_valid_only(
+    assessment: Assessment, catalogue: Catalogue, edits: list[Edit], errors: dict[str, dict[str, str]]
+) -> ResponseReturnValue:
     """Autosave the valid answers of a section whose other answers need correcting; say which is which."""
     versions: dict[str, int] = {}
     originals: dict[str, str] = {}
@@ -383,7 +397,7 @@ def _following_section(catalogue: Catalogue, section_id: str) -> str | None:
     return ids[index + 1] if index + 1 < len(ids) else None
 
 
-_intros: dict[tuple[str, str, str], Markup] = {}
+item_intro_cache: LruCache[tuple[str, str, str], Markup] = LruCache(1024)
 
 
 def item_intros(catalogue: Catalogue, items: tuple[Any, ...]) -> dict[str, Markup]:
@@ -392,9 +406,10 @@ def item_intros(catalogue: Catalogue, items: tuple[Any, ...]) -> dict[str, Marku
     out = {}
     for item in items:
         key = (catalogue.hash, item.id, locale)
-        html = _intros.get(key)
+        html = item_intro_cache.get(key)
         if html is None:
-            html = _intros[key] = Markup(render_template("assessment/_item_intro.html", item=item, catalogue=catalogue))  # noqa: S704  # nosec B704 - a rendered, autoescaped template
+            html = Markup(render_template("assessment/_item_intro.html", item=item, catalogue=catalogue))  # noqa: S704  # nosec B704 - a rendered, autoescaped template
+            item_intro_cache.put(key, html)
         out[item.id] = html
     return out
 
@@ -408,7 +423,7 @@ def item_intros(catalogue: Catalogue, items: tuple[Any, ...]) -> dict[str, Marku
 # tokens are per session: a body is stored with a marker in their place and the
 # viewer's token is put in when it is served.  Whole pages are stored encoded, cut
 # at the markers, so serving one is a join of bytes.
-body_cache: LruCache[tuple[Any, ...], Any] = LruCache(256)
+page_cache: LruCache[tuple[Any, ...], Any] = LruCache(256)
 _TOKEN_MARK = "__thbq_csrf_" + secrets.token_hex(8) + "__"
 _TOKEN_MARK_BYTES = _TOKEN_MARK.encode("ascii")
 
@@ -430,8 +445,17 @@ class Attention:
 
 
 def _render_section(
-    assessment, catalogue, found, items, form, answers, editable, status=200, build=None, attention=None
-):  # type: ignore[no-untyped-def]
+    assessment: Assessment,
+    catalogue: Catalogue,
+    found: Section,
+    items: tuple[Item, ...],
+    form: Any,
+    answers: dict[str, Answer] | None,
+    editable: bool,
+    status: int = 200,
+    build: Callable[[], tuple[Any, dict[str, Answer]]] | None = None,
+    attention: Attention | None = None,
+) -> tuple[Response | str, int]:
     """Render a section page.
 
     `build` makes the form showing the stored answers (a GET): only such a page
@@ -457,10 +481,10 @@ def _render_section(
     page_key = (key, current_user.role, request.full_path)
     whole_page = cacheable and not session.get("_flashes")
     if whole_page:
-        parts = body_cache.get(page_key)
+        parts = page_cache.get(page_key)
         if parts is not None:
             return _join(parts), status
-    body = body_cache.get(key) if cacheable else None
+    body = page_cache.get(key) if cacheable else None
     if body is None:
         if build is not None:
             form, answers = build()
@@ -468,13 +492,13 @@ def _render_section(
             assessment, catalogue, found, items, form, answers, editable, can_comment, attention, mark_tokens=cacheable
         )
         if cacheable:
-            body_cache.put(key, body)
+            page_cache.put(key, body)
     if not cacheable:
         return _page(body, assessment, found, editable), status
     if whole_page:
         with _marked_tokens():
             parts = tuple(_page(body, assessment, found, editable).encode("utf-8").split(_TOKEN_MARK_BYTES))
-        body_cache.put(page_key, parts)
+        page_cache.put(page_key, parts)
         return _join(parts), status
     return _page(body.replace(_TOKEN_MARK, generate_csrf()), assessment, found, editable), status
 
@@ -484,7 +508,7 @@ def _join(parts: tuple[bytes, ...]) -> Response:
     return Response(generate_csrf().encode("ascii").join(parts), mimetype="text/html")
 
 
-def _page(body: str, assessment: Any, found: Any, editable: bool) -> str:
+def _page(body: str, assessment: Assessment, found: Section, editable: bool) -> str:
     return render_template(
         "assessment/section.html",
         body=Markup(body),  # noqa: S704  # nosec B704 - rendered from autoescaped templates
@@ -508,7 +532,18 @@ def _marked_tokens() -> Iterator[None]:
             g.csrf_token = real
 
 
-def _render_body(assessment, catalogue, found, items, form, answers, editable, can_comment, attention, mark_tokens):  # type: ignore[no-untyped-def]
+def _render_body(
+    assessment: Assessment,
+    catalogue: Catalogue,
+    found: Section,
+    items: tuple[Item, ...],
+    form: Any,
+    answers: dict[str, Answer] | None,
+    editable: bool,
+    can_comment: bool,
+    attention: Attention,
+    mark_tokens: bool,
+) -> str:
     progress = services.progress(assessment)
     error_list = []
     error_items = set()
@@ -537,7 +572,7 @@ def _render_body(assessment, catalogue, found, items, form, answers, editable, c
         previous_section=ids[index - 1] if index > 0 else None,
         next_section=ids[index + 1] if index + 1 < len(ids) else None,
         next_item=_next_unanswered(progress),
-        stored={i.id: _answer_view(answers.get(i.id)) for i in items},
+        stored={i.id: _answer_view((answers or {}).get(i.id)) for i in items},
         intros=item_intros(catalogue, items),
         scale_options=[(level.id, level.label, level.description) for level in catalogue.scale],
         save_state=attention.save_state,
@@ -553,7 +588,7 @@ def _render_body(assessment, catalogue, found, items, form, answers, editable, c
         return render_template("assessment/_section_body.html", **context)
 
 
-def render_expired_section(cycle: str, iso3: str, section: str):  # type: ignore[no-untyped-def]
+def render_expired_section(cycle: str, iso3: str, section: str) -> ResponseReturnValue:
     """Answer a section save whose security token expired: the typed data comes back, unsaved."""
     assessment = _load(cycle, iso3)
     catalogue = catalogue_for(assessment.cycle)
@@ -585,7 +620,7 @@ def render_expired_section(cycle: str, iso3: str, section: str):  # type: ignore
 
 @bp.route("/submit", methods=["GET", "POST"])
 @login_required
-def submit(cycle: str, iso3: str):  # type: ignore[no-untyped-def]
+def submit(cycle: str, iso3: str) -> ResponseReturnValue:
     """Confirm and submit the assessment, warning of unanswered items."""
     assessment = _load(cycle, iso3)
     catalogue = catalogue_for(assessment.cycle)
@@ -601,7 +636,7 @@ def submit(cycle: str, iso3: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/return", methods=["POST"])
 @login_required
-def return_(cycle: str, iso3: str):  # type: ignore[no-untyped-def]
+def return_(cycle: str, iso3: str) -> ResponseReturnValue:
     """Return the assessment to the country with a comment."""
     assessment = _load(cycle, iso3)
     try:
@@ -615,7 +650,7 @@ def return_(cycle: str, iso3: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/accept", methods=["POST"])
 @login_required
-def accept(cycle: str, iso3: str):  # type: ignore[no-untyped-def]
+def accept(cycle: str, iso3: str) -> ResponseReturnValue:
     """Accept the assessment (final)."""
     assessment = _load(cycle, iso3)
     services.accept(current_user, assessment, request.form.get("comment", ""))
@@ -625,7 +660,7 @@ def accept(cycle: str, iso3: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/items/<item>/comments", methods=["POST"])
 @login_required
-def comment(cycle: str, iso3: str, item: str):  # type: ignore[no-untyped-def]
+def comment(cycle: str, iso3: str, item: str) -> ResponseReturnValue:
     """Add a comment to an item's thread."""
     assessment = _load(cycle, iso3)
     catalogue = catalogue_for(assessment.cycle)
@@ -646,7 +681,7 @@ def comment(cycle: str, iso3: str, item: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/history")
 @login_required
-def history(cycle: str, iso3: str):  # type: ignore[no-untyped-def]
+def history(cycle: str, iso3: str) -> ResponseReturnValue:
     """Show every change of every answer and every step of the lifecycle."""
     assessment = _load(cycle, iso3)
     item = request.args.get("item")
