@@ -32,6 +32,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "questionnaire.demo",
             "questionnaire.forms",
             "questionnaire.openapi",
+            "questionnaire.api_schemas",
         ),
     ),
     ("services", ("questionnaire.services",)),

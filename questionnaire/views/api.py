@@ -5,8 +5,9 @@ cookie is never read here, so cross-site requests cannot act for a signed-in
 browser and the blueprint is exempt from CSRF tokens.  Permissions are the
 services' own: another country's assessment, or a draft for a reviewer,
 answers 404.  Errors are JSON `{"error": {"status": …, "message": …, …}}`.
-The OpenAPI document (`questionnaire.openapi`) describes every route here, and
-request bodies are checked against the very schemas it publishes.
+Bodies, both ways, go through the pydantic models of `questionnaire.api_schemas`:
+requests are validated with them, responses serialised through them, and the
+OpenAPI document (`questionnaire.openapi`) publishes their schemas.
 """
 
 from __future__ import annotations
@@ -14,16 +15,18 @@ from __future__ import annotations
 import json
 import re
 from io import BytesIO
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 from flask import Blueprint, Response, g, jsonify, request, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
+from flask_babel import ngettext, refresh
+from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
+from .. import api_schemas as schemas
 from .. import auth, openapi, services
 from ..catalogue_store import catalogue_for, current_catalogue
-from ..models import Answer, AnswerChange, Assessment, Comment, Cycle, Event, User
+from ..models import Assessment, User
 from ..services import AnswerInput, ServiceError, StaleAnswer
 from .common import private_download, status_of
 
@@ -51,11 +54,19 @@ class ApiError(Exception):
         self.details = details
 
 
-def error_response(status: int, message: str, **details: Any) -> Response:
-    """Return the JSON error body every API failure uses."""
-    response = jsonify({"error": {"status": status, "message": message, **details}})
+Body = TypeVar("Body", bound=schemas.ApiModel)
+
+
+def reply(body: schemas.ApiModel, status: int = 200) -> Response:
+    """Return a response model as the JSON response (serialised through the model)."""
+    response = jsonify(body.as_json())
     response.status_code = status
     return response
+
+
+def error_response(status: int, message: str, **details: Any) -> Response:
+    """Return the JSON error body every API failure uses."""
+    return reply(schemas.Error(error=schemas.ErrorDetail(status=status, message=message, **details)), status)
 
 
 def _unauthorized(message: str, error: str | None) -> Response:
@@ -90,6 +101,9 @@ def _authenticate() -> Response | None:
             "invalid_token",
         )
     g.api_user = user
+    # Answer in the language of the token's account before the browser's (refresh: choose it again).
+    g.user_locale = user.locale
+    refresh()
     # A value outside these patterns names nothing that can exist; refuse it before any query.
     for name, value in (request.view_args or {}).items():
         pattern = _PATH_PATTERNS.get(name)
@@ -122,7 +136,7 @@ def _service_error(error: ServiceError) -> Response:
         details = {
             "item": error.item,
             "based_on": error.based_on,
-            "current": _answer(error.item, error.current) if error.current is not None else None,
+            "current": schemas.Answer.of(error.item, error.current) if error.current is not None else None,
         }
     elif isinstance(error, services.InvalidAnswer):
         details = {"errors": {_FIELD_NAMES.get(k, k): v for k, v in error.errors.items()}}
@@ -165,13 +179,13 @@ def _reject_constant(name: str) -> NoReturn:
     raise ValueError(f"{name} is not a JSON number")
 
 
-def _json_body(schema: dict[str, Any], required: bool) -> dict[str, Any]:
-    """Parse the JSON body and check it against its published schema (400, 415 or 422)."""
+def _json_body(model: type[Body], required: bool) -> Body:
+    """Parse the JSON body and validate it with its model (400, 415 or 422)."""
     raw = request.get_data(cache=True)
     if not raw.strip():
         if required:
             raise ApiError(400, _("Send a JSON object in the request body."))
-        return {}
+        return model.model_validate({})
     mimetype = request.mimetype
     if mimetype != "application/json" and not mimetype.endswith("+json"):
         raise ApiError(415, _("Send the body as JSON, with the header “Content-Type: application/json”."))
@@ -195,8 +209,10 @@ def _json_body(schema: dict[str, Any], required: bool) -> dict[str, Any]:
         raise ApiError(400, _("The request body is not valid JSON: %(problem)s.", problem=str(error)[:200])) from None
     if not isinstance(data, dict):
         raise ApiError(422, _("The request body must be a JSON object."))
-    problems = openapi.check(data, schema)
-    if problems:
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        problems = schemas.problems_of(error, model)
         raise ApiError(
             422,
             ngettext(
@@ -205,162 +221,7 @@ def _json_body(schema: dict[str, Any], required: bool) -> dict[str, Any]:
                 len(problems),
             ),
             errors=problems,
-        )
-    return data
-
-
-def _answer_input(body: dict[str, Any], stored: AnswerInput) -> tuple[AnswerInput, dict[str, str]]:
-    """Merge the fields sent with the stored answer; return it and the assistance's problems."""
-
-    def field(name: str, default: Any) -> Any:
-        return body[name] if name in body else default
-
-    problems: dict[str, str] = {}
-    kind, description = stored.assistance_kind, stored.assistance_description
-    if "assistance" in body:
-        assistance = body["assistance"]
-        kind = assistance.get("kind")
-        description = assistance.get("description", "")
-        if assistance["requested"]:
-            if kind is None or kind.strip() in ("", "none"):
-                problems["assistance.kind"] = _("is required when assistance is requested.")
-                kind = None
-        else:
-            if kind is not None:
-                problems["assistance.kind"] = _("must be null or left out when “requested” is false.")
-            if description.strip():
-                problems["assistance.description"] = _("must be empty or left out when “requested” is false.")
-            kind, description = None, ""
-    values = services.make_input(
-        rating=field("rating", stored.rating),
-        description=field("description", stored.description),
-        legal_references=field("legal_references", stored.legal_references),
-        evidence_links=field("evidence_links", stored.evidence_links),
-        assistance_kind=kind,
-        assistance_description=description,
-        justification=field("justification", stored.justification),
-    )
-    return values, problems
-
-
-# ---------------------------------------------------------------------------
-# Representations
-# ---------------------------------------------------------------------------
-
-
-def _time(value: Any) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
-def _email(user: User | None) -> str | None:
-    return user.email if user is not None else None
-
-
-def _answer(item: str, answer: Answer | None) -> dict[str, Any]:
-    values = AnswerInput.of(answer)
-    return {
-        "item": item,
-        "rating": values.rating,
-        "description": values.description,
-        "legal_references": list(values.legal_references),
-        "evidence_links": list(values.evidence_links),
-        "assistance": {
-            "requested": values.assistance_kind is not None,
-            "kind": values.assistance_kind,
-            "description": values.assistance_description,
-        },
-        "justification": values.justification,
-        "version": answer.version if answer is not None else 0,
-        "updated_at": _time(answer.updated_at) if answer is not None else None,
-        "updated_by": _email(answer.updated_by) if answer is not None else None,
-    }
-
-
-def _cycle(cycle: Cycle) -> dict[str, Any]:
-    return {
-        "code": cycle.code,
-        "title": cycle.title,
-        "status": cycle.status,
-        "edition": cycle.edition_hash,
-        "opened_at": _time(cycle.opened_at),
-        "closed_at": _time(cycle.closed_at),
-    }
-
-
-def _assessment(assessment: Assessment) -> dict[str, Any]:
-    user = _user()
-    catalogue = catalogue_for(assessment.cycle)
-    answers = services.answers_of(assessment)
-    sections = services.progress(assessment, answers)
-    editable = services.can_edit(user, assessment)
-    return {
-        "cycle": assessment.cycle.code,
-        "country": {
-            "iso3": assessment.country.iso3,
-            "name": assessment.country.name,
-            "region": assessment.country.region or "",
-        },
-        "status": assessment.status,
-        "version": assessment.version,
-        "edition": assessment.cycle.edition_hash,
-        "created_at": _time(assessment.created_at),
-        "updated_at": _time(assessment.updated_at),
-        "submitted_at": _time(assessment.submitted_at),
-        "progress": {
-            "answered": sum(s.answered for s in sections),
-            "total": sum(s.total for s in sections),
-            "sections": [
-                {
-                    "id": s.id,
-                    "title": s.title,
-                    "answered": s.answered,
-                    "total": s.total,
-                    "first_unanswered": s.first_unanswered,
-                }
-                for s in sections
-            ],
-        },
-        "answers": [_answer(i.id, answers[i.id]) for i in catalogue.items if i.id in answers],
-        "can": {
-            "edit": editable,
-            "submit": editable,
-            "review": services.can_review(user, assessment),
-            "comment": services.can_comment(user, assessment),
-        },
-    }
-
-
-def _change(change: AnswerChange) -> dict[str, Any]:
-    return {
-        "item": change.item_id,
-        "version": change.version,
-        "at": _time(change.at),
-        "user": _email(change.user),
-        "source": change.source,
-        "changes": change.changes,
-    }
-
-
-def _event(event: Event) -> dict[str, Any]:
-    return {
-        "action": event.action,
-        "from_status": event.from_status,
-        "to_status": event.to_status,
-        "at": _time(event.at),
-        "user": _email(event.user),
-        "comment": event.comment or "",
-    }
-
-
-def _comment(comment: Comment) -> dict[str, Any]:
-    return {
-        "id": comment.id,
-        "item": comment.item_id,
-        "at": _time(comment.at),
-        "author": _email(comment.user),
-        "role": comment.user.role if comment.user else None,
-        "body": comment.body,
-    }
+        ) from None
 
 
 def _load(cycle: str, iso3: str) -> Assessment:
@@ -389,32 +250,30 @@ def catalogue() -> Response:
     """Return the current catalogue edition, or the one a cycle uses (?cycle=)."""
     code = request.args.get("cycle")
     found = catalogue_for(services.find_cycle(code)) if code is not None else current_catalogue()
-    data = json.loads(found.to_json())
-    data["hash"] = found.hash
-    return jsonify(data)
+    return reply(schemas.Catalogue.model_validate({**json.loads(found.to_json()), "hash": found.hash}))
 
 
 @bp.get("/cycles")
 def cycles() -> Response:
     """List cycles and their status, newest first."""
-    return jsonify({"cycles": [_cycle(c) for c in services.list_cycles()]})
+    return reply(schemas.CycleList(cycles=[schemas.Cycle.of(c) for c in services.list_cycles()]))
 
 
 @bp.get("/cycles/<cycle>/scores")
 def cycle_scores(cycle: str) -> Response:
     """Compare every country of the cycle the user may see."""
     found = services.find_cycle(cycle)
-    return jsonify(services.compare_cycle(found, services.visible_assessments(_user(), found)))
+    comparison = services.compare_cycle(found, services.visible_assessments(_user(), found))
+    return reply(schemas.Comparison.model_validate(comparison))
 
 
 @bp.post("/cycles/<cycle>/countries/<iso3>/assessment")
-def start_assessment(cycle: str, iso3: str) -> tuple[Response, int] | Response:
+def start_assessment(cycle: str, iso3: str) -> Response:
     """Start the country's assessment (201), or return the existing one (200)."""
     found = services.find_cycle(cycle)
     assessment, created = services.start_assessment(_user(), found, iso3)
-    response = jsonify(_assessment(assessment))
+    response = reply(schemas.Assessment.of(assessment, _user()), 201 if created else 200)
     if created:
-        response.status_code = 201
         response.headers["Location"] = url_for(".get_assessment", cycle=found.code, iso3=assessment.country_iso3)
     return response
 
@@ -422,7 +281,7 @@ def start_assessment(cycle: str, iso3: str) -> tuple[Response, int] | Response:
 @bp.get("/cycles/<cycle>/countries/<iso3>/assessment")
 def get_assessment(cycle: str, iso3: str) -> Response:
     """Return status, version, progress and every answer with its version."""
-    return jsonify(_assessment(_load(cycle, iso3)))
+    return reply(schemas.Assessment.of(_load(cycle, iso3), _user()))
 
 
 @bp.put("/cycles/<cycle>/countries/<iso3>/answers/<item>")
@@ -431,9 +290,9 @@ def save_answer(cycle: str, iso3: str, item: str) -> Response:
     assessment = _load(cycle, iso3)
     services.access.require_edit(_user(), assessment)
     _item_of(assessment, item)
-    body = _json_body(openapi.ANSWER_INPUT, required=True)
+    body = _json_body(schemas.AnswerInput, required=True)
     existing = services.answers_of(assessment).get(item)
-    values, problems = _answer_input(body, AnswerInput.of(existing))
+    values, problems = body.merged_with(AnswerInput.of(existing))
     for name, message in services.validate(values, catalogue_for(assessment.cycle)).items():
         problems.setdefault(_FIELD_NAMES.get(name, name), message)
     if problems:
@@ -443,38 +302,35 @@ def save_answer(cycle: str, iso3: str, item: str) -> Response:
             errors=problems,
             item=item,
         )
-    saved = services.save_answer(_user(), assessment, item, values, int(body["version"]), source="api")
-    response = jsonify(_answer(item, saved))
-    if existing is None and saved is not None:
-        response.status_code = 201
-    return response
+    saved = services.save_answer(_user(), assessment, item, values, body.version, source="api")
+    return reply(schemas.Answer.of(item, saved), 201 if existing is None and saved is not None else 200)
 
 
 @bp.post("/cycles/<cycle>/countries/<iso3>/submit")
 def submit(cycle: str, iso3: str) -> Response:
     """Submit the assessment to the reviewers."""
     assessment = _load(cycle, iso3)
-    body = _json_body(openapi.TRANSITION_INPUT, required=False)
-    services.submit(_user(), assessment, body.get("comment", ""))
-    return jsonify(_assessment(assessment))
+    body = _json_body(schemas.TransitionInput, required=False)
+    services.submit(_user(), assessment, body.comment)
+    return reply(schemas.Assessment.of(assessment, _user()))
 
 
 @bp.post("/cycles/<cycle>/countries/<iso3>/return")
 def return_assessment(cycle: str, iso3: str) -> Response:
     """Return the assessment to the country with a comment."""
     assessment = _load(cycle, iso3)
-    body = _json_body(openapi.RETURN_INPUT, required=True)
-    services.return_assessment(_user(), assessment, body["comment"])
-    return jsonify(_assessment(assessment))
+    body = _json_body(schemas.ReturnInput, required=True)
+    services.return_assessment(_user(), assessment, body.comment)
+    return reply(schemas.Assessment.of(assessment, _user()))
 
 
 @bp.post("/cycles/<cycle>/countries/<iso3>/accept")
 def accept(cycle: str, iso3: str) -> Response:
     """Accept the assessment (final)."""
     assessment = _load(cycle, iso3)
-    body = _json_body(openapi.TRANSITION_INPUT, required=False)
-    services.accept(_user(), assessment, body.get("comment", ""))
-    return jsonify(_assessment(assessment))
+    body = _json_body(schemas.TransitionInput, required=False)
+    services.accept(_user(), assessment, body.comment)
+    return reply(schemas.Assessment.of(assessment, _user()))
 
 
 @bp.get("/cycles/<cycle>/countries/<iso3>/questionnaire.xlsx")
@@ -488,7 +344,7 @@ def download_questionnaire(cycle: str, iso3: str) -> Response:
 
 
 @bp.post("/cycles/<cycle>/countries/<iso3>/questionnaire.xlsx")
-def upload_questionnaire(cycle: str, iso3: str) -> tuple[Response, int] | Response:
+def upload_questionnaire(cycle: str, iso3: str) -> Response:
     """Read a filled-in offline questionnaire and save its answers (all or nothing)."""
     from .. import offline
 
@@ -507,17 +363,18 @@ def upload_questionnaire(cycle: str, iso3: str) -> tuple[Response, int] | Respon
         raise ApiError(400, _("The request body is empty: send the filled-in workbook."))
     # A file that cannot be read safely raises WorkbookRefused (422, or 413 when too large).
     report = offline.import_workbook(_user(), assessment, data, source="api")
+    body = schemas.ImportReport.model_validate(report.as_dict())
     if report.ok:
-        return jsonify(report.as_dict())
+        return reply(body)
     if report.problems:
-        return error_response(422, _("The workbook has problems; nothing was saved."), report=report.as_dict())
+        return error_response(422, _("The workbook has problems; nothing was saved."), report=body)
     return error_response(
         409,
         _(
             "Some answers were changed on the platform since the workbook was downloaded; "
             "nothing was saved. Download it again, or copy your changes into the new one."
         ),
-        report=report.as_dict(),
+        report=body,
     )
 
 
@@ -525,14 +382,14 @@ def upload_questionnaire(cycle: str, iso3: str) -> tuple[Response, int] | Respon
 def scores(cycle: str, iso3: str) -> Response:
     """Return the assessment's scores and ranked gaps."""
     assessment = _load(cycle, iso3)
-    data = dict(services.scores_of(assessment))
-    data.update(
-        cycle=assessment.cycle.code,
-        country=assessment.country_iso3,
-        status=assessment.status,
-        version=assessment.version,
-    )
-    return jsonify(data)
+    data = {
+        **services.scores_of(assessment),
+        "cycle": assessment.cycle.code,
+        "country": assessment.country_iso3,
+        "status": assessment.status,
+        "version": assessment.version,
+    }
+    return reply(schemas.Scores.model_validate(data))
 
 
 @bp.get("/cycles/<cycle>/countries/<iso3>/history")
@@ -542,11 +399,11 @@ def history(cycle: str, iso3: str) -> Response:
     item = request.args.get("item")
     if item is not None:
         _item_of(assessment, item)
-    return jsonify(
-        {
-            "changes": [_change(c) for c in services.history(assessment, item)],
-            "events": [_event(e) for e in services.events(assessment)],
-        }
+    return reply(
+        schemas.History(
+            changes=[schemas.AnswerChange.of(c) for c in services.history(assessment, item)],
+            events=[schemas.Event.of(e) for e in services.events(assessment)],
+        )
     )
 
 
@@ -556,16 +413,16 @@ def list_comments(cycle: str, iso3: str, item: str) -> Response:
     assessment = _load(cycle, iso3)
     _item_of(assessment, item)
     thread = services.comments_of(assessment).get(item, [])
-    return jsonify({"item": item, "comments": [_comment(c) for c in thread]})
+    return reply(schemas.CommentList(item=item, comments=[schemas.Comment.of(c) for c in thread]))
 
 
 @bp.post("/cycles/<cycle>/countries/<iso3>/items/<item>/comments")
-def add_comment(cycle: str, iso3: str, item: str) -> tuple[Response, int]:
+def add_comment(cycle: str, iso3: str, item: str) -> Response:
     """Add a comment to an item's thread."""
     assessment = _load(cycle, iso3)
     _item_of(assessment, item)
     if not services.can_comment(_user(), assessment):
         raise services.InvalidTransition(_("Comments are closed for this assessment."))
-    body = _json_body(openapi.COMMENT_INPUT, required=True)
-    comment = services.add_comment(_user(), assessment, item, body["body"])
-    return jsonify(_comment(comment)), 201
+    body = _json_body(schemas.CommentInput, required=True)
+    comment = services.add_comment(_user(), assessment, item, body.body)
+    return reply(schemas.Comment.of(comment), 201)

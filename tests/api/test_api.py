@@ -7,7 +7,7 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from questionnaire import services
+from questionnaire import api_schemas, services
 from questionnaire.auth import issue_token
 from questionnaire.db import db
 from questionnaire.models import Answer, AnswerChange, ApiToken, utcnow
@@ -336,6 +336,96 @@ def test_rule_breaking_answers_get_422_naming_each_field(api, tokens, fra_draft,
     assert stored(fra_draft, "CL-2") is None
 
 
+def test_a_422_names_each_bad_field_by_its_path(api, tokens, fra_draft):
+    body = {
+        "version": -1,
+        "rating": 3,
+        "legal_references": ["Code pénal", 5, None],
+        "evidence_links": "https://example.org",
+        "assistance": {"requested": "yes", "colour": "blue"},
+        "colour": "blue",
+    }
+    response = api.put(f"{FRA}/answers/CL-2", tokens["fra"], body)
+    assert response.status_code == 422
+    error = error_of(response)
+    assert error["errors"] == {
+        "version": "must be at least 0.",
+        "rating": "must be text (a JSON string) or null.",
+        "legal_references[1]": "must be text (a JSON string).",
+        "legal_references[2]": "must be text (a JSON string).",
+        "evidence_links": "must be a list (a JSON array).",
+        "assistance.requested": "must be true or false.",
+        "assistance.colour": "is not a known field (known fields: requested, kind, description).",
+        "colour": (
+            "is not a known field (known fields: version, rating, description, legal_references, "
+            "evidence_links, assistance, justification)."
+        ),
+    }
+    assert error["message"] == "8 fields need correcting; nothing was changed."
+    assert stored(fra_draft, "CL-2") is None
+
+
+@pytest.mark.parametrize(
+    ("headers", "locale", "message", "field"),
+    [
+        ({"Accept-Language": "fr"}, None, "2 champs doivent être corrigés", "doit être un nombre entier."),
+        ({"Accept-Language": "es"}, None, "2 campos deben corregirse", "debe ser un número entero."),
+        ({"Accept-Language": "ar"}, None, "حقلان يحتاجان إلى تصحيح", "يجب أن يكون عددًا صحيحًا."),
+        ({}, "fr", "2 champs doivent être corrigés", "doit être un nombre entier."),
+        ({"Accept-Language": "es"}, "fr", "2 champs doivent être corrigés", "doit être un nombre entier."),
+    ],
+    ids=["accept-fr", "accept-es", "accept-ar", "user-fr", "user-fr-over-accept-es"],
+)
+def test_field_messages_speak_the_reader_s_language(api, tokens, users, fra_draft, headers, locale, message, field):
+    users["fra"].locale = locale
+    db.session.commit()
+    body = {"version": "1", "description": "x" * 10_001}
+    response = api.put(f"{FRA}/answers/CL-2", tokens["fra"], body, headers=headers)
+    assert response.status_code == 422
+    error = error_of(response)
+    assert message in error["message"]
+    assert error["errors"]["version"] == field
+    assert "10" in error["errors"]["description"] and "001" in error["errors"]["description"]
+    assert "at most" not in error["errors"]["description"]
+
+
+def test_a_whole_number_written_as_a_float_is_a_version(api, tokens, fra_draft):
+    response = api.put(f"{FRA}/answers/CL-2", tokens["fra"], {"version": 0.0, "rating": "full"})
+    assert response.status_code == 201
+    assert api.put(f"{FRA}/answers/CL-2", tokens["fra"], {"version": 1.5}).status_code == 422
+
+
+def test_responses_are_what_their_models_serialise(api, tokens, users, cycle, fra_draft, catalogue):
+    """Each body validates against its model, and serialising it again gives the very same JSON."""
+    saved = api.put(f"{FRA}/answers/CL-2", tokens["fra"], {**FULL_ANSWER, "version": 0})
+    api.post(f"{FRA}/items/CL-1/comments", tokens["fra"], {"body": "See the decree."})
+    bodies = {
+        api_schemas.Answer: saved,
+        api_schemas.Assessment: api.get(f"{FRA}/assessment", tokens["fra"]),
+        api_schemas.CycleList: api.get("cycles", tokens["fra"]),
+        api_schemas.Catalogue: api.get("catalogue", tokens["fra"]),
+        api_schemas.Scores: api.get(f"{FRA}/scores", tokens["fra"]),
+        api_schemas.Comparison: api.get("cycles/2026/scores", tokens["fra"]),
+        api_schemas.History: api.get(f"{FRA}/history", tokens["fra"]),
+        api_schemas.CommentList: api.get(f"{FRA}/items/CL-1/comments", tokens["fra"]),
+        api_schemas.Error: api.put(f"{FRA}/answers/CL-2", tokens["fra"], {"version": 0, "rating": "none"}),
+    }
+    for model, response in bodies.items():
+        data = response.get_json()
+        assert model.model_validate(data).as_json() == data, model.__name__
+    # Values are written as before the models: times by isoformat(), whole numbers as integers.
+    row = stored(fra_draft, "CL-2")
+    assert saved.get_json()["updated_at"] == row.updated_at.isoformat()
+    assert bodies[api_schemas.CycleList].get_json()["cycles"][0]["opened_at"] == cycle.opened_at.isoformat()
+    served = bodies[api_schemas.Catalogue].get_json()
+    assert served == {**json.loads(catalogue.to_json()), "hash": catalogue.hash}
+    values = [(s["value"], type(s["value"])) for s in served["scale"]]
+    assert values == [(s["value"], type(s["value"])) for s in json.loads(catalogue.to_json())["scale"]]
+    assert (100, int) in values  # not 100.0
+    stale = error_of(bodies[api_schemas.Error])
+    assert set(stale) == {"status", "message", "item", "based_on", "current"}
+
+
 def test_na_with_a_justification_is_saved(api, tokens, fra_draft):
     body = {"version": 0, "rating": "not_applicable", "justification": "No peacekeepers deployed."}
     assert api.put(f"{FRA}/answers/CL-2", tokens["fra"], body).status_code == 201
@@ -361,8 +451,14 @@ def test_na_with_a_justification_is_saved(api, tokens, fra_draft):
             "true or false",
         ),
         ({"version": 0, "colour": "blue"}, "colour", "not a known field"),
-        ({"version": 0, "description": "x" * 10_001}, "description", "at most 10,000"),
-        ({"version": 0, "legal_references": ["x"] * 51}, "legal_references", "at most 50"),
+        ({"version": 0, "description": "x" * 10_001}, "description", "at most 10,000 characters (it has 10,001)"),
+        ({"version": 0, "legal_references": ["x"] * 51}, "legal_references", "at most 50 entries (it has 51)"),
+        ({"version": 0, "evidence_links": ["x" * 2001]}, "evidence_links[0]", "at most 2,000 characters"),
+        ({"version": 0, "rating": 3}, "rating", "or null"),
+        ({"version": 0, "assistance": None}, "assistance", "object"),
+        ({"version": 0, "description": None}, "description", "text"),
+        ({"version": 0, "description": "\ud800"}, "description", "unpaired surrogate"),
+        ({"version": 0, "assistance": {"requested": False, "urgent": True}}, "assistance.urgent", "requested, kind"),
     ],
 )
 def test_wrong_types_get_422_naming_the_field(api, tokens, fra_draft, body, field, words):

@@ -147,15 +147,70 @@ def test_the_document_served_is_the_document_built(api):
     assert api.get("openapi.json").get_json() == DOCUMENT
 
 
-def test_request_bodies_are_the_schemas_the_api_checks_with():
+def test_request_bodies_are_the_schemas_of_the_models_the_api_validates_with():
     schemas = DOCUMENT["components"]["schemas"]
-    assert schemas["AnswerInput"] == openapi.ANSWER_INPUT
-    assert schemas["TransitionInput"] == openapi.TRANSITION_INPUT
-    assert schemas["ReturnInput"] == openapi.RETURN_INPUT
-    assert schemas["CommentInput"] == openapi.COMMENT_INPUT
-    limits = openapi.ANSWER_INPUT["properties"]
+    for model in openapi.REQUEST_MODELS:
+        assert schemas[model.__name__] == openapi.schema_of(model, "validation"), model
+    answer = schemas["AnswerInput"]
+    assert answer["required"] == ["version"]
+    assert answer["additionalProperties"] is False
+    limits = answer["properties"]
+    assert limits["version"]["minimum"] == 0
     assert limits["description"]["maxLength"] == services.answers.MAX_DESCRIPTION
+    assert limits["justification"]["maxLength"] == services.answers.MAX_JUSTIFICATION
+    assert limits["legal_references"]["maxItems"] == services.answers.MAX_REFERENCES
+    assert limits["legal_references"]["items"]["maxLength"] == services.answers.MAX_REFERENCE
     assert limits["evidence_links"]["maxItems"] == services.answers.MAX_LINKS
+    assert limits["evidence_links"]["items"]["maxLength"] == services.answers.MAX_LINK
+    assert "default" not in limits["description"], "a field left out keeps its saved value, not a default"
+    assistance = schemas["AssistanceInput"]
+    assert assistance["properties"]["description"]["maxLength"] == services.answers.MAX_ASSISTANCE
+    assert assistance["required"] == ["requested"]
+    comment = schemas["ReturnInput"]["properties"]["comment"]
+    assert (comment["minLength"], comment["maxLength"]) == (1, services.lifecycle.MAX_COMMENT)
+    assert schemas["CommentInput"]["required"] == ["body"]
+    # The descriptions clients read are carried over from the models.
+    assert "Fields left out keep their saved value" in answer["description"]
+    assert schemas["Answer"]["properties"]["updated_by"]["description"] == "E-mail address of who saved it last."
+
+
+def _refs(value):
+    return openapi.refs_in(value)
+
+
+def test_every_operation_references_model_generated_schemas():
+    schemas = DOCUMENT["components"]["schemas"]
+    by_name = {m.__name__: (m, "validation") for m in openapi.REQUEST_MODELS}
+    by_name |= {m.__name__: (m, "serialization") for m in openapi.RESPONSE_MODELS}
+    used = set()
+    for path, item in DOCUMENT["paths"].items():
+        for method, operation in item.items():
+            bodies = [operation.get("requestBody", {})] + list(operation["responses"].values())
+            for body in bodies:
+                for media, content in body.get("content", {}).items():
+                    schema = content["schema"]
+                    if media != "application/json" or path.endswith("/openapi.json"):
+                        assert "$ref" not in schema, (method, path)
+                        continue
+                    # Every JSON body is a model, named and nothing more: no schema is written by hand.
+                    assert set(schema) == {"$ref"}, (method, path, schema)
+                    name = schema["$ref"].removeprefix("#/components/schemas/")
+                    assert name in by_name, (method, path, name)
+                    used.add(name)
+    assert used == set(by_name), "a model is listed but no operation uses it"
+    for name, (model, mode) in by_name.items():
+        assert schemas[name] == openapi.schema_of(model, mode), name
+    # The components are the models and what they hold, nothing else.
+    held = set().union(*(_refs(schemas[name]) for name in by_name))
+    expected = set(by_name) | {ref.removeprefix("#/components/schemas/") for ref in held}
+    while True:
+        more = set().union(*(_refs(schemas[n]) for n in expected))
+        more = {ref.removeprefix("#/components/schemas/") for ref in more}
+        if more <= expected:
+            break
+        expected |= more
+    assert set(schemas) == expected
+    assert all("title" not in prop for s in schemas.values() for prop in s.get("properties", {}).values())
 
 
 # ---------------------------------------------------------------------------
