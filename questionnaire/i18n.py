@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
+from babel import Locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 from babel.support import Translations
 from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import Babel, get_translations
@@ -103,6 +107,11 @@ def init_app(app: Flask) -> None:
         newstyle=True,
     )
 
+    app.jinja_env.filters["number"] = format_number
+    app.jinja_env.filters["signed_number"] = format_signed
+    app.jinja_env.filters["region_name"] = region_name
+    app.jinja_env.filters["country_name"] = country_name
+
     @app.context_processor
     def _language() -> dict[str, object]:
         from flask_babel import get_locale
@@ -113,3 +122,67 @@ def init_app(app: Flask) -> None:
             "text_direction": text_direction(locale),
             "language_names": {k: LANGUAGE_NAMES.get(k, k) for k in app.config["LANGUAGES"]},
         }
+
+
+# --------------------------------------------------------------------------
+# Names and numbers in the reader's language (CLDR data, through Babel)
+# --------------------------------------------------------------------------
+
+# The UN M49 codes of the regions countries are grouped by (the regions' English names are the keys
+# the comparison and the exports use; they are shown through `region_name`).
+M49_REGIONS = {"Africa": "002", "Americas": "019", "Asia": "142", "Europe": "150", "Oceania": "009"}
+
+
+def current_language() -> str:
+    """The language of this request (or of a `force_locale` block); English outside any."""
+    from flask_babel import get_locale
+
+    try:
+        locale = get_locale()
+    except (RuntimeError, AttributeError):  # no application or request context
+        locale = None
+    return str(locale or "en").split("_")[0]
+
+
+def _territories(language: str) -> Mapping[str, str]:
+    return _TERRITORIES.get(language) or _TERRITORIES.setdefault(language, Locale.parse(language).territories)
+
+
+_TERRITORIES: dict[str, Mapping[str, str]] = {}
+
+
+def country_name(country: Any) -> str:
+    """A country's name in the reader's language (CLDR), or its English name where CLDR has none."""
+    english = str(getattr(country, "name_en", "") or "")
+    language = current_language()
+    if language == "en":
+        return english
+    return _territories(language).get(str(getattr(country, "iso2", "") or ""), english)
+
+
+def region_name(region: str) -> str:
+    """An M49 region's name in the reader's language ("—" and unknown names are shown as they are)."""
+    code = M49_REGIONS.get(region)
+    language = current_language()
+    if code is None or language == "en":
+        return region
+    return _territories(language).get(code, region)
+
+
+def format_number(value: float | int | None, digits: int = 1) -> str:
+    """A score or mean as the reader's language writes it (57.3, 57,3), or "—" for none."""
+    if value is None:
+        return "—"
+    pattern = "#,##0." + "0" * digits if digits else "#,##0"
+    return format_decimal(value, format=pattern, locale=current_language())
+
+
+def format_signed(value: float | None, digits: int = 1) -> str:
+    """A change with its sign (+2.5, −1.0, ±0.0) in the reader's language."""
+    if value is None:
+        return "—"
+    if value > 0:
+        return "+" + format_number(value, digits)
+    if value < 0:
+        return "−" + format_number(-value, digits)
+    return "±" + format_number(0, digits)

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 from .db import Base
+from .i18n import country_name
 
 
 def utcnow() -> datetime:
@@ -71,9 +72,14 @@ class Country(Base):
     iso3: Mapped[str] = mapped_column(String(3), primary_key=True)
     iso2: Mapped[str] = mapped_column(String(2), unique=True)
     numeric: Mapped[str] = mapped_column(String(3))
-    name: Mapped[str] = mapped_column(String(120))
-    region: Mapped[str] = mapped_column(String(40), default="")
+    name_en: Mapped[str] = mapped_column("name", String(120))  # ISO 3166-1's English short name
+    region: Mapped[str] = mapped_column(String(40), default="")  # UN M49, in English: a key
     subregion: Mapped[str] = mapped_column(String(60), default="")
+
+    @property
+    def name(self) -> str:
+        """The country's name in the reader's language (CLDR), English outside a request."""
+        return country_name(self)
 
 
 class User(Base):

@@ -45,6 +45,7 @@ from . import services
 from .catalogue import Catalogue
 from .catalogue_store import catalogue_for
 from .exports import starts_like_formula
+from .i18n import format_number
 from .models import Answer, Assessment, User, utcnow
 from .services.answers import (
     MAX_ASSISTANCE,
@@ -710,7 +711,8 @@ def max_upload_bytes() -> int:
 
 
 def _megabytes(size: int) -> str:
-    return f"{size / (1024 * 1024):.1f}".rstrip("0").rstrip(".")
+    value = round(size / (1024 * 1024), 1)
+    return format_number(value, 0 if value == int(value) else 1)
 
 
 def too_large_message(size: int | None = None) -> str:

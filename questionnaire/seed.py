@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import func, insert, inspect, select
 
-from .db import db, upgrade_schema
+from .db import db, table_of, upgrade_schema
 from .models import Country
 
 COUNTRIES_CSV = Path(__file__).resolve().parent / "data" / "countries.csv"
@@ -26,7 +26,7 @@ def load_countries() -> int:
     if db.session.scalar(select(func.count()).select_from(Country)):
         return 0
     rows = country_rows()
-    db.session.execute(insert(Country), rows)
+    db.session.execute(insert(table_of(Country)), rows)  # by column: the CSV's "name" is the English name
     db.session.commit()
     return len(rows)
 

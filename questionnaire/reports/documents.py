@@ -21,7 +21,7 @@ from markupsafe import Markup
 
 from .. import services
 from ..catalogue_store import catalogue_for
-from ..i18n import text_direction
+from ..i18n import format_number, text_direction
 from ..models import Assessment, Cycle, Status, User
 from . import chart, content
 from .methodology import methodology_html
@@ -176,7 +176,7 @@ def country_report_html(
 
 
 def _figure(value: float | None) -> str:
-    return _("not scored") if value is None else f"{value:.1f}"
+    return _("not scored") if value is None else format_number(value)
 
 
 def _mean_text(mean: content.Mean) -> str:

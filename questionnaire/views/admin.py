@@ -26,7 +26,7 @@ def _admins_only() -> None:
 
 
 def _country_choices() -> list[SelectChoice]:
-    countries = db.session.scalars(select(Country).order_by(Country.name))
+    countries = db.session.scalars(select(Country).order_by(Country.name_en))
     return [SelectChoice("", _("— none —"))] + [SelectChoice(c.iso3, f"{c.name} ({c.iso3})") for c in countries]
 
 

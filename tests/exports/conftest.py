@@ -45,7 +45,7 @@ def hostile(app: Any) -> Iterator[dict[str, Any]]:
     The texts are written straight into the database, past the validation of
     the forms, so that the exports are tested on their own.
     """
-    db.session.add(Country(iso3=FAKE, iso2="=1", numeric="999", name=PAYLOADS[0], region="@Region", subregion="+1"))
+    db.session.add(Country(iso3=FAKE, iso2="=1", numeric="999", name_en=PAYLOADS[0], region="@Region", subregion="+1"))
     author = User(
         email="=cmd|' /C calc'!A0@example.org",
         role=Role.RESPONDENT,
