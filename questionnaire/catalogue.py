@@ -5,6 +5,15 @@ can be reported with its line.  Aliases are refused outright (they are never
 needed in a catalogue and are the vehicle of "billion laughs" bombs), only the
 plain YAML scalar types are accepted, and the file's size, nesting and number
 of nodes are bounded before anything is built.
+
+The nodes become plain data (remembering the line of every key and list entry),
+which the pydantic models below check: they are the catalogue's schema, declared
+once, and `json_schema()` exports it (`docs/catalogue.schema.json`).  Each
+pydantic error is reported at the line of the value it is about, in the
+loader's own words.  What a schema cannot say (references between entries,
+duplicate ids, the order of the bands…) is checked afterwards, also in a file
+with structural problems (skipping only the values that are wrong), so one run
+reports every problem.
 """
 
 from __future__ import annotations
@@ -13,14 +22,27 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Annotated, Any, ClassVar, Literal, TypeVar, get_args, get_origin
 
+import annotated_types
 import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    TypeAdapter,
+    ValidationError,
+)
+from pydantic.fields import FieldInfo
+from pydantic_core import ErrorDetails
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from scoring import model as sm
@@ -40,6 +62,7 @@ _PLAIN_TAGS = {
 }
 _COLLECTION_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?(/\d{4}-\d{2}-\d{2})?$")
 
 
 # --------------------------------------------------------------------------
@@ -68,17 +91,43 @@ class CatalogueError(Exception):
 
 
 # --------------------------------------------------------------------------
-# The immutable catalogue
+# The schema: one model per kind of entry (texts arrive whitespace-normalised)
 # --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ScaleLevel:
-    id: str
-    label: str
-    value: float | None
-    needs_support: bool
-    description: str
+def _none_as_empty(value: Any) -> Any:
+    return "" if value is None else value
+
+
+_IdText = Annotated[str, Field(strict=True, pattern=_ID.pattern)]
+# Required text; a number is taken as the text it is written as (paragraph: 5).
+_Text = Annotated[str, Field(min_length=1)]
+# Optional text; left empty (note:) it is "".
+_OptionalText = Annotated[str, BeforeValidator(_none_as_empty, json_schema_input_type=str | None)]
+_Texts = Annotated[tuple[Annotated[str, Field(strict=True, min_length=1)], ...], Field(min_length=1)]
+_Verb = Annotated[str, Field(min_length=1), AfterValidator(str.lower)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True)
+
+    kind: ClassVar[str] = "catalogue"  # how problems name it
+
+
+class _Entry(_Model):
+    """An entry of one of the catalogue's lists."""
+
+    id: _IdText
+
+
+class ScaleLevel(_Entry):
+    """A step of the rating scale."""
+
+    kind: ClassVar[str] = "scale level"
+    label: _Text
+    value: float | None = Field(strict=True, ge=0, le=100, description="0–100; null for the not-applicable step")
+    needs_support: StrictBool = Field(False, description="a rating that must cite law or describe practice")
+    description: _OptionalText = ""
 
     @property
     def not_applicable(self) -> bool:
@@ -86,52 +135,58 @@ class ScaleLevel:
         return self.value is None
 
 
-@dataclass(frozen=True)
-class Strength:
-    id: str
-    label: str
-    weight: float
-    verbs: tuple[str, ...]
+class Strength(_Entry):
+    """The weight of the clauses whose verb it lists."""
+
+    kind: ClassVar[str] = "strength"
+    label: _Text
+    weight: float = Field(strict=True, ge=0.001, le=1000)
+    verbs: tuple[Annotated[str, Field(strict=True, min_length=1), AfterValidator(str.lower)], ...] = Field(min_length=1)
 
 
-@dataclass(frozen=True)
-class Band:
-    id: str
-    label: str
-    min_score: float
+class Band(_Entry):
+    """A letter band, given to a score at or above its min_score."""
+
+    kind: ClassVar[str] = "band"
+    label: _Text
+    min_score: float = Field(strict=True, ge=0, le=100)
 
 
-@dataclass(frozen=True)
-class Addressee:
-    id: str
-    label: str
-    scope: str  # "national" or "international"
+class Addressee(_Entry):
+    """Who a clause is addressed to."""
+
+    kind: ClassVar[str] = "addressee"
+    label: _Text
+    scope: Literal["national", "international"]
 
 
-@dataclass(frozen=True)
-class AssistanceKind:
-    id: str
-    label: str
+class AssistanceKind(_Entry):
+    """A kind of technical assistance a country can request."""
+
+    kind: ClassVar[str] = "assistance kind"
+    label: _Text
 
 
-@dataclass(frozen=True)
-class Section:
-    id: str
-    title: str
-    description: str
+class Section(_Entry):
+    """A theme of the questionnaire."""
+
+    kind: ClassVar[str] = "section"
+    title: _Text
+    description: _OptionalText = Field("", description="who usually answers")
 
 
-@dataclass(frozen=True)
-class Instrument:
-    id: str
-    body: str
-    title: str
-    date: str
-    source: str
-    session: str = ""
-    place: str = ""
-    symbol: str = ""
-    symbol_note: str = ""
+class Instrument(_Entry):
+    """A source text."""
+
+    kind: ClassVar[str] = "instrument"
+    body: _Text
+    title: _Text
+    date: str = Field(min_length=1, pattern=_DATE.pattern, description="ISO 8601 date or interval")
+    source: _Text = Field(description="the text, under docs/sources/")
+    session: _OptionalText = ""
+    place: _OptionalText = ""
+    symbol: _OptionalText = ""
+    symbol_note: _OptionalText = Field("", description="where the symbol comes from, when not from the text")
 
     @property
     def year(self) -> str:
@@ -139,20 +194,26 @@ class Instrument:
         return self.date[:4]
 
 
-@dataclass(frozen=True)
-class Obligation:
-    id: str
-    instrument: str
-    paragraph: str
-    verb: str
-    addressee: str
-    text: str
-    items: tuple[str, ...]
+class ObligationEntry(_Entry):
+    """An operative clause, as the file gives it."""
+
+    kind: ClassVar[str] = "obligation"
+    instrument: _Text
+    paragraph: _Text = Field(description="as printed: (2), 2(a), URGES")
+    verb: _Verb
+    addressee: _Text
+    text: _Text = Field(description="verbatim")
+    items: tuple[str, ...] = Field(description="the items that assess it; [] for an international body")
+    core: StrictBool = False
+    lead_in: _OptionalText = Field("", description="the chapeau of a lettered sub-paragraph, verbatim")
+    note: _OptionalText = ""
+
+
+class Obligation(ObligationEntry):
+    """An operative clause with the weight of its verb."""
+
     weight: float
     strength: str
-    core: bool = False
-    lead_in: str = ""
-    note: str = ""
 
     @property
     def scored(self) -> bool:
@@ -160,15 +221,69 @@ class Obligation:
         return bool(self.items)
 
 
-@dataclass(frozen=True)
-class Item:
-    id: str
-    section: str
-    question: str
-    guidance: str
-    evidence: tuple[str, ...]
-    action: str
-    obligations: tuple[str, ...]  # derived: the clauses this item assesses
+class ItemEntry(_Entry):
+    """A checklist item, as the file gives it."""
+
+    kind: ClassVar[str] = "item"
+    section: _Text
+    question: _Text
+    guidance: _Text = Field(description="what full implementation looks like")
+    evidence: _Texts = Field(description="what to cite")
+    action: _Text = Field(description="the recommended action when the item falls short")
+
+
+class Item(ItemEntry):
+    """A checklist item with the clauses it assesses."""
+
+    obligations: tuple[str, ...]
+
+
+class CoreCap(_Model):
+    """A core obligation scoring below the threshold caps the band."""
+
+    kind: ClassVar[str] = "core_cap"
+    threshold: float = Field(strict=True, ge=0, le=100)
+    band: _Text
+
+
+class Gaps(_Model):
+    """A gap with weight × shortfall at or above critical_priority is critical."""
+
+    kind: ClassVar[str] = "gaps"
+    critical_priority: float = Field(strict=True, ge=0, le=100_000)
+
+
+class CatalogueFile(_Model):
+    """The catalogue file (obligations.yaml): the method's parameters, the texts, their clauses and the checklist."""
+
+    schema_: Literal[1] = Field(alias="schema")  # SCHEMA_VERSION
+    title: str = Field(strict=True, min_length=1)
+    scale: tuple[ScaleLevel, ...] = Field(min_length=1, description="best first")
+    strengths: tuple[Strength, ...] = Field(min_length=1)
+    bands: tuple[Band, ...] = Field(min_length=1, description="best first, with falling min_score; the last at 0")
+    core_cap: CoreCap
+    gaps: Gaps
+    addressees: tuple[Addressee, ...] = Field(min_length=1)
+    assistance_kinds: tuple[AssistanceKind, ...] = Field(min_length=1)
+    sections: tuple[Section, ...] = Field(min_length=1)
+    instruments: tuple[Instrument, ...] = Field(min_length=1)
+    obligations: tuple[ObligationEntry, ...] = Field(min_length=1)
+    items: tuple[ItemEntry, ...] = Field(min_length=1)
+
+
+def json_schema() -> dict[str, Any]:
+    """Return the JSON Schema of the catalogue file (what docs/catalogue.schema.json holds)."""
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **CatalogueFile.model_json_schema()}
+
+
+def json_schema_text() -> str:
+    """Return the JSON Schema as the text of docs/catalogue.schema.json."""
+    return json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
+
+
+# --------------------------------------------------------------------------
+# The immutable catalogue
+# --------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -297,84 +412,90 @@ class _Loader(yaml.SafeLoader):
 
     def compose_node(self, parent: Node | None, index: Any) -> Node | None:
         if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
+            event = self.peek_event()  # type: ignore[no-untyped-call]
             raise yaml.composer.ComposerError(
                 None, None, "aliases (*name) are not allowed in a catalogue", event.start_mark
             )
         self._nodes += 1
         if self._nodes > MAX_NODES:
             raise yaml.composer.ComposerError(
-                None, None, f"too many YAML nodes (more than {MAX_NODES})", self.peek_event().start_mark
+                None,
+                None,
+                f"too many YAML nodes (more than {MAX_NODES})",
+                self.peek_event().start_mark,  # type: ignore[no-untyped-call]
             )
         self._depth += 1
         try:
             if self._depth > MAX_DEPTH:
                 raise yaml.composer.ComposerError(
-                    None, None, f"nested deeper than {MAX_DEPTH} levels", self.peek_event().start_mark
+                    None,
+                    None,
+                    f"nested deeper than {MAX_DEPTH} levels",
+                    self.peek_event().start_mark,  # type: ignore[no-untyped-call]
                 )
-            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+            return super().compose_node(parent, index)
         finally:
             self._depth -= 1
 
 
-class _Map(dict):  # type: ignore[type-arg]
-    """A mapping that remembers its own line and the line of each key."""
-
-    line: int
-    key_lines: dict[str, int]
-
-
-class _List(list):  # type: ignore[type-arg]
-    line: int
-    item_lines: list[int]
+_Loc = tuple[str | int, ...]  # where a value is: keys and list positions from the top
 
 
 def _line(node: Node) -> int:
     return int(node.start_mark.line) + 1
 
 
+def _normalise(text: str) -> str:
+    return " ".join(text.split())
+
+
 class _Reader:
+    """Turn nodes into plain data (text whitespace-normalised), noting where each value is."""
+
     def __init__(self, source: str):
         self.source = source
         self.problems: list[Problem] = []
+        self.lines: dict[_Loc, int] = {}  # the line of each key, and of each list entry
+        self.starts: dict[_Loc, int] = {(): 1}  # the line each mapping starts on (the file: 1)
+        self._constructor = yaml.constructor.SafeConstructor()
 
     def problem(self, line: int, message: str) -> None:
         self.problems.append(Problem(self.source, line, message))
 
-    def value(self, node: Node) -> Any:
+    def value(self, node: Node, path: _Loc = ()) -> Any:
         if isinstance(node, MappingNode | SequenceNode) and node.tag not in _COLLECTION_TAGS:
             self.problem(_line(node), f"YAML tag {node.tag!r} is not allowed (plain values only)")
             return None
         if isinstance(node, MappingNode):
-            result = _Map()
-            result.line = _line(node)
-            result.key_lines = {}
+            result: dict[str, Any] = {}
+            if path:
+                self.starts[path] = _line(node)
             for key_node, value_node in node.value:
                 if not isinstance(key_node, ScalarNode) or key_node.tag not in _PLAIN_TAGS:
                     self.problem(_line(key_node), "mapping keys must be plain text")
                     continue
                 key = str(key_node.value)
+                where = (*path, key)
                 if key in result:
-                    self.problem(
-                        _line(key_node),
-                        f"duplicate key '{key}' (first at line {result.key_lines[key]})",
-                    )
+                    self.problem(_line(key_node), f"duplicate key '{key}' (first at line {self.lines[where]})")
                     continue
-                result[key] = self.value(value_node)
-                result.key_lines[key] = _line(key_node)
+                self.lines[where] = _line(key_node)
+                result[key] = self.value(value_node, where)
             return result
         if isinstance(node, SequenceNode):
-            seq = _List(self.value(n) for n in node.value)
-            seq.line = _line(node)
-            seq.item_lines = [_line(n) for n in node.value]
-            return seq
+            values = []
+            for index, element in enumerate(node.value):
+                self.lines[(*path, index)] = _line(element)
+                values.append(self.value(element, (*path, index)))
+            return values
         assert isinstance(node, ScalarNode)
         if node.tag not in _PLAIN_TAGS:
             self.problem(_line(node), f"YAML tag {node.tag!r} is not allowed (plain values only)")
             return None
         if node.tag == "tag:yaml.org,2002:timestamp":
-            return str(node.value)
-        return yaml.constructor.SafeConstructor().construct_object(node)
+            return _normalise(str(node.value))
+        value = self._constructor.construct_object(node)
+        return _normalise(value) if isinstance(value, str) else value
 
 
 def parse_catalogue(text: str, source: str = "<catalogue>") -> Catalogue:
@@ -399,11 +520,22 @@ def parse_catalogue(text: str, source: str = "<catalogue>") -> Catalogue:
         raise CatalogueError([Problem(source, 1, "the file is empty")])
     reader = _Reader(source)
     data = reader.value(root)
-    validator = _Validator(source, reader.problems)
-    catalogue = validator.build(data)
-    if validator.problems or catalogue is None:
-        raise CatalogueError(sorted(validator.problems, key=lambda p: p.line))
-    return catalogue
+    problems = reader.problems
+    if not isinstance(data, dict):
+        problems.append(Problem(source, 1, "the catalogue must be a mapping of sections (scale, instruments, …)"))
+        raise CatalogueError(problems)
+    where = _Where(data, reader.lines, reader.starts)
+    try:
+        checks = _References(CatalogueFile.model_validate(data), where)
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False)
+        problems += [Problem(source, *found) for found in map(where.explain, errors) if found]
+        file, positions, broken = _valid_parts(data, errors)
+        checks = _References(file, where, positions, broken)
+    problems += [Problem(source, line, message) for line, message in checks.problems]
+    if problems:
+        raise CatalogueError(sorted(problems, key=lambda p: p.line))
+    return checks.catalogue(data)
 
 
 def load_catalogue(path: str | os.PathLike[str]) -> Catalogue:
@@ -428,518 +560,389 @@ def load_catalogue(path: str | os.PathLike[str]) -> Catalogue:
 
 
 # --------------------------------------------------------------------------
-# Validation
+# Structure: pydantic's errors in the loader's words, at their lines
 # --------------------------------------------------------------------------
 
-_TOP_KEYS = {
-    "schema": True,
-    "title": True,
-    "scale": True,
-    "strengths": True,
-    "bands": True,
-    "core_cap": True,
-    "gaps": True,
-    "addressees": True,
-    "assistance_kinds": True,
-    "sections": True,
-    "instruments": True,
-    "obligations": True,
-    "items": True,
+_NOT_AN_ID = "{kind} id {input!r} must be 1–64 letters, digits, '.', '_' or '-'"
+# error type -> message about the value of `key` in the entry `label`
+_MESSAGES = {
+    "string_type": "'{key}' of {label} must be text",
+    "float_type": "'{key}' of {label} must be a number",
+    "float_parsing": "'{key}' of {label} must be a number",
+    "greater_than_equal": "'{key}' of {label} must be between {low:g} and {high:g}",
+    "less_than_equal": "'{key}' of {label} must be between {low:g} and {high:g}",
+    "bool_type": "'{key}' of {label} must be true or false",
+    "tuple_type": "'{key}' of {label} must be a list",
+    "literal_error": "{key} of {label} must be {expected}",
 }
-# key -> required?
-_KEYS: dict[str, dict[str, bool]] = {
-    "scale level": {"id": True, "label": True, "value": True, "needs_support": False, "description": False},
-    "strength": {"id": True, "label": True, "weight": True, "verbs": True},
-    "band": {"id": True, "label": True, "min_score": True},
-    "addressee": {"id": True, "label": True, "scope": True},
-    "assistance kind": {"id": True, "label": True},
-    "section": {"id": True, "title": True, "description": False},
-    "instrument": {
-        "id": True,
-        "body": True,
-        "title": True,
-        "date": True,
-        "source": True,
-        "session": False,
-        "place": False,
-        "symbol": False,
-        "symbol_note": False,
-    },
-    "obligation": {
-        "id": True,
-        "instrument": True,
-        "paragraph": True,
-        "verb": True,
-        "addressee": True,
-        "text": True,
-        "items": True,
-        "core": False,
-        "lead_in": False,
-        "note": False,
-    },
-    "item": {
-        "id": True,
-        "section": True,
-        "question": True,
-        "guidance": True,
-        "evidence": True,
-        "action": True,
-    },
-    "core_cap": {"threshold": True, "band": True},
-    "gaps": {"critical_priority": True},
-}
-_LIST_KINDS = {
-    "scale": "scale level",
-    "strengths": "strength",
-    "bands": "band",
-    "addressees": "addressee",
-    "assistance_kinds": "assistance kind",
-    "sections": "section",
-    "instruments": "instrument",
-    "obligations": "obligation",
-    "items": "item",
+# (error type, key) -> a message of its own
+_KEY_MESSAGES = {
+    ("string_type", "id"): _NOT_AN_ID,
+    ("string_pattern_mismatch", "id"): _NOT_AN_ID,
+    ("string_pattern_mismatch", "date"): "date of {label} must be an ISO 8601 date or interval, like 2006-07-27",
+    ("tuple_type", "items"): "'{key}' of {label} must be a list of item ids",
 }
 
 
-def _normalise(text: str) -> str:
-    return " ".join(text.split())
+@cache
+def _fields(model: type[_Model]) -> dict[str, FieldInfo]:
+    """Return the model's fields by the key the file uses."""
+    return {f.alias or name: f for name, f in model.model_fields.items()}
 
 
-class _Validator:
-    def __init__(self, source: str, problems: list[Problem]):
-        self.source = source
-        self.problems = problems
+def _model_at(path: _Loc) -> type[_Model] | None:
+    """Return the model that validates the mapping at `path`, if one does."""
+    current: Any = CatalogueFile
+    for part in path:
+        if isinstance(part, int):
+            args = get_args(current)  # tuple[Model, ...]
+            current = args[0] if args else None
+        elif isinstance(current, type) and issubclass(current, _Model) and part in _fields(current):
+            current = _fields(current)[part].annotation
+        else:
+            return None
+    return current if isinstance(current, type) and issubclass(current, _Model) else None
 
-    def problem(self, line: int, message: str) -> None:
-        self.problems.append(Problem(self.source, line, message))
 
-    # Generic shape checks -------------------------------------------------
-    def _entries(self, root: _Map, key: str) -> Iterator[tuple[_Map, int]]:
-        kind = _LIST_KINDS[key]
-        value = root.get(key)
-        if value is None:
-            return
-        if not isinstance(value, _List):
-            self.problem(root.key_lines[key], f"'{key}' must be a list of {kind}s")
-            return
-        if not value:
-            self.problem(root.key_lines[key], f"'{key}' is empty")
-        for entry, line in zip(value, value.item_lines, strict=True):
-            if not isinstance(entry, _Map):
-                self.problem(line, f"each entry of '{key}' must be a mapping ({kind})")
-                continue
-            if self._check_keys(entry, kind):
-                yield entry, entry.line
+def _split(error: ErrorDetails) -> tuple[_Loc, type[_Model], _Loc]:
+    """Split an error's place into the mapping it is in, that mapping's model, and the rest (key…)."""
+    loc = tuple(error["loc"])
+    if error["type"] in ("missing", "extra_forbidden"):  # about a key of the mapping at loc[:-1]
+        model = _model_at(loc[:-1])
+        assert model is not None
+        return loc[:-1], model, loc[-1:]
+    for cut in range(len(loc), -1, -1):
+        model = _model_at(loc[:cut])
+        if model is not None:
+            return loc[:cut], model, loc[cut:]
+    raise AssertionError("the file's own model is at ()")
 
-    def _label(self, entry: _Map, kind: str) -> str:
-        ident = entry.get("id")
+
+def _bounds(model: type[_Model], key: str) -> tuple[float, float]:
+    low, high = float("-inf"), float("inf")
+    for constraint in _fields(model)[key].metadata:
+        if isinstance(constraint, annotated_types.Ge):
+            low = float(constraint.ge)  # type: ignore[arg-type]
+        elif isinstance(constraint, annotated_types.Le):
+            high = float(constraint.le)  # type: ignore[arg-type]
+    return low, high
+
+
+class _Where:
+    """The plain data and the lines of its values: what a problem is about, and where."""
+
+    def __init__(self, data: dict[str, Any], lines: dict[_Loc, int], starts: dict[_Loc, int]):
+        self.data = data
+        self.lines = lines
+        self.starts = starts
+
+    def line(self, path: _Loc) -> int:
+        """Return the line of the value at `path` (of the nearest enclosing one the file has)."""
+        while path and path not in self.lines:
+            path = path[:-1]
+        return self.lines.get(path, 1)
+
+    def label(self, path: _Loc, kind: str) -> str:
+        """Name the entry at `path` by its kind and, when it has one, its id."""
+        entry: Any = self.data
+        for part in path:
+            entry = entry[part]
+        ident = entry.get("id") if isinstance(entry, dict) else None
         return f"{kind} '{ident}'" if isinstance(ident, str) and ident else kind
 
-    def _check_keys(self, entry: _Map, kind: str) -> bool:
-        spec = _KEYS[kind]
-        ok = True
-        for key in entry:
-            if key not in spec:
-                self.problem(
-                    entry.key_lines[key],
-                    f"unknown key '{key}' in {self._label(entry, kind)} (allowed: {', '.join(sorted(spec))})",
-                )
-        for key, required in spec.items():
-            if not required:
-                continue
-            if key not in entry:
-                self.problem(entry.line, f"{self._label(entry, kind)} is missing '{key}'")
-                ok = False
-            elif entry[key] is None or (isinstance(entry[key], str | list) and not entry[key]):
-                if kind == "obligation" and key == "items" and isinstance(entry[key], list):
-                    continue  # an empty list is meaningful for international clauses
-                if kind == "scale level" and key == "value" and entry[key] is None:
-                    continue  # null marks the not-applicable step
-                self.problem(entry.key_lines[key], f"'{key}' of {self._label(entry, kind)} is empty")
-                ok = False
-        return ok
+    def explain(self, error: ErrorDetails) -> tuple[int, str] | None:
+        """Return the line and message of a pydantic error (None for one that only echoes others)."""
+        loc, kind, value = tuple(error["loc"]), error["type"], error["input"]
+        if kind == "too_short" and value:
+            return None  # entries there, none valid: each one's own problem is reported
+        path, model, rest = _split(error)
+        if not rest:  # the mapping itself
+            if path[-1:] and isinstance(path[-1], int):
+                return self.line(loc), f"each entry of '{path[0]}' must be a mapping ({model.kind})"
+            required = [k for k, f in _fields(model).items() if f.is_required()]
+            return self.line(loc), f"'{path[-1]}' must be a mapping with {' and '.join(required)}"
+        key = str(rest[0])
+        if not path:
+            return self._top(key, kind, value, loc)
+        label = self.label(path, model.kind)
+        if kind == "missing":
+            return self.starts.get(path, 1), f"{label} is missing '{key}'"
+        if kind == "extra_forbidden":
+            return self.line(loc), f"unknown key '{key}' in {label} (allowed: {', '.join(sorted(_fields(model)))})"
+        line = self.line((*path, key))
+        if len(rest) > 1:
+            return line, f"'{key}' of {label} must list non-empty texts"
+        if value in (None, "", []) and _fields(model)[key].is_required():
+            return line, f"'{key}' of {label} is empty"
+        template = _KEY_MESSAGES.get((kind, key)) or _MESSAGES.get(kind)
+        if template is None:
+            return line, f"'{key}' of {label}: {error['msg']}"
+        low, high = _bounds(model, key)
+        expected = error.get("ctx", {}).get("expected")
+        return line, template.format(
+            key=key, label=label, kind=model.kind, input=value, low=low, high=high, expected=expected
+        )
 
-    def _text(self, entry: _Map, key: str, kind: str, required: bool = True) -> str:
-        value = entry.get(key)
-        if value is None:
-            return ""
-        if not isinstance(value, str):
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                self.problem(entry.key_lines[key], f"'{key}' of {self._label(entry, kind)} must be text")
-                return ""
-            value = str(value)
-        value = _normalise(value)
-        if required and not value:
-            self.problem(entry.key_lines[key], f"'{key}' of {self._label(entry, kind)} is empty")
-        return value
+    def _top(self, key: str, kind: str, value: Any, loc: _Loc) -> tuple[int, str]:
+        if kind == "missing":
+            return 1, f"missing top-level key '{key}'"
+        if kind == "extra_forbidden":
+            allowed = ", ".join(sorted(_fields(CatalogueFile)))
+            return self.line(loc), f"unknown top-level key '{key}' (allowed: {allowed})"
+        if key == "schema":
+            return self.line(loc), f"schema must be {SCHEMA_VERSION}, not {value!r}"
+        if key == "title":
+            return self.line(loc), "'title' must be non-empty text"
+        if value is None or kind == "too_short":
+            return self.line(loc), f"'{key}' is empty"
+        element = _model_at((key, 0))
+        return self.line(loc), f"'{key}' must be a list of {element.kind if element else key}s"
 
-    def _number(self, entry: _Map, key: str, kind: str, lo: float, hi: float) -> float:
-        value = entry.get(key)
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            self.problem(
-                entry.key_lines.get(key, entry.line), f"'{key}' of {self._label(entry, kind)} must be a number"
-            )
-            return 0.0
-        if not lo <= value <= hi:
-            self.problem(
-                entry.key_lines[key], f"'{key}' of {self._label(entry, kind)} must be between {lo:g} and {hi:g}"
-            )
-        return float(value)
 
-    def _bool(self, entry: _Map, key: str, kind: str) -> bool:
-        value = entry.get(key, False)
-        if not isinstance(value, bool):
-            self.problem(entry.key_lines[key], f"'{key}' of {self._label(entry, kind)} must be true or false")
-            return False
-        return value
+# --------------------------------------------------------------------------
+# What of an invalid file the cross-reference checks can still look at
+# --------------------------------------------------------------------------
 
-    def _texts(self, entry: _Map, key: str, kind: str) -> tuple[str, ...]:
-        value = entry.get(key)
-        if not isinstance(value, list):
-            self.problem(entry.key_lines.get(key, entry.line), f"'{key}' of {self._label(entry, kind)} must be a list")
-            return ()
-        out = []
-        for element in value:
-            if not isinstance(element, str) or not element.strip():
-                self.problem(entry.key_lines[key], f"'{key}' of {self._label(entry, kind)} must list non-empty texts")
-                continue
-            out.append(_normalise(element))
-        return tuple(out)
 
-    def _ids(self, entries: list[tuple[_Map, int]], kind: str) -> dict[str, int]:
+@cache
+def _adapter(model: type[_Model], key: str) -> TypeAdapter[Any]:
+    spec = _fields(model)[key]
+    return TypeAdapter(Annotated[spec.annotation, spec], config=_Model.model_config)  # type: ignore[arg-type]
+
+
+def _stand_in(spec: FieldInfo) -> Any:
+    """Return a value of the field's type for a field that is missing or wrong (its checks are skipped)."""
+    if not spec.is_required():
+        return spec.default
+    if get_origin(spec.annotation) is tuple:
+        return ()
+    return 0.0 if float in (spec.annotation, *get_args(spec.annotation)) else ""
+
+
+def _salvage(model: type[_Model], value: Any, path: _Loc, broken: set[_Loc]) -> Any:
+    """Return the entry at `path` with stand-ins for its broken fields (None if it is not a mapping)."""
+    if not isinstance(value, dict):
+        return None
+    fields = {}
+    for key, spec in _fields(model).items():
+        if key not in value and not spec.is_required():
+            fields[key] = spec.default
+        elif key not in value or (*path, key) in broken:
+            broken.add((*path, key))
+            fields[key] = _stand_in(spec)
+        else:
+            fields[key] = _adapter(model, key).validate_python(value[key])
+    return model.model_construct(**fields)
+
+
+def _valid_parts(
+    data: dict[str, Any], errors: Iterable[ErrorDetails]
+) -> tuple[CatalogueFile, dict[str, tuple[int, ...]], set[_Loc]]:
+    """Return the entries of an invalid file, where each list entry was, and the fields that are broken.
+
+    Every mapping is kept, with a stand-in for each missing or wrong value, so
+    one wrong value does not hide its entry from the cross-reference checks;
+    these skip the broken fields (nothing is built from an invalid file).
+    """
+    broken: set[_Loc] = set()
+    for error in errors:
+        path, _, rest = _split(error)
+        broken.add((*path, *rest[:1]))
+    parts: dict[str, Any] = {}
+    positions: dict[str, tuple[int, ...]] = {}
+    for key in _fields(CatalogueFile):
+        value = data.get(key)
+        element, single = _model_at((key, 0)), _model_at((key,))
+        if element is not None:
+            found = [
+                (n, _salvage(element, e, (key, n), broken))
+                for n, e in enumerate(value if isinstance(value, list) else [])
+            ]
+            parts[key] = tuple(e for _, e in found if e is not None)
+            positions[key] = tuple(n for n, e in found if e is not None)
+        elif single is not None:
+            parts[key] = _salvage(single, value if isinstance(value, dict) else {}, (key,), broken)
+    return CatalogueFile.model_construct(**parts), positions, broken
+
+
+# --------------------------------------------------------------------------
+# References between entries, and the catalogue they make
+# --------------------------------------------------------------------------
+
+_E = TypeVar("_E", bound=_Entry)
+
+
+class _References:
+    """Check what a schema cannot: ids, references, the scale's and the bands' shape."""
+
+    def __init__(
+        self,
+        file: CatalogueFile,
+        where: _Where,
+        positions: Mapping[str, tuple[int, ...]] | None = None,
+        broken: set[_Loc] | None = None,
+    ):
+        self.file = file
+        self.where = where
+        self.positions = positions or {}
+        self.broken = broken or set()
+        self.problems: list[tuple[int, str]] = []
+        self.assessed_by: dict[str, list[str]] = {}
+        self.by_verb: dict[str, Strength] = {}
+        self._check()
+
+    def problem(self, path: _Loc, message: str) -> None:
+        self.problems.append((self.where.line(path), message))
+
+    def ok(self, path: _Loc, key: str) -> bool:
+        """Tell whether the entry's value of `key` is valid (always, in a valid file)."""
+        return (*path, key) not in self.broken
+
+    def complete(self, key: str, field: str) -> bool:
+        """Tell whether every entry of the list `key` has a valid `field` (references to it can be checked)."""
+        return not any(p[:1] == (key,) and (len(p) <= 2 or p[2] == field) for p in self.broken)
+
+    def each(self, key: str, entries: tuple[_E, ...]) -> list[tuple[_Loc, _E]]:
+        """Return each entry of a list with its place in the file."""
+        places = self.positions.get(key, range(len(entries)))
+        return [((key, n), entry) for n, entry in zip(places, entries, strict=True)]
+
+    def ids(self, key: str, entries: tuple[_E, ...]) -> set[str]:
         seen: dict[str, int] = {}
-        for entry, line in entries:
-            ident = entry.get("id")
-            if not isinstance(ident, str) or not _ID.match(ident):
-                self.problem(
-                    entry.key_lines.get("id", line),
-                    f"{kind} id {ident!r} must be 1–64 letters, digits, '.', '_' or '-'",
-                )
+        for path, entry in self.each(key, entries):
+            if not self.ok(path, "id"):
                 continue
-            if ident in seen:
-                self.problem(entry.key_lines["id"], f"duplicate {kind} id '{ident}' (first at line {seen[ident]})")
-                continue
-            seen[ident] = line
-        return seen
-
-    # The whole file --------------------------------------------------------
-    def build(self, root: Any) -> Catalogue | None:
-        if not isinstance(root, _Map):
-            self.problem(1, "the catalogue must be a mapping of sections (scale, instruments, …)")
-            return None
-        for key in root:
-            if key not in _TOP_KEYS:
-                self.problem(
-                    root.key_lines[key],
-                    f"unknown top-level key '{key}' (allowed: {', '.join(sorted(_TOP_KEYS))})",
-                )
-        for key in _TOP_KEYS:
-            if key not in root:
-                self.problem(1, f"missing top-level key '{key}'")
-        schema = root.get("schema")
-        if "schema" in root and schema != SCHEMA_VERSION:
-            self.problem(root.key_lines["schema"], f"schema must be {SCHEMA_VERSION}, not {schema!r}")
-        title = root.get("title")
-        if "title" in root and (not isinstance(title, str) or not title.strip()):
-            self.problem(root.key_lines["title"], "'title' must be non-empty text")
-
-        scale = self._scale(root)
-        strengths, verb_strength = self._strengths(root)
-        bands = self._bands(root)
-        core_threshold, core_band = self._core_cap(root, {b.id for b in bands})
-        critical_priority = self._gaps(root)
-        addressees = self._simple(root, "addressees", "addressee")
-        assistance = self._simple(root, "assistance_kinds", "assistance kind")
-        sections = self._sections(root)
-        instruments = self._instruments(root)
-
-        obligation_entries = list(self._entries(root, "obligations"))
-        item_entries = list(self._entries(root, "items"))
-        obligation_ids = self._ids(obligation_entries, "obligation")
-        item_ids = self._ids(item_entries, "item")
-        section_ids = {s.id for s in sections}
-        instrument_ids = {i.id for i in instruments}
-        scope = {a["id"]: a.get("scope") for a, _ in addressees}
-
-        assessed_by: dict[str, list[str]] = {i: [] for i in item_ids}
-        obligations: list[Obligation] = []
-        for entry, _line in obligation_entries:
-            kind = "obligation"
-            oid = entry.get("id")
-            instrument = self._text(entry, "instrument", kind)
-            if instrument and instrument not in instrument_ids:
-                self.problem(
-                    entry.key_lines["instrument"],
-                    f"{self._label(entry, kind)} refers to unknown instrument '{instrument}'",
-                )
-            verb = self._text(entry, "verb", kind).lower()
-            if verb and verb not in verb_strength:
-                self.problem(
-                    entry.key_lines["verb"],
-                    f"{self._label(entry, kind)} has verb '{verb}', which no strength lists "
-                    f"(known: {', '.join(sorted(verb_strength))})",
-                )
-            addressee = self._text(entry, "addressee", kind)
-            if addressee and addressee not in scope:
-                self.problem(
-                    entry.key_lines["addressee"],
-                    f"{self._label(entry, kind)} refers to unknown addressee '{addressee}'",
-                )
-            raw_items = entry.get("items")
-            items: list[str] = []
-            if not isinstance(raw_items, list):
-                if "items" in entry and raw_items is not None:
-                    self.problem(
-                        entry.key_lines["items"], f"'items' of {self._label(entry, kind)} must be a list of item ids"
-                    )
+            if entry.id in seen:
+                self.problem((*path, "id"), f"duplicate {entry.kind} id '{entry.id}' (first at line {seen[entry.id]})")
             else:
-                for ref in raw_items:
-                    if not isinstance(ref, str) or ref not in item_ids:
-                        self.problem(
-                            entry.key_lines["items"], f"{self._label(entry, kind)} refers to unknown item {ref!r}"
-                        )
-                        continue
-                    if ref in items:
-                        self.problem(entry.key_lines["items"], f"{self._label(entry, kind)} lists item '{ref}' twice")
-                        continue
-                    items.append(ref)
-                    if isinstance(oid, str):
-                        assessed_by[ref].append(oid)
-            if addressee in scope and isinstance(raw_items, list):
-                if scope[addressee] == "international" and raw_items:
-                    self.problem(
-                        entry.key_lines["items"],
-                        f"{self._label(entry, kind)} is addressed to an international body "
-                        f"('{addressee}') and must have no items (it is not scored against a country)",
-                    )
-                if scope[addressee] == "national" and not raw_items:
-                    self.problem(
-                        entry.key_lines["items"],
-                        f"{self._label(entry, kind)} asks something of '{addressee}' "
-                        "and must be assessed by at least one item",
-                    )
-            core = self._bool(entry, "core", kind)
-            if core and not raw_items:
-                self.problem(entry.key_lines["core"], f"{self._label(entry, kind)} is core but not scored")
-            strength = verb_strength.get(verb)
-            obligations.append(
-                Obligation(
-                    id=str(oid),
-                    instrument=instrument,
-                    paragraph=self._text(entry, "paragraph", kind),
-                    verb=verb,
-                    addressee=addressee,
-                    text=self._text(entry, "text", kind),
-                    items=tuple(items),
-                    weight=strength.weight if strength else 0.0,
-                    strength=strength.id if strength else "",
-                    core=core,
-                    lead_in=self._text(entry, "lead_in", kind, required=False),
-                    note=self._text(entry, "note", kind, required=False),
-                )
-            )
-        del obligation_ids
+                seen[entry.id] = self.where.line(path)
+        return set(seen)
 
-        items_out: list[Item] = []
-        for entry, line in item_entries:
-            kind = "item"
-            iid = entry.get("id")
-            section = self._text(entry, "section", kind)
-            if section and section not in section_ids:
+    def _check(self) -> None:
+        lists = ("scale", "strengths", "bands", "addressees", "assistance_kinds", "sections", "instruments")
+        ids = {key: self.ids(key, getattr(self.file, key)) for key in (*lists, "obligations", "items")}
+        self._scale()
+        self._strengths()
+        self._bands()
+        self._obligations(ids["items"])
+        self._items()
+
+    def _scale(self) -> None:
+        values = [s.value for path, s in self.each("scale", self.file.scale) if self.ok(path, "value")]
+        if values.count(None) > 1:
+            self.problem(("scale",), "the scale may have only one not-applicable step (value: null)")
+        if values and 100 not in values:
+            self.problem(("scale",), "the scale needs a step worth 100 (full implementation)")
+
+    def _strengths(self) -> None:
+        for path, strength in self.each("strengths", self.file.strengths):
+            for verb in strength.verbs:
+                if verb in self.by_verb:
+                    self.problem((*path, "verbs"), f"verb '{verb}' is listed under two strengths")
+                self.by_verb[verb] = strength
+
+    def _bands(self) -> None:
+        bands = [(path, b) for path, b in self.each("bands", self.file.bands) if self.ok(path, "min_score")]
+        for (_, previous), (path, current) in zip(bands, bands[1:], strict=False):
+            if current.min_score >= previous.min_score:
                 self.problem(
-                    entry.key_lines["section"], f"{self._label(entry, kind)} refers to unknown section '{section}'"
+                    (*path, "min_score"),
+                    "bands must be listed best first with falling min_score "
+                    f"('{current.id}' is not below '{previous.id}')",
                 )
-            if isinstance(iid, str) and iid in assessed_by and not assessed_by[iid]:
-                self.problem(line, f"{self._label(entry, kind)} assesses no obligation (no obligation lists it)")
-            items_out.append(
-                Item(
-                    id=str(iid),
-                    section=section,
-                    question=self._text(entry, "question", kind),
-                    guidance=self._text(entry, "guidance", kind),
-                    evidence=self._texts(entry, "evidence", kind),
-                    action=self._text(entry, "action", kind),
-                    obligations=tuple(assessed_by.get(str(iid), ())),
-                )
-            )
-        # Sections with nothing to answer would be empty pages.
-        used_sections = {i.section for i in items_out}
-        for entry, line in self._section_entries:
-            if entry.get("id") not in used_sections:
-                self.problem(line, f"section '{entry.get('id')}' has no items")
+        if bands and bands[-1][1].min_score != 0:
+            self.problem(bands[-1][0], "the last band must have min_score 0 so every score gets a band")
+        band = self.file.core_cap.band
+        if (
+            self.ok(("core_cap",), "band")
+            and self.complete("bands", "id")
+            and band not in {b.id for b in self.file.bands}
+        ):
+            self.problem(("core_cap", "band"), f"core_cap refers to unknown band '{band}'")
 
-        if self.problems:
-            return None
-        data = _plain(root)
+    def _obligations(self, item_ids: set[str]) -> None:
+        instruments = {i.id for i in self.file.instruments}
+        scope = {a.id: a.scope for a in self.file.addressees}
+        trusted = {key: self.complete(key, "id") for key in ("instruments", "addressees", "items")}
+        verbs_known = self.complete("strengths", "verbs")
+        self.assessed_by = {i: [] for i in item_ids}
+        for path, entry in self.each("obligations", self.file.obligations):
+            label = f"obligation '{entry.id}'" if self.ok(path, "id") else "obligation"
+            if trusted["instruments"] and self.ok(path, "instrument") and entry.instrument not in instruments:
+                self.problem((*path, "instrument"), f"{label} refers to unknown instrument '{entry.instrument}'")
+            if verbs_known and self.ok(path, "verb") and entry.verb not in self.by_verb:
+                known = ", ".join(sorted(self.by_verb))
+                self.problem(
+                    (*path, "verb"), f"{label} has verb '{entry.verb}', which no strength lists (known: {known})"
+                )
+            if trusted["addressees"] and self.ok(path, "addressee") and entry.addressee not in scope:
+                self.problem((*path, "addressee"), f"{label} refers to unknown addressee '{entry.addressee}'")
+            if not self.ok(path, "items"):
+                continue
+            listed: set[str] = set()
+            for ref in entry.items:
+                if ref not in item_ids:
+                    if trusted["items"]:
+                        self.problem((*path, "items"), f"{label} refers to unknown item '{ref}'")
+                elif ref in listed:
+                    self.problem((*path, "items"), f"{label} lists item '{ref}' twice")
+                else:
+                    listed.add(ref)
+                    self.assessed_by[ref].append(entry.id)
+            if scope.get(entry.addressee) == "international" and entry.items:
+                self.problem(
+                    (*path, "items"),
+                    f"{label} is addressed to an international body ('{entry.addressee}') and must have no items "
+                    "(it is not scored against a country)",
+                )
+            if scope.get(entry.addressee) == "national" and not entry.items:
+                self.problem(
+                    (*path, "items"),
+                    f"{label} asks something of '{entry.addressee}' and must be assessed by at least one item",
+                )
+            if entry.core and not entry.items:
+                self.problem((*path, "core"), f"{label} is core but not scored")
+
+    def _items(self) -> None:
+        sections = {s.id for s in self.file.sections}
+        items = self.each("items", self.file.items)
+        for path, entry in items:
+            if self.complete("sections", "id") and self.ok(path, "section") and entry.section not in sections:
+                self.problem((*path, "section"), f"item '{entry.id}' refers to unknown section '{entry.section}'")
+            if self.complete("obligations", "items") and not self.assessed_by.get(entry.id, True):
+                self.problem(path, f"item '{entry.id}' assesses no obligation (no obligation lists it)")
+        if self.complete("items", "section"):
+            # Sections with nothing to answer would be empty pages.
+            used = {i.section for i in self.file.items}
+            for path, section in self.each("sections", self.file.sections):
+                if section.id not in used:
+                    self.problem(path, f"section '{section.id}' has no items")
+
+    def catalogue(self, data: dict[str, Any]) -> Catalogue:
+        """Return the catalogue of a file without problems; `data` is its plain content."""
+        file = self.file
+        obligations = []
+        for entry in file.obligations:
+            strength = self.by_verb[entry.verb]
+            obligations.append(Obligation(**dict(entry), weight=strength.weight, strength=strength.id))
         return Catalogue(
-            title=_normalise(str(title)),
-            scale=scale,
-            strengths=strengths,
-            bands=bands,
-            core_threshold=core_threshold,
-            core_band_cap=core_band,
-            critical_priority=critical_priority,
-            addressees=tuple(
-                Addressee(str(a["id"]), _normalise(str(a["label"])), str(a["scope"])) for a, _ in addressees
-            ),
-            assistance_kinds=tuple(AssistanceKind(str(a["id"]), _normalise(str(a["label"]))) for a, _ in assistance),
-            sections=sections,
-            instruments=instruments,
+            title=file.title,
+            scale=file.scale,
+            strengths=file.strengths,
+            bands=file.bands,
+            core_threshold=file.core_cap.threshold,
+            core_band_cap=file.core_cap.band,
+            critical_priority=file.gaps.critical_priority,
+            addressees=file.addressees,
+            assistance_kinds=file.assistance_kinds,
+            sections=file.sections,
+            instruments=file.instruments,
             obligations=tuple(obligations),
-            items=tuple(items_out),
+            items=tuple(Item(**dict(i), obligations=tuple(self.assessed_by[i.id])) for i in file.items),
             data=MappingProxyType(data),
             hash=edition_hash(data),
         )
 
-    def _scale(self, root: _Map) -> tuple[ScaleLevel, ...]:
-        entries = list(self._entries(root, "scale"))
-        self._ids(entries, "scale level")
-        out = []
-        na = 0
-        for entry, _ in entries:
-            kind = "scale level"
-            value = entry.get("value")
-            if value is None:
-                na += 1
-                number = None
-            else:
-                number = self._number(entry, "value", kind, 0, 100)
-            out.append(
-                ScaleLevel(
-                    id=str(entry.get("id")),
-                    label=self._text(entry, "label", kind),
-                    value=number,
-                    needs_support=self._bool(entry, "needs_support", kind),
-                    description=self._text(entry, "description", kind, required=False),
-                )
-            )
-        if entries and na > 1:
-            self.problem(root.key_lines["scale"], "the scale may have only one not-applicable step (value: null)")
-        if entries and not any(s.value == 100 for s in out):
-            self.problem(root.key_lines["scale"], "the scale needs a step worth 100 (full implementation)")
-        return tuple(out)
 
-    def _strengths(self, root: _Map) -> tuple[tuple[Strength, ...], dict[str, Strength]]:
-        entries = list(self._entries(root, "strengths"))
-        self._ids(entries, "strength")
-        out = []
-        by_verb: dict[str, Strength] = {}
-        for entry, _ in entries:
-            kind = "strength"
-            strength = Strength(
-                id=str(entry.get("id")),
-                label=self._text(entry, "label", kind),
-                weight=self._number(entry, "weight", kind, 0.001, 1000),
-                verbs=tuple(v.lower() for v in self._texts(entry, "verbs", kind)),
-            )
-            for verb in strength.verbs:
-                if verb in by_verb:
-                    self.problem(entry.key_lines["verbs"], f"verb '{verb}' is listed under two strengths")
-                by_verb[verb] = strength
-            out.append(strength)
-        return tuple(out), by_verb
-
-    def _bands(self, root: _Map) -> tuple[Band, ...]:
-        entries = list(self._entries(root, "bands"))
-        self._ids(entries, "band")
-        out = [
-            Band(str(e.get("id")), self._text(e, "label", "band"), self._number(e, "min_score", "band", 0, 100))
-            for e, _ in entries
-        ]
-        for previous, current, (entry, _) in zip(out, out[1:], entries[1:], strict=False):
-            if current.min_score >= previous.min_score:
-                self.problem(
-                    entry.key_lines["min_score"],
-                    "bands must be listed best first with falling min_score "
-                    f"('{current.id}' is not below '{previous.id}')",
-                )
-        if out and out[-1].min_score != 0:
-            self.problem(entries[-1][1], "the last band must have min_score 0 so every score gets a band")
-        return tuple(out)
-
-    def _core_cap(self, root: _Map, band_ids: set[str]) -> tuple[float, str]:
-        entry = root.get("core_cap")
-        if not isinstance(entry, _Map):
-            if "core_cap" in root:
-                self.problem(root.key_lines["core_cap"], "'core_cap' must be a mapping with threshold and band")
-            return 0.0, ""
-        if not self._check_keys(entry, "core_cap"):
-            return 0.0, ""
-        threshold = self._number(entry, "threshold", "core_cap", 0, 100)
-        band = self._text(entry, "band", "core_cap")
-        if band and band_ids and band not in band_ids:
-            self.problem(entry.key_lines["band"], f"core_cap refers to unknown band '{band}'")
-        return threshold, band
-
-    def _gaps(self, root: _Map) -> float:
-        entry = root.get("gaps")
-        if not isinstance(entry, _Map):
-            if "gaps" in root:
-                self.problem(root.key_lines["gaps"], "'gaps' must be a mapping with critical_priority")
-            return 0.0
-        if not self._check_keys(entry, "gaps"):
-            return 0.0
-        return self._number(entry, "critical_priority", "gaps", 0, 100_000)
-
-    def _simple(self, root: _Map, key: str, kind: str) -> list[tuple[_Map, int]]:
-        entries = list(self._entries(root, key))
-        self._ids(entries, kind)
-        for entry, _ in entries:
-            self._text(entry, "label", kind)
-            if kind == "addressee" and entry.get("scope") not in ("national", "international"):
-                self.problem(
-                    entry.key_lines.get("scope", entry.line),
-                    f"scope of {self._label(entry, kind)} must be 'national' or 'international'",
-                )
-        return entries
-
-    def _sections(self, root: _Map) -> tuple[Section, ...]:
-        entries = list(self._entries(root, "sections"))
-        self._section_entries = entries
-        self._ids(entries, "section")
-        return tuple(
-            Section(
-                str(e.get("id")),
-                self._text(e, "title", "section"),
-                self._text(e, "description", "section", required=False),
-            )
-            for e, _ in entries
-        )
-
-    def _instruments(self, root: _Map) -> tuple[Instrument, ...]:
-        entries = list(self._entries(root, "instruments"))
-        self._ids(entries, "instrument")
-        out = []
-        for entry, _ in entries:
-            kind = "instrument"
-            date = self._text(entry, "date", kind)
-            if date and not re.match(r"^\d{4}(-\d{2}(-\d{2})?)?(/\d{4}-\d{2}-\d{2})?$", date):
-                self.problem(
-                    entry.key_lines["date"],
-                    f"date of {self._label(entry, kind)} must be an ISO 8601 date or interval, like 2006-07-27",
-                )
-            out.append(
-                Instrument(
-                    id=str(entry.get("id")),
-                    body=self._text(entry, "body", kind),
-                    title=self._text(entry, "title", kind),
-                    date=date,
-                    source=self._text(entry, "source", kind),
-                    session=self._text(entry, "session", kind, required=False),
-                    place=self._text(entry, "place", kind, required=False),
-                    symbol=self._text(entry, "symbol", kind, required=False),
-                    symbol_note=self._text(entry, "symbol_note", kind, required=False),
-                )
-            )
-        return tuple(out)
-
-
-def _plain(value: Any) -> Any:
-    """Turn located values into plain JSON data, normalising whitespace in text."""
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, str):
-        return _normalise(value)
-    return value
+if __name__ == "__main__":  # python -m questionnaire.catalogue > docs/catalogue.schema.json
+    print(json_schema_text(), end="")

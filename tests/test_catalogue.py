@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
-from questionnaire.catalogue import CatalogueError, load_catalogue, parse_catalogue
+from questionnaire.catalogue import CatalogueError, json_schema_text, load_catalogue, parse_catalogue
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGUE = ROOT / "obligations.yaml"
@@ -234,6 +236,80 @@ def test_unknown_key_is_named_with_its_line(original: str) -> None:
     )
 
 
+def test_unknown_key_in_a_nested_mapping_and_at_the_top(original: str) -> None:
+    broken = original.replace("  critical_priority: 150\n", "  critical_priority: 150\n  colour: red\n", 1).replace(
+        "schema: 1\n", "schema: 1\nedition: 2\n", 1
+    )
+    problems = _problems(broken)
+    assert (
+        f"copy.yaml:{_line_of(broken, 'colour: red')}: unknown key 'colour' in gaps (allowed: critical_priority)"
+        in (problems)
+    )
+    assert any(
+        p.startswith(f"copy.yaml:{_line_of(broken, 'edition: 2')}: unknown top-level key 'edition'") for p in problems
+    )
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("    value: 75\n", "    value: lots\n", "'value' of scale level 'largely' must be a number"),
+        ("    value: 75\n", "    value: true\n", "'value' of scale level 'largely' must be a number"),
+        ("    value: 75\n", "    value: 175\n", "'value' of scale level 'largely' must be between 0 and 100"),
+        (
+            "    needs_support: true\n",
+            "    needs_support: 'yes'\n",
+            "'needs_support' of scale level 'full' must be true or false",
+        ),
+        ("  threshold: 50\n", "  threshold: half\n", "'threshold' of core_cap must be a number"),
+        ("    paragraph: 2(a)\n", "    paragraph: [2, a]\n", "'paragraph' of obligation 'ecosoc-2006.2a' must be text"),
+        (
+            "    items: [CL-2]\n",
+            "    items: CL-2\n",
+            "'items' of obligation 'ecosoc-2006.2a' must be a list of item ids",
+        ),
+        (
+            "  - id: ecosoc-2006.2b\n",
+            "  - id: 'ecosoc 2006'\n",
+            "obligation id 'ecosoc 2006' must be 1–64 letters, digits, '.', '_' or '-'",
+        ),
+        (
+            "    scope: national\n",
+            "    scope: galactic\n",
+            "scope of addressee 'member_countries' must be 'national' or 'international'",
+        ),
+        (
+            "    date: 2006-07-27\n",
+            "    date: 27 July 2006\n",
+            "date of instrument 'ecosoc-2006' must be an ISO 8601 date or interval, like 2006-07-27",
+        ),
+    ],
+)
+def test_a_wrong_type_or_value_is_named_with_its_line(original: str, old: str, new: str, message: str) -> None:
+    broken = original.replace(old, new, 1)
+    assert _problems(broken) == [f"copy.yaml:{_line_of(broken, new.strip())}: {message}"]
+
+
+def test_a_wrong_value_hides_nothing_else_and_adds_nothing(original: str) -> None:
+    """Cross-references are still checked in a file with a structural problem, without echoes of it."""
+    broken = original.replace("    date: 2006-07-27\n", "    date: July 2006\n", 1).replace(
+        "    instrument: ga-2010\n", "    instrument: ga-2011\n", 1
+    )
+    assert _problems(broken) == [
+        f"copy.yaml:{_line_of(broken, 'date: July 2006')}: date of instrument 'ecosoc-2006' must be an ISO 8601 date "
+        "or interval, like 2006-07-27",
+        f"copy.yaml:{_line_of(broken, 'instrument: ga-2011')}: obligation 'ga-2010.urges' refers to unknown instrument "
+        "'ga-2011'",
+    ]
+
+
+def test_missing_key_of_a_nested_mapping_and_at_the_top(original: str) -> None:
+    broken = original.replace("  threshold: 50\n", "", 1).replace("gaps:\n  critical_priority: 150\n", "", 1)
+    problems = _problems(broken)
+    assert f"copy.yaml:{_line_of(broken, '  band: D')}: core_cap is missing 'threshold'" in problems
+    assert "copy.yaml:1: missing top-level key 'gaps'" in problems
+
+
 def test_missing_required_field(original: str) -> None:
     broken = original.replace("    text: To criminalize trafficking in persons;\n", "", 1)
     line = _line_of(broken, "  - id: ecosoc-2006.2a")
@@ -338,6 +414,54 @@ def test_an_alias_bomb_is_refused_quickly() -> None:
     problems = _problems(bomb)
     assert time.perf_counter() - started < 2
     assert problems == ["copy.yaml:2: YAML syntax error: aliases (*name) are not allowed in a catalogue"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a: &a [x]\nb: *a\n", "copy.yaml:2: YAML syntax error: aliases (*name) are not allowed in a catalogue"),
+        (
+            "schema: 1\ntitle: !!python/object/apply:os.system ['true']\n",
+            "copy.yaml:2: YAML tag 'tag:yaml.org,2002:python/object/apply:os.system' is not allowed "
+            "(plain values only)",
+        ),
+        (
+            "schema: 1\ngaps: !!set {a}\n",
+            "copy.yaml:2: YAML tag 'tag:yaml.org,2002:set' is not allowed (plain values only)",
+        ),
+        ("a:" + " [" * 30 + "]" * 30 + "\n", "copy.yaml:1: YAML syntax error: nested deeper than 24 levels"),
+        ("x: '" + "a" * 2_000_001 + "'\n", "copy.yaml:1: file is larger than 2000000 bytes"),
+        ("- a\n- b\n", "copy.yaml:1: the catalogue must be a mapping of sections (scale, instruments, …)"),
+    ],
+)
+def test_hostile_files_are_refused_by_the_yaml_layer(text: str, expected: str) -> None:
+    """The safety layer answers before the schema: its message is there, the file never built."""
+    assert expected in _problems(text)
+
+
+def test_the_loaded_entries_are_immutable(cat) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ValidationError):
+        cat.scale[0].label = "changed"
+    with pytest.raises(ValidationError):
+        cat.obligations[0].items = ()
+
+
+def test_the_committed_json_schema_is_what_the_models_generate() -> None:
+    committed = (ROOT / "docs" / "catalogue.schema.json").read_text(encoding="utf-8")
+    assert committed == json_schema_text(), "regenerate: python -m questionnaire.catalogue > docs/catalogue.schema.json"
+
+
+def test_the_catalogue_file_validates_against_its_json_schema(original: str) -> None:
+    """What an editor checks with the schema agrees with the loader on the real file and on a broken copy."""
+    jsonschema_rs = pytest.importorskip("jsonschema_rs")
+    import yaml
+
+    validator = jsonschema_rs.validator_for(json.loads(json_schema_text()))
+    data = json.loads(json.dumps(yaml.safe_load(original), default=str))  # dates as the text written
+    assert [e.message for e in validator.iter_errors(data)] == []
+    data["obligations"][0]["colour"] = "red"
+    del data["items"][0]["question"]
+    assert len(list(validator.iter_errors(data))) == 2
 
 
 def test_an_oversized_file_is_refused_before_parsing(tmp_path: Path) -> None:

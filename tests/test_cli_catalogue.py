@@ -38,6 +38,17 @@ def test_validate_reports_each_problem_with_path_and_line(tmp_path: Path) -> Non
     assert any(line.startswith(f"{path}:{colour_line}: unknown key 'colour'") for line in lines)
 
 
+def test_validate_reports_a_schema_error_at_the_line_of_its_value(tmp_path: Path) -> None:
+    text = (ROOT / "obligations.yaml").read_text(encoding="utf-8")
+    broken = text.replace("    value: 75\n", "    value: lots\n", 1)
+    path = tmp_path / "broken.yaml"
+    path.write_text(broken, encoding="utf-8")
+    result = CliRunner().invoke(main, ["catalogue", "validate", str(path)])
+    assert result.exit_code == 1
+    line = broken[: broken.index("value: lots")].count("\n") + 1
+    assert result.output.strip().splitlines() == [f"{path}:{line}: 'value' of scale level 'largely' must be a number"]
+
+
 def test_validate_a_missing_file(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["catalogue", "validate", str(tmp_path / "nope.yaml")])
     assert result.exit_code == 1
