@@ -470,6 +470,13 @@ class Catalogue(_Open):
     )
 
     hash: str = Field(description="The edition's content hash.")
+    language: str = Field(description="The language of the texts: `en`, `fr`, `es` or `ar`.")
+    translation: str | None = Field(
+        description="The revision of that language's translation file (null for English, the authentic texts)."
+    )
+    unofficial_clauses: list[str] = Field(
+        description="The obligations whose clause text is an unofficial translation (the English is authentic)."
+    )
     title: str
     schema_version: int = Field(alias="schema")
     instruments: list[Instrument]

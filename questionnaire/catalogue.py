@@ -114,13 +114,13 @@ class _Model(BaseModel):
     kind: ClassVar[str] = "catalogue"  # how problems name it
 
 
-class _Entry(_Model):
+class ListEntry(_Model):
     """An entry of one of the catalogue's lists."""
 
     id: _IdText
 
 
-class ScaleLevel(_Entry):
+class ScaleLevel(ListEntry):
     """A step of the rating scale."""
 
     kind: ClassVar[str] = "scale level"
@@ -135,7 +135,7 @@ class ScaleLevel(_Entry):
         return self.value is None
 
 
-class Strength(_Entry):
+class Strength(ListEntry):
     """The weight of the clauses whose verb it lists."""
 
     kind: ClassVar[str] = "strength"
@@ -144,7 +144,7 @@ class Strength(_Entry):
     verbs: tuple[Annotated[str, Field(strict=True, min_length=1), AfterValidator(str.lower)], ...] = Field(min_length=1)
 
 
-class Band(_Entry):
+class Band(ListEntry):
     """A letter band, given to a score at or above its min_score."""
 
     kind: ClassVar[str] = "band"
@@ -152,7 +152,7 @@ class Band(_Entry):
     min_score: float = Field(strict=True, ge=0, le=100)
 
 
-class Addressee(_Entry):
+class Addressee(ListEntry):
     """Who a clause is addressed to."""
 
     kind: ClassVar[str] = "addressee"
@@ -160,14 +160,14 @@ class Addressee(_Entry):
     scope: Literal["national", "international"]
 
 
-class AssistanceKind(_Entry):
+class AssistanceKind(ListEntry):
     """A kind of technical assistance a country can request."""
 
     kind: ClassVar[str] = "assistance kind"
     label: _Text
 
 
-class Section(_Entry):
+class Section(ListEntry):
     """A theme of the questionnaire."""
 
     kind: ClassVar[str] = "section"
@@ -175,7 +175,7 @@ class Section(_Entry):
     description: _OptionalText = Field("", description="who usually answers")
 
 
-class Instrument(_Entry):
+class Instrument(ListEntry):
     """A source text."""
 
     kind: ClassVar[str] = "instrument"
@@ -194,7 +194,7 @@ class Instrument(_Entry):
         return self.date[:4]
 
 
-class ObligationEntry(_Entry):
+class ObligationEntry(ListEntry):
     """An operative clause, as the file gives it."""
 
     kind: ClassVar[str] = "obligation"
@@ -221,7 +221,7 @@ class Obligation(ObligationEntry):
         return bool(self.items)
 
 
-class ItemEntry(_Entry):
+class ItemEntry(ListEntry):
     """A checklist item, as the file gives it."""
 
     kind: ClassVar[str] = "item"
@@ -305,6 +305,26 @@ class Catalogue:
     items: tuple[Item, ...]
     data: Mapping[str, Any] = field(repr=False, compare=False)
     hash: str = ""
+    # The language of the texts (`catalogue_texts.localized` makes the other languages' copies):
+    # which translation revision they come from, the English edition they translate, and, per
+    # clause, the source of an official translation (clauses without one are unofficial).
+    language: str = "en"
+    translation_revision: str = field(default="", compare=False)
+    english: Catalogue | None = field(default=None, repr=False, compare=False)
+    official_sources: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def original(self) -> Catalogue:
+        """The English edition (itself when English): the authentic texts."""
+        return self.english or self
+
+    def clause_translation(self, obligation_id: str) -> str:
+        """Say what a clause's text is in this language: "original", "official" or "unofficial"."""
+        english = self.original.obligation_by_id[obligation_id]
+        mine = self.obligation_by_id[obligation_id]
+        if self.english is None or (mine.text == english.text and mine.lead_in == english.lead_in):
+            return "original"
+        return "official" if obligation_id in self.official_sources else "unofficial"
 
     # Lookups ------------------------------------------------------------
     @cached_property
@@ -367,7 +387,10 @@ class Catalogue:
 
     @cached_property
     def edition(self) -> sm.Edition:
-        """Return the scoring method's view of this edition."""
+        """Return the scoring method's view of this edition (in English whatever the language: scores are
+        stored and shared, and pages name their areas from the catalogue in the reader's language)."""
+        if self.english is not None:
+            return self.english.edition
         method = sm.Method(
             scale=tuple(sm.RatingLevel(s.id, s.label, s.value, s.needs_support) for s in self.scale),
             bands=tuple(sm.Band(b.id, b.label, b.min_score) for b in self.bands),
@@ -769,7 +792,7 @@ def _valid_parts(
 # References between entries, and the catalogue they make
 # --------------------------------------------------------------------------
 
-_E = TypeVar("_E", bound=_Entry)
+_E = TypeVar("_E", bound=ListEntry)
 
 
 class _References:

@@ -15,7 +15,16 @@ import click
 from flask import Flask
 from flask.cli import AppGroup, FlaskGroup, with_appcontext
 
-from .catalogue import CatalogueError, load_catalogue
+from .catalogue import Catalogue, CatalogueError, load_catalogue
+from .catalogue_texts import (
+    LANGUAGES,
+    check_all,
+    check_translation,
+    completeness,
+    read_translation,
+    translations_dir,
+    update_files,
+)
 from .config import DEFAULT_CATALOGUE
 
 
@@ -75,14 +84,58 @@ catalogue_cli = AppGroup("catalogue", help="Check and inspect the catalogue of o
 @click.argument("path", required=False, type=click.Path(dir_okay=False, path_type=Path))
 def catalogue_validate(path: Path | None) -> None:
     """Validate a catalogue file (default: CATALOGUE_PATH or obligations.yaml)."""
-    path = path or Path(os.environ.get("CATALOGUE_PATH") or DEFAULT_CATALOGUE)
+    path = path or _catalogue_path()
+    catalogue = _load_or_exit(path)
+    problems, done = check_all(catalogue, path)
+    for problem in problems:
+        click.echo(str(problem))
+    if problems:
+        sys.exit(1)
+    languages = ", ".join(f"{language} {_percent(*counts)}" for language, counts in done.items())
+    click.echo(f"{path}: ok: {catalogue.summary()}" + (f"; translations {languages}" if languages else ""))
+
+
+def _catalogue_path() -> Path:
+    return Path(os.environ.get("CATALOGUE_PATH") or DEFAULT_CATALOGUE)
+
+
+def _load_or_exit(path: Path) -> Catalogue:
     try:
-        catalogue = load_catalogue(path)
+        return load_catalogue(path)
     except CatalogueError as error:
         for problem in error.problems:
             click.echo(str(problem))
         sys.exit(1)
-    click.echo(f"{path}: ok: {catalogue.summary()}")
+
+
+def _percent(done: int, total: int) -> str:
+    return f"{100 * done / total:.1f} %" if total else "—"
+
+
+@catalogue_cli.command("translations", with_appcontext=False)
+@click.argument("path", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--update", is_flag=True, help="Rewrite the template from the catalogue and merge it into each file.")
+def catalogue_translations(path: Path | None, update: bool) -> None:
+    """Say how complete each language's translation of the catalogue is (or update the files)."""
+    path = path or _catalogue_path()
+    catalogue = _load_or_exit(path)
+    if update:
+        for written in update_files(path, catalogue):
+            click.echo(f"wrote {written}")
+    folder = translations_dir(path)
+    for language in LANGUAGES:
+        found = read_translation(folder / f"{language}.po", language)
+        done, total = completeness(catalogue.data, found)
+        problems = check_translation(catalogue.data, found)
+        kinds: dict[str, int] = {}
+        for problem in problems:
+            kind = problem.message.split(":", 1)[0] if ":" in problem.message[:14] else "other"
+            kinds[kind] = kinds.get(kind, 0) + 1
+        detail = ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()))
+        click.echo(
+            f"{language}: {done} of {total} texts ({_percent(done, total)}), revision {found.revision}"
+            + (f"; {detail}" if detail else "")
+        )
 
 
 main.add_command(catalogue_cli)

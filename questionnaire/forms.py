@@ -163,11 +163,11 @@ def _item_form(catalogue: Catalogue) -> type[Form]:
 # built once per worker.  Building one costs a WTForms class per item and per section: with it
 # off, `benchmarks/machinery.py` measured an autosave 1.08x and a section page 1.02x slower
 # (2026-12-03).  Bounded: sets of items are subsets of one section's items.
-form_classes: LruCache[tuple[str, ...] | tuple[str, str, tuple[str, ...] | None], type[Any]] = LruCache(512)
+form_classes: LruCache[tuple[Any, ...], type[Any]] = LruCache(512)
 
 
 def _item_form_class(catalogue: Catalogue) -> type[Form]:
-    key = ("item", catalogue.hash)
+    key = ("item", catalogue.hash, catalogue.language, catalogue.translation_revision)
     cls = form_classes.get(key)
     if cls is None:
         cls = _item_form(catalogue)
@@ -177,7 +177,7 @@ def _item_form_class(catalogue: Catalogue) -> type[Form]:
 
 def section_form_class(catalogue: Catalogue, section_id: str, only: tuple[str, ...] | None = None) -> type[FlaskForm]:
     """Return the form class of one section of one edition, or of some of its items (built once)."""
-    key = (catalogue.hash, section_id, only)
+    key = (catalogue.hash, catalogue.language, catalogue.translation_revision, section_id, only)
     cls = form_classes.get(key)
     if cls is None:
         item_form = _item_form_class(catalogue)

@@ -31,7 +31,7 @@ from typing import Any
 from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
 from flask import current_app, has_app_context, has_request_context
-from flask_babel import gettext
+from flask_babel import force_locale, gettext
 from flask_babel import ngettext as _ngettext
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
@@ -43,9 +43,10 @@ from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
 from . import services
 from .catalogue import Catalogue
-from .catalogue_store import catalogue_for
+from .catalogue_store import catalogue_for, in_language
+from .catalogue_texts import LANGUAGES
 from .exports import starts_like_formula
-from .i18n import format_number
+from .i18n import current_language, format_number, text_direction
 from .models import Answer, Assessment, User, utcnow
 from .services.answers import (
     MAX_ASSISTANCE,
@@ -304,6 +305,9 @@ def build_workbook(assessment: Assessment) -> bytes:
     _protect(meta)
     meta.sheet_state = "veryHidden"
 
+    if text_direction(current_language()) == "rtl":
+        for sheet in wb.worksheets:  # Arabic: the sheets read from right to left, column A on the right
+            sheet.sheet_view.rightToLeft = True
     wb.security = WorkbookProtection(lockStructure=True)
     wb.active = 0
     buffer = io.BytesIO()
@@ -890,6 +894,19 @@ class _Reader:
         self.catalogue = catalogue
         self.problems: list[Problem] = []
         self.item: str | None = None  # the checklist item of the row being read, once known
+        # A workbook may come back in another language than the reader's (downloaded in French,
+        # uploaded by a colleague reading English): its ids and labels in every language are read.
+        self.ratings: dict[str, str] = {}
+        self.kinds: dict[str, str] = {}
+        self.nones = {"none"}
+        for language in ("en", *LANGUAGES):
+            other = in_language(catalogue.original, language)
+            self.ratings.update({_normal(s.label): s.id for s in other.scale})
+            self.kinds.update({_normal(k.label): k.id for k in other.assistance_kinds})
+            with force_locale(language):
+                self.nones.add(_normal(_("None")))
+        self.ratings.update({_normal(s.id): s.id for s in catalogue.scale})
+        self.kinds.update({_normal(k.id): k.id for k in catalogue.assistance_kinds})
 
     def problem(self, sheet: str | None, row: int | None, column: str | None, message: str) -> None:
         self.problems.append(Problem(sheet, row, column, message, item=self.item))
@@ -1077,9 +1094,7 @@ class _Reader:
         rating_text = clean_text(texts["rating"])
         rating: str | None = None
         if rating_text:
-            choices = {_normal(level.id): level.id for level in catalogue.scale}
-            choices.update({_normal(level.label): level.id for level in catalogue.scale})
-            rating = choices.get(_normal(rating_text))
+            rating = self.ratings.get(_normal(rating_text))
             if rating is None:
                 failed = True
                 reported.add("rating")
@@ -1095,14 +1110,8 @@ class _Reader:
                 )
         kind_text = clean_text(texts["assistance_kind"])
         kind: str | None = None
-        if kind_text and _normal(kind_text) not in {
-            _normal(none_label),
-            "none",
-            _normal(_("None")),
-        }:
-            kinds = {_normal(k.id): k.id for k in catalogue.assistance_kinds}
-            kinds.update({_normal(k.label): k.id for k in catalogue.assistance_kinds})
-            kind = kinds.get(_normal(kind_text))
+        if kind_text and _normal(kind_text) not in self.nones | {_normal(none_label)}:
+            kind = self.kinds.get(_normal(kind_text))
             if kind is None:
                 failed = True
                 reported.update({"assistance_kind", "assistance_description"})

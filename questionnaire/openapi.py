@@ -254,7 +254,7 @@ def _paths() -> dict[str, Any]:
                         schemas.Catalogue,
                     )
                 },
-                errors=(404,),
+                errors=(404, 422),
                 parameters=[
                     {
                         "name": "cycle",
@@ -263,7 +263,20 @@ def _paths() -> dict[str, Any]:
                         "description": ("Give the edition this cycle was opened with instead of the current one."),
                         "schema": {"type": "string"},
                         "example": "2026",
-                    }
+                    },
+                    {
+                        "name": "lang",
+                        "in": "query",
+                        "required": False,
+                        "description": (
+                            "The language of the texts users read (titles, questions, guidance, scale, bands, "
+                            "sections, assistance kinds, clauses): `en` (the authentic English), `fr`, `es` or "
+                            "`ar`. Without it, the account's language, else `Accept-Language`. Ids, values and the "
+                            "hash are the same in every language."
+                        ),
+                        "schema": {"type": "string", "enum": ["en", "fr", "es", "ar"]},
+                        "example": "fr",
+                    },
                 ],
             )
         },

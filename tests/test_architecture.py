@@ -43,6 +43,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "questionnaire.models",
             "questionnaire.catalogue",
             "questionnaire.catalogue_store",
+            "questionnaire.catalogue_texts",
             "questionnaire.seed",
             "questionnaire.db",
             "questionnaire.caching",

@@ -12,7 +12,7 @@ their scores.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from unicodedata import bidirectional
@@ -123,6 +123,8 @@ class CountryReport:
     generated_at: datetime
     edition: str
     edition_title: str
+    language: str  # the language of the catalogue's texts in the report
+    translation: str  # the revision of that language's translation file ("" for English)
     overall: float | None
     band: Band | None
     uncapped_band: Band | None
@@ -170,6 +172,8 @@ class CountryReport:
     @property
     def regional_countries(self) -> int:
         return max((r.regional.countries for r in self.rows), default=0)
+
+    catalogue: Catalogue | None = field(default=None, repr=False, compare=False)  # in the report's language
 
 
 def text_direction_of(text: str | None, default: str = "ltr") -> str:
@@ -257,6 +261,7 @@ def score_rows(
     region: str,
     audience: str,
     overall_title: str = "Overall",
+    section_titles: Mapping[str, str] | None = None,
 ) -> tuple[ScoreRow, ...]:
     """Pair the country's overall and section scores with the regional and global means.
 
@@ -268,7 +273,9 @@ def score_rows(
     global_means = (means or {}).get("global", {})
     regional_means = (means or {}).get("regional", {}).get(region, {})
     areas = [(OVERALL, overall_title, scores.get("overall"))]
-    areas += [(s["id"], s["title"], s["score"]) for s in scores.get("sections", [])]
+    # Scores are stored with English titles: the report names each area in its own language.
+    titles = section_titles or {}
+    areas += [(s["id"], titles.get(s["id"], s["title"]), s["score"]) for s in scores.get("sections", [])]
     return tuple(
         ScoreRow(
             id=area,
@@ -331,7 +338,9 @@ def build_country_report(
             groups.append(AssistanceGroup(kind, members))
 
     flags = scores.get("flags", {})
-    rows = score_rows(scores, means, region, audience, overall_title)
+    rows = score_rows(
+        scores, means, region, audience, overall_title, section_titles={s.id: s.title for s in catalogue.sections}
+    )
     return CountryReport(
         audience=audience,
         country_name=assessment.country.name,
@@ -344,6 +353,9 @@ def build_country_report(
         generated_at=generated_at,
         edition=catalogue.hash,
         edition_title=catalogue.title,
+        language=catalogue.language,
+        translation=catalogue.translation_revision,
+        catalogue=catalogue,
         overall=scores.get("overall"),
         band=_band(catalogue, scores.get("band")),
         uncapped_band=_band(catalogue, scores.get("uncapped_band")),
@@ -410,6 +422,8 @@ class ComparisonReport:
     cycle_title: str
     edition: str
     edition_title: str
+    language: str  # the language of the catalogue's texts in the report
+    translation: str  # the revision of that language's translation file ("" for English)
     generated_at: datetime
     sections: tuple[tuple[str, str], ...]  # (id, title)
     countries: tuple[ComparedCountry, ...]
@@ -417,6 +431,7 @@ class ComparisonReport:
     regional_means: tuple[RegionMeans, ...]
     common_gaps: tuple[CommonGap, ...]
     bands: tuple[Band, ...]
+    catalogue: Catalogue | None = field(default=None, repr=False, compare=False)  # in the report's language
 
 
 def build_comparison_report(
@@ -485,6 +500,9 @@ def build_comparison_report(
         cycle_title=cycle.title,
         edition=catalogue.hash,
         edition_title=catalogue.title,
+        language=catalogue.language,
+        translation=catalogue.translation_revision,
+        catalogue=catalogue,
         generated_at=generated_at,
         sections=sections,
         countries=compared,

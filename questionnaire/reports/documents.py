@@ -20,14 +20,14 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from .. import services
-from ..catalogue_store import catalogue_for
-from ..i18n import format_number, text_direction
+from ..catalogue_store import catalogue_for, translation
+from ..i18n import current_language, format_number, text_direction
 from ..models import Assessment, Cycle, Status, User
 from . import chart, content
 from .methodology import methodology_html
 from .pdf import STATIC_PATH, Limits, render_pdf
 
-#: The language the catalogue (clauses, questions, actions) is written in.
+#: The language the catalogue (clauses, questions, actions) is authentic in.
 CATALOGUE_LANGUAGE = "en"
 #: The statuses whose reports make up a meeting pack.
 PACK_STATUSES = (Status.SUBMITTED, Status.ACCEPTED)
@@ -117,6 +117,9 @@ def _stylesheet() -> str:
 
 def _common(pdf: bool, standalone: bool) -> dict[str, Any]:
     direction = text_direction(str(get_locale() or "en"))
+    language = current_language()
+    # The catalogue's texts are in the reader's language where it has a translation, else in English.
+    catalogue_language = language if language == "en" or translation(language) is not None else CATALOGUE_LANGUAGE
     return {
         "pdf_mode": pdf,
         "asset": _asset_function(pdf),
@@ -124,10 +127,10 @@ def _common(pdf: bool, standalone: bool) -> dict[str, Any]:
         "stylesheet": _stylesheet() if standalone else None,
         "report_direction": direction,
         "text_dir": lambda text: content.text_direction_of(text, direction),
-        # The catalogue is written in English: its phrases are isolated so they read
+        # The catalogue's phrases carry their language: English ones are isolated so they read
         # left to right (punctuation in place) inside a right-to-left report.
-        "catalogue_attrs": Markup(  # noqa: S704  # nosec B704 - two constants of this module
-            f' lang="{CATALOGUE_LANGUAGE}" dir="{text_direction(CATALOGUE_LANGUAGE)}"'
+        "catalogue_attrs": Markup(  # noqa: S704  # nosec B704 - a language code of this module's list
+            f' lang="{catalogue_language}" dir="{text_direction(catalogue_language)}"'
         ),
     }
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 
-from ..catalogue_store import current_catalogue, store_edition
+from ..catalogue_store import english_catalogue, store_edition
 from ..db import db
 from ..models import Assessment, Country, Cycle, CycleEvent, Job, Status, User, utcnow
 from .access import CYCLE_CODE, REVIEWABLE
@@ -30,7 +30,7 @@ def create_cycle(code: str, title: str = "") -> Cycle:
         raise CycleExists(
             _("Cycle %(code)s already exists.", code=code), errors={"code": _("This cycle already exists.")}
         )
-    catalogue = current_catalogue()
+    catalogue = english_catalogue()
     store_edition(catalogue)
     cycle = Cycle(
         code=code, title=(title.strip() or f"Self-assessment {code}")[:200], edition_hash=catalogue.hash, is_open=True

@@ -26,6 +26,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from .. import api_schemas as schemas
 from .. import auth, openapi, services
 from ..catalogue_store import catalogue_for, current_catalogue
+from ..catalogue_texts import LANGUAGES, data_in_language
 from ..models import Assessment, User
 from ..services import AnswerInput, ServiceError, StaleAnswer
 from .common import private_download, status_of
@@ -249,8 +250,23 @@ def openapi_document() -> Response:
 def catalogue() -> Response:
     """Return the current catalogue edition, or the one a cycle uses (?cycle=)."""
     code = request.args.get("cycle")
-    found = catalogue_for(services.find_cycle(code)) if code is not None else current_catalogue()
-    return reply(schemas.Catalogue.model_validate({**json.loads(found.to_json()), "hash": found.hash}))
+    language = request.args.get("lang")
+    if language is not None and language not in ("en", *LANGUAGES):
+        message = _("Unknown language “%(lang)s”: use en, fr, es or ar.", lang=language[:20])
+        raise ApiError(422, message, errors={"lang": message})
+    found = catalogue_for(services.find_cycle(code), language) if code is not None else current_catalogue(language)
+    unofficial = [o.id for o in found.obligations if found.clause_translation(o.id) == "unofficial"]
+    return reply(
+        schemas.Catalogue.model_validate(
+            {
+                **data_in_language(found),
+                "hash": found.hash,
+                "language": found.language,
+                "translation": found.translation_revision or None,
+                "unofficial_clauses": unofficial,
+            }
+        )
+    )
 
 
 @bp.get("/cycles")

@@ -397,7 +397,7 @@ def _following_section(catalogue: Catalogue, section_id: str) -> str | None:
     return ids[index + 1] if index + 1 < len(ids) else None
 
 
-item_intro_cache: LruCache[tuple[str, str, str], Markup] = LruCache(1024)
+item_intro_cache: LruCache[tuple[str, str, str, str], Markup] = LruCache(1024)
 
 
 def item_intros(catalogue: Catalogue, items: tuple[Any, ...]) -> dict[str, Markup]:
@@ -405,7 +405,7 @@ def item_intros(catalogue: Catalogue, items: tuple[Any, ...]) -> dict[str, Marku
     locale = str(get_locale())
     out = {}
     for item in items:
-        key = (catalogue.hash, item.id, locale)
+        key = (catalogue.hash, catalogue.translation_revision, item.id, locale)
         html = item_intro_cache.get(key)
         if html is None:
             html = Markup(render_template("assessment/_item_intro.html", item=item, catalogue=catalogue))  # noqa: S704  # nosec B704 - a rendered, autoescaped template
@@ -473,6 +473,7 @@ def _render_section(
         assessment.created_at,
         assessment.updated_at,
         catalogue.hash,
+        catalogue.translation_revision,
         found.id,
         str(get_locale()),
         editable,
