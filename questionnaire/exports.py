@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from . import services
@@ -50,7 +51,6 @@ FORMATS = {
 }
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 XLSX_MAX_CELL = 32_767  # Excel's limit on the characters in one cell
-_TRUNCATED = "… [cut at Excel's limit of 32,767 characters: see the JSON export for the whole text]"
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9_-]+")
 
 
@@ -131,23 +131,25 @@ def scores_table(cycle: Cycle, assessments: Sequence[Assessment]) -> Table:
     columns += [f"instrument:{i.id}" for i in catalogue.instruments]
     columns += list(SCORE_COUNTS)
     descriptions = {
-        "country": "ISO 3166-1 alpha-3 code",
-        "country_name": "Country",
-        "region": "UN M49 region",
-        "status": "Status of the assessment",
-        "version": "Version of the assessment",
-        "rank": "Rank by overall score among the exported countries (ties share a rank)",
-        "overall": "Overall score, 0–100",
-        "band": "Band (after the core-obligation cap)",
-        "change_overall": "Change of the overall score since cycle "
-        f"{comparison['previous_cycle'] or '—'}, on the items both cycles share",
-        **{f"section:{s.id}": f"Section score, 0–100: {s.title}" for s in catalogue.sections},
-        **{f"instrument:{i.id}": f"Instrument score, 0–100: {i.title}" for i in catalogue.instruments},
-        "gaps": "Obligations below full implementation",
-        "critical_gaps": "Critical gaps",
-        "missing": "Items without a rating",
-        "unsupported": "Ratings that need a description or legal reference and have none",
-        "unjustified_not_applicable": "Items rated not applicable without a justification",
+        "country": _("ISO 3166-1 alpha-3 code"),
+        "country_name": _("Country"),
+        "region": _("UN M49 region"),
+        "status": _("Status of the assessment"),
+        "version": _("Version of the assessment"),
+        "rank": _("Rank by overall score among the exported countries (ties share a rank)"),
+        "overall": _("Overall score, 0–100"),
+        "band": _("Band (after the core-obligation cap)"),
+        "change_overall": _(
+            "Change of the overall score since cycle %(cycle)s, on the items both cycles share",
+            cycle=comparison["previous_cycle"] or "—",
+        ),
+        **{f"section:{s.id}": _("Section score, 0–100: %(title)s", title=s.title) for s in catalogue.sections},
+        **{f"instrument:{i.id}": _("Instrument score, 0–100: %(title)s", title=i.title) for i in catalogue.instruments},
+        "gaps": _("Obligations below full implementation"),
+        "critical_gaps": _("Critical gaps"),
+        "missing": _("Items without a rating"),
+        "unsupported": _("Ratings that need a description or legal reference and have none"),
+        "unjustified_not_applicable": _("Items rated not applicable without a justification"),
     }
     table = Table("scores", columns, descriptions=descriptions)
     for assessment in sorted(assessments, key=lambda a: a.country_iso3):
@@ -191,22 +193,27 @@ def answers_table(cycle: Cycle, assessments: Sequence[Assessment]) -> Table:
         for stored in db.session.scalars(select(Answer).where(Answer.assessment_id.in_(ids))):
             answers.setdefault(stored.assessment_id, {})[stored.item_id] = stored
     descriptions = {
-        "country": "ISO 3166-1 alpha-3 code",
-        "country_name": "Country",
-        "status": "Status of the assessment",
-        "item": "Checklist item",
-        "section": "Section of the questionnaire",
-        "rating": "Rating (empty: not answered). Scale: " + ", ".join(f"{s.id} = {s.label}" for s in catalogue.scale),
-        "description": "How the country implements it",
-        "legal_references": "Legal references, one per line",
-        "evidence_links": "Evidence links, one per line",
-        "assistance_kind": "Technical assistance requested (empty: none). Kinds: "
-        + ", ".join(f"{a.id} = {a.label}" for a in catalogue.assistance_kinds),
-        "assistance_description": "The assistance needed",
-        "justification": "Why the item does not apply",
-        "version": "Version of the answer (0: never answered)",
-        "updated_at": "Last changed (UTC)",
-        "updated_by": "Who last changed it (empty: the operator's import command)",
+        "country": _("ISO 3166-1 alpha-3 code"),
+        "country_name": _("Country"),
+        "status": _("Status of the assessment"),
+        "item": _("Checklist item"),
+        "section": _("Section of the questionnaire"),
+        "rating": _(
+            "Rating (empty: not answered). Scale: %(scale)s",
+            scale=", ".join(f"{s.id} = {s.label}" for s in catalogue.scale),
+        ),
+        "description": _("How the country implements it"),
+        "legal_references": _("Legal references, one per line"),
+        "evidence_links": _("Evidence links, one per line"),
+        "assistance_kind": _(
+            "Technical assistance requested (empty: none). Kinds: %(kinds)s",
+            kinds=", ".join(f"{a.id} = {a.label}" for a in catalogue.assistance_kinds),
+        ),
+        "assistance_description": _("The assistance needed"),
+        "justification": _("Why the item does not apply"),
+        "version": _("Version of the answer (0: never answered)"),
+        "updated_at": _("Last changed (UTC)"),
+        "updated_by": _("Who last changed it (empty: the operator's import command)"),
     }
     table = Table("answers", list(ANSWER_COLUMNS), descriptions=descriptions)
     for assessment in sorted(assessments, key=lambda a: a.country_iso3):
@@ -277,7 +284,8 @@ def _xlsx_value(sheet: Any, value: Any, cell: bool = False) -> Any:
     # feed: stored text never has either (every channel cleans them), so this changes nothing real.
     text = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value.replace("\r\n", "\n").replace("\r", "\n"))
     if len(text) > XLSX_MAX_CELL:
-        text = text[: XLSX_MAX_CELL - len(_TRUNCATED)] + _TRUNCATED
+        note = _("… [cut at Excel's limit of 32,767 characters: see the JSON export for the whole text]")
+        text = text[: XLSX_MAX_CELL - len(note)] + note
     formula_like = starts_like_formula(text)
     if not (formula_like or cell):
         return text  # openpyxl stores text as text unless it begins with "="
@@ -311,7 +319,7 @@ def write_xlsx(found: Iterable[Table], about: dict[str, str]) -> bytes:
         sheet.append([_xlsx_value(sheet, key), _xlsx_value(sheet, value)])
     for table in found:
         sheet.append([])
-        sheet.append([_xlsx_value(sheet, f"Columns of the sheet {table.name.capitalize()}")])
+        sheet.append([_xlsx_value(sheet, _("Columns of the sheet %(name)s", name=table.name.capitalize()))])
         for column in table.columns:
             sheet.append([_xlsx_value(sheet, column), _xlsx_value(sheet, table.descriptions.get(column, ""))])
     out = io.BytesIO()
@@ -334,7 +342,7 @@ def about(cycle: Cycle, assessments: Sequence[Assessment]) -> dict[str, str]:
         "edition": cycle.edition_hash,
         "generated_at": _time(datetime.now(UTC)),
         "countries": str(len(assessments)),
-        "statuses": "submitted, returned and accepted assessments (never drafts)",
+        "statuses": _("submitted, returned and accepted assessments (never drafts)"),
     }
 
 

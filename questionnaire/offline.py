@@ -73,7 +73,9 @@ MAX_ROWS = 500  # per sheet; the largest section has a dozen items
 MAX_COLUMNS = 16_384  # Excel's own limit; beyond it the file is forged
 MAX_PROBLEMS = 200  # a list longer than this helps nobody
 
-INSTRUCTIONS = "Instructions"
+INSTRUCTIONS = (
+    "Instructions"  # the instructions' sheet in workbooks made before sheets were named in the reader's language
+)
 META = "_platform"
 HEADER_ROW = 2
 FIRST_ROW = 3
@@ -232,7 +234,12 @@ def _protect(ws: Any) -> None:
 
 
 def _safe_sheet_name(name: str, taken: set[str]) -> str:
-    base = _SHEET_NAME_BAD.sub("-", name).strip("'")[:31] or "section"
+    """A sheet's name from a title: at most Excel's 31 characters, cut at a word, unique, none of []:*?/\\."""
+    base = _SHEET_NAME_BAD.sub("-", " ".join(name.split())).strip("'")
+    if len(base) > 31:
+        cut = base[:30].rsplit(" ", 1)[0] if " " in base[:30] else base[:30]
+        base = cut.rstrip(" ,;:-–") + "…"
+    base = base or "section"
     candidate, number = base, 2
     while candidate.lower() in taken:
         suffix = f" ({number})"
@@ -260,9 +267,11 @@ def build_workbook(assessment: Assessment) -> bytes:
 
     wb = Workbook()
     instructions = wb.worksheets[0]
-    instructions.title = INSTRUCTIONS
-    taken = {INSTRUCTIONS.lower(), META.lower()}
-    sheet_names = {s.id: _safe_sheet_name(s.id, taken) for s in catalogue.sections}
+    taken = {META.lower()}
+    instructions.title = _safe_sheet_name(_("Instructions"), taken)
+    # Each section's sheet is named by its title in the reader's language; the hidden sheet maps
+    # section ids to sheet names, so a workbook is read back whatever its language.
+    sheet_names = {s.id: _safe_sheet_name(s.title, taken) for s in catalogue.sections}
 
     _write_instructions(instructions, assessment, catalogue, sheet_names, len(answers))
 
@@ -288,6 +297,7 @@ def build_workbook(assessment: Assessment) -> bytes:
         ("status", str(assessment.status)),
         ("downloaded_at", utcnow().strftime("%Y-%m-%dT%H:%M:%SZ")),
         ("none_label", none_label),
+        ("sheet:instructions", instructions.title),
     ]
     rows += [(f"sheet:{sid}", name) for sid, name in sheet_names.items()]
     rows += [(f"header:{key}", label) for key, label in headers.items()]
@@ -1188,7 +1198,7 @@ def _check_identity(meta: Mapping[str, str], assessment: Assessment, catalogue: 
     country = meta.get("country", "")
     if country.upper() != assessment.country_iso3:
         reader.problem(
-            INSTRUCTIONS,
+            meta.get("sheet:instructions", INSTRUCTIONS),
             3,
             "B",
             _(
@@ -1204,7 +1214,7 @@ def _check_identity(meta: Mapping[str, str], assessment: Assessment, catalogue: 
     cycle = meta.get("cycle", "")
     if cycle != assessment.cycle.code:
         reader.problem(
-            INSTRUCTIONS,
+            meta.get("sheet:instructions", INSTRUCTIONS),
             4,
             "B",
             _(
@@ -1218,7 +1228,7 @@ def _check_identity(meta: Mapping[str, str], assessment: Assessment, catalogue: 
     edition = meta.get("edition", "")
     if edition != catalogue.hash:
         reader.problem(
-            INSTRUCTIONS,
+            meta.get("sheet:instructions", INSTRUCTIONS),
             5,
             "B",
             _(
@@ -1253,7 +1263,7 @@ def _read(assessment: Assessment, catalogue: Catalogue, data: bytes) -> tuple[li
             return rows, reader
         none_label = meta.get("none_label") or _("None")
         sections = {meta[f"sheet:{s.id}"]: s.id for s in catalogue.sections if f"sheet:{s.id}" in meta}
-        expected = {INSTRUCTIONS, META, *sections}
+        expected = {meta.get("sheet:instructions", INSTRUCTIONS), META, *sections}
         for name in wb.sheetnames:
             if name not in expected:
                 reader.problem(

@@ -196,7 +196,7 @@ def test_a_respondent_fills_in_the_offline_questionnaire_and_uploads_it(ui, tmp_
     original = tmp_path / "downloaded" / download.suggested_filename
     download.save_as(original)
     workbook = load_workbook(original)
-    sheet = workbook["proceeds"]
+    sheet = workbook["Proceeds of crime"]  # sheets are named by their section's title
     assert sheet["A3"].value == "PC-1"
     rating = offline.COLUMN["rating"].index
     description = offline.COLUMN["description"].index

@@ -10,8 +10,21 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from questionnaire import offline, services
+from questionnaire.catalogue import load_catalogue
+from questionnaire.config import DEFAULT_CATALOGUE
 from questionnaire.db import db
 from questionnaire.models import Answer, AnswerChange, Assessment
+
+
+def _sheet_names() -> dict[str, str]:
+    """The English workbook's sheet names by section id (sheets are named by their section's title)."""
+    taken = {offline.META.lower(), offline.INSTRUCTIONS.lower()}
+    return {s.id: offline._safe_sheet_name(s.title, taken) for s in load_catalogue(DEFAULT_CATALOGUE).sections}
+
+
+SHEETS = _sheet_names()
+CRIMINAL_LAW = SHEETS["criminal-law"]
+VICTIMS = SHEETS["victims"]
 
 BASE = "/cycles/2026/countries/FRA"
 XLSX = f"{BASE}/questionnaire.xlsx"

@@ -12,6 +12,8 @@ from questionnaire.db import db
 from questionnaire.models import AnswerChange
 from questionnaire.offline_commands import import_command
 
+from .conftest import SHEETS
+
 
 def _run(app, *args: str):  # type: ignore[no-untyped-def]
     """Run the command in the test application (stdout and stderr kept apart, click 8.2+)."""
@@ -51,8 +53,8 @@ def test_problems_are_printed_as_file_sheet_cell_lines(app, assessment, book, st
     result = _run(app, str(path), "--cycle", "2026", "--country", "FRA")
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
-    assert lines[0].startswith(f"{path}:criminal-law!D5: “Excellent” is not on the rating scale.")
-    assert lines[1].startswith(f"{path}:cooperation!J10: Explain why the item does not apply")
+    assert lines[0].startswith(f"{path}:{SHEETS['criminal-law']}!D5: “Excellent” is not on the rating scale.")
+    assert lines[1].startswith(f"{path}:{SHEETS['cooperation']}!J10: Explain why the item does not apply")
     assert len(lines) == 2
     assert state(assessment.id) == before
 
@@ -64,7 +66,9 @@ def test_a_conflict_is_reported_and_can_be_settled_with_replace(app, assessment,
     path.write_bytes(book.edit(data, {("CL-1", "description"): "Typed offline."}))
     result = _run(app, str(path), "--cycle", "2026", "--country", "FRA")
     assert result.exit_code == 1
-    assert result.stdout.startswith(f"{path}:criminal-law!A3: CL-1 was changed on the platform (now version 2)")
+    assert result.stdout.startswith(
+        f"{path}:{SHEETS['criminal-law']}!A3: CL-1 was changed on the platform (now version 2)"
+    )
     assert "--replace CL-1:2" in result.stdout
     result = _run(app, str(path), "--cycle", "2026", "--country", "FRA", "--replace", "CL-1:2")
     assert result.exit_code == 0, result.output

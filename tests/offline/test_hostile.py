@@ -12,6 +12,8 @@ import pytest
 from questionnaire import offline
 from questionnaire.views.common import status_of
 
+from .conftest import VICTIMS
+
 
 def _rezip(
     data: bytes,
@@ -129,7 +131,7 @@ def test_a_zip_bomb_is_refused_before_it_is_opened(assessment, users, book, stat
 def test_a_highly_compressed_part_is_refused(assessment, users, book, state) -> None:
     """Under the size caps, but compressed over 100 to 1: not a questionnaire."""
     data = book.download(assessment)
-    part = _sheet_part(data, "victims")
+    part = _sheet_part(data, VICTIMS)
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         xml = archive.read(part)
     padded = xml.replace(b"</worksheet>", b"<!--" + b"a" * (3 * 1024 * 1024) + b"--></worksheet>")
@@ -140,7 +142,7 @@ def test_a_highly_compressed_part_is_refused(assessment, users, book, state) -> 
 def test_a_part_lying_about_its_size_is_never_expanded_beyond_it(assessment, users, book, state) -> None:
     """A central directory declaring tiny sizes cannot make the reader inflate more than that."""
     data = book.download(assessment)
-    part = _sheet_part(data, "victims")
+    part = _sheet_part(data, VICTIMS)
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         xml = archive.read(part)
     big = xml.replace(
@@ -165,7 +167,7 @@ def test_a_part_lying_about_its_size_is_never_expanded_beyond_it(assessment, use
 
 def test_an_entity_expansion_bomb_is_refused(assessment, users, book, state) -> None:
     data = book.download(assessment)
-    part = _sheet_part(data, "victims")
+    part = _sheet_part(data, VICTIMS)
     laughs = (
         b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
         b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">'
@@ -184,7 +186,7 @@ def test_an_entity_expansion_bomb_is_refused(assessment, users, book, state) -> 
 
 def test_a_sheet_claiming_a_million_rows_is_refused(assessment, users, book, state) -> None:
     data = book.download(assessment)
-    part = _sheet_part(data, "victims")
+    part = _sheet_part(data, VICTIMS)
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         xml = archive.read(part).decode()
     import re
@@ -196,13 +198,13 @@ def test_a_sheet_claiming_a_million_rows_is_refused(assessment, users, book, sta
     )
     refused = _refused(users["fra"], assessment, _rezip(data, replace={part: xml.encode()}), state)
     assert refused.message == (
-        "The sheet “victims” has 1,048,576 rows; a questionnaire sheet has at most 500. It was not read."
+        f"The sheet “{VICTIMS}” has 1,048,576 rows; a questionnaire sheet has at most 500. It was not read."
     )
 
 
 def test_a_sheet_of_a_million_rows_without_dimension_stops_at_the_limit(assessment, users, book, state) -> None:
     data = book.download(assessment)
-    part = _sheet_part(data, "victims")
+    part = _sheet_part(data, VICTIMS)
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         xml = archive.read(part).decode()
     import re
@@ -214,14 +216,14 @@ def test_a_sheet_of_a_million_rows_without_dimension_stops_at_the_limit(assessme
     )
     refused = _refused(users["fra"], assessment, _rezip(data, replace={part: xml.encode()}), state)
     assert (
-        refused.message == "The sheet “victims” has more than 500 rows; a questionnaire sheet has at most 500. It "
+        refused.message == f"The sheet “{VICTIMS}” has more than 500 rows; a questionnaire sheet has at most 500. It "
         "was not read."
     )
 
 
 def test_a_real_million_row_sheet_is_refused_before_it_is_read(assessment, users, book, state) -> None:
     data = book.download(assessment)
-    part = _sheet_part(data, "victims")
+    part = _sheet_part(data, VICTIMS)
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         xml = archive.read(part).decode()
     rows = "".join(f'<row r="{n}"><c r="K{n}"><v>1</v></c></row>' for n in range(20, 1_000_020))

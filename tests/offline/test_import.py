@@ -12,6 +12,8 @@ from questionnaire import offline, services
 from questionnaire.db import db
 from questionnaire.models import AnswerChange
 
+from .conftest import CRIMINAL_LAW, SHEETS, VICTIMS
+
 
 def _answers(assessment: Any) -> dict[str, services.AnswerInput]:
     db.session.expire_all()
@@ -102,7 +104,7 @@ def test_a_row_changed_on_both_sides_is_a_conflict_with_both_versions(assessment
     report = offline.import_workbook(users["fra"], assessment, filled)
     assert not report.ok and report.applied == []
     [conflict] = report.conflicts
-    assert (conflict.item, conflict.sheet, conflict.row) == ("CL-1", "criminal-law", 3)
+    assert (conflict.item, conflict.sheet, conflict.row) == ("CL-1", CRIMINAL_LAW, 3)
     assert conflict.file_version == 1 and conflict.platform_version == 2
     assert conflict.file_values.description == "Typed offline."
     assert conflict.file_values.rating == "largely"
@@ -168,142 +170,142 @@ LONG = "x" * 10_001
 ROW_CASES = [
     (
         "made-up item",
-        {("criminal-law", "A5"): "XX-99"},
-        "criminal-law",
+        {(CRIMINAL_LAW, "A5"): "XX-99"},
+        CRIMINAL_LAW,
         "A5",
         "There is no checklist item “XX-99”",
     ),
     (
         "another section's item",
-        {("criminal-law", "A5"): "LE-1"},
-        "criminal-law",
+        {(CRIMINAL_LAW, "A5"): "LE-1"},
+        CRIMINAL_LAW,
         "A5",
         "belongs to the section “Investigation and law enforcement”",
     ),
     (
         "rating off the scale",
         {("CL-3", "rating"): "Excellent"},
-        "criminal-law",
+        CRIMINAL_LAW,
         "D5",
         "“Excellent” is not on the rating scale",
     ),
     (
         "number as rating",
         {("CL-3", "rating"): 4},
-        "criminal-law",
+        CRIMINAL_LAW,
         "D5",
         "“4” is not on the rating scale",
     ),
     (
         "not applicable without justification",
         {("CL-3", "rating"): "Not applicable"},
-        "criminal-law",
+        CRIMINAL_LAW,
         "J5",
         "needs a justification",
     ),
     (
         "ftp link",
         {("CL-3", "evidence_links"): "ftp://example.org/law.pdf"},
-        "criminal-law",
+        CRIMINAL_LAW,
         "G5",
         "must start with http:// or https://",
     ),
     (
         "javascript link",
         {("CL-3", "evidence_links"): "https://ok.example.org/\njavascript:alert(1)"},
-        "criminal-law",
+        CRIMINAL_LAW,
         "G5",
         "Link 2 (javascript:alert(1)) must start with http://",
     ),
     (
         "link without scheme",
         {("CL-3", "evidence_links"): "www.example.org"},
-        "criminal-law",
+        CRIMINAL_LAW,
         "G5",
         "must start with http:// or https://",
     ),
     (
         "overlong description",
         {("CL-3", "description"): LONG},
-        "criminal-law",
+        CRIMINAL_LAW,
         "E5",
         "Keep the description under 10,000 characters",
     ),
     (
         "overlong reference",
         {("CL-3", "legal_references"): "y" * 501},
-        "criminal-law",
+        CRIMINAL_LAW,
         "F5",
         "Reference 1 is longer than 500 characters",
     ),
     (
         "formula as description",
         {("CL-3", "description"): '=HYPERLINK("http://evil.example","click")'},
-        "criminal-law",
+        CRIMINAL_LAW,
         "E5",
         "holds a formula",
     ),
-    ("formula as rating", {("CL-3", "rating"): "=D3"}, "criminal-law", "D5", "holds a formula"),
+    ("formula as rating", {("CL-3", "rating"): "=D3"}, CRIMINAL_LAW, "D5", "holds a formula"),
     (
         "date as description",
         {("CL-3", "description"): datetime(2024, 5, 1)},
-        "criminal-law",
+        CRIMINAL_LAW,
         "E5",
         "holds a date or time where text belongs",
     ),
     (
         "boolean as justification",
         {("CL-3", "justification"): True},
-        "criminal-law",
+        CRIMINAL_LAW,
         "J5",
         "TRUE/FALSE where text belongs",
     ),
     (
         "version not a number",
         {("CL-3", "version"): "abc"},
-        "criminal-law",
+        CRIMINAL_LAW,
         "K5",
         "not a whole number",
     ),
     (
         "unknown assistance kind",
         {("CL-3", "assistance_kind"): "Money"},
-        "criminal-law",
+        CRIMINAL_LAW,
         "H5",
         "“Money” is not a kind of technical assistance",
     ),
     (
         "assistance described without a kind",
         {("CL-3", "assistance_description"): "Training"},
-        "criminal-law",
+        CRIMINAL_LAW,
         "I5",
         "its kind is “None”",
     ),
     (
         "kind without a description",
         {("CL-3", "assistance_kind"): "Other"},
-        "criminal-law",
+        CRIMINAL_LAW,
         "I5",
         "Describe the technical assistance",
     ),
     (
         "item twice",
-        {("criminal-law", "A5"): "CL-1"},
-        "criminal-law",
+        {(CRIMINAL_LAW, "A5"): "CL-1"},
+        CRIMINAL_LAW,
         "A5",
-        "Item CL-1 appears more than once (first on sheet criminal-law, row 3)",
+        f"Item CL-1 appears more than once (first on sheet {CRIMINAL_LAW}, row 3)",
     ),
     (
         "answers without an item",
-        {("criminal-law", "A5"): None},
-        "criminal-law",
+        {(CRIMINAL_LAW, "A5"): None},
+        CRIMINAL_LAW,
         "A5",
         "has answers but no item id",
     ),
     (
         "heading changed",
-        {("criminal-law", "E2"): "Notes"},
-        "criminal-law",
+        {(CRIMINAL_LAW, "E2"): "Notes"},
+        CRIMINAL_LAW,
         "E2",
         "column heading was changed",
     ),
@@ -323,7 +325,7 @@ ROW_CASES = [
 )
 def test_row_check(assessment, users, book, state, changes, sheet, cell, message) -> None:
     data = book.download(assessment)
-    if ("criminal-law", "A5") in changes and changes[("criminal-law", "A5")] is None:
+    if (CRIMINAL_LAW, "A5") in changes and changes[(CRIMINAL_LAW, "A5")] is None:
         changes = {**changes, ("CL-3", "description"): "An answer in a row whose id was cleared."}
     # A clean change elsewhere in the same file, which must not be applied either.
     filled = book.edit(data, {("IC-1", "rating"): "Fully implemented", **changes})
@@ -346,9 +348,9 @@ def test_every_problem_in_the_file_is_listed_at_once(assessment, users, book) ->
     )
     report = offline.import_workbook(users["fra"], assessment, filled)
     assert [p.location for p in report.problems] == [
-        "criminal-law!D5",
-        "law-enforcement!G3",
-        "cooperation!J10",
+        f"{CRIMINAL_LAW}!D5",
+        f"{SHEETS['law-enforcement']}!G3",
+        f"{SHEETS['cooperation']}!J10",
     ]
 
 
@@ -385,7 +387,7 @@ def test_an_added_sheet_is_reported(assessment, users, book, state) -> None:
 
 def test_a_deleted_section_sheet_changes_nothing_there(assessment, users, book) -> None:
     wb = book.open(book.edit(book.download(assessment), {("CL-3", "rating"): "Initial steps"}))
-    del wb["victims"]
+    del wb[VICTIMS]
     report = offline.import_workbook(users["fra"], assessment, book.save(wb))
     assert report.ok and report.applied == ["CL-3"]
     assert _answers(assessment)["VP-1"].rating == "partially"

@@ -18,6 +18,8 @@ from openpyxl import load_workbook
 
 from questionnaire import offline
 
+from .conftest import VICTIMS
+
 SOFFICE = shutil.which("libreoffice") or shutil.which("soffice")
 
 pytestmark = pytest.mark.slow
@@ -62,7 +64,7 @@ def soffice(tmp_path: Path) -> Any:
 def test_a_file_resaved_by_libreoffice_keeps_protection_and_drop_downs(assessment, book, soffice) -> None:
     resaved = soffice(book.download(assessment), "xlsx:Calc MS Excel 2007 XML")
     wb = load_workbook(io.BytesIO(resaved))
-    ws = wb["victims"]
+    ws = wb[VICTIMS]
     assert ws.protection.sheet
     assert ws["D3"].protection.locked is False and ws["A3"].protection.locked is True
     lists = {dv.formula1 for dv in ws.data_validations.dataValidation if dv.type == "list"}

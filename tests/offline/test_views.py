@@ -14,6 +14,8 @@ from questionnaire import offline, services
 from questionnaire.db import db
 from questionnaire.models import AnswerChange
 
+from .conftest import CRIMINAL_LAW, SHEETS, VICTIMS
+
 BASE = "/cycles/2026/countries/FRA"
 XLSX = f"{BASE}/questionnaire.xlsx"
 UPLOAD = f"{BASE}/upload"
@@ -38,12 +40,12 @@ def test_round_trip_through_the_browser(fra, assessment, users) -> None:
     before = {k: services.AnswerInput.of(v) for k, v in services.answers_of(assessment).items()}
 
     wb = load_workbook(io.BytesIO(response.data))
-    ws = wb["proceeds"]
+    ws = wb[SHEETS["proceeds"]]
     assert ws["A3"].value == "PC-1"
     ws["D3"] = "Largely implemented"
     ws["E3"] = "Confiscation orders: 214 in 2024.\nAsset recovery office since 2011."
     ws["F3"] = "Code pénal, art. 131-21\nCode de procédure pénale, art. 706-141"
-    victims = wb["victims"]
+    victims = wb[VICTIMS]
     row = [r for r in range(3, victims.max_row + 1) if victims.cell(r, 1).value == "VP-1"][0]
     victims.cell(row, offline.COLUMN["assistance_kind"].index).value = "None"
     victims.cell(row, offline.COLUMN["assistance_description"].index).value = None
@@ -96,7 +98,7 @@ def test_problems_are_listed_by_sheet_and_cell(fra, assessment, book, state) -> 
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "Nothing was saved: 2 problems to correct in the file" in page
-    assert "<h3>Sheet “criminal-law”</h3>" in page
+    assert f"<h3>Sheet “{CRIMINAL_LAW}”</h3>" in page
     assert "<li><strong>Cell D5</strong> (CL-3 · Rating): “Excellent” is not on the rating scale." in page
     assert "<li><strong>Cell G5</strong> (CL-3 · Evidence links): Link 1 (&lt;script&gt;" in page
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page

@@ -11,16 +11,18 @@ from openpyxl import load_workbook
 from questionnaire import offline
 from questionnaire.catalogue_store import catalogue_for
 
+from .conftest import CRIMINAL_LAW, SHEETS, VICTIMS
+
 
 def test_instructions_first_then_one_sheet_per_section(assessment, book) -> None:
     wb = book.open(book.download(assessment))
     catalogue = catalogue_for(assessment.cycle)
     assert wb.sheetnames[0] == "Instructions"
-    assert wb.sheetnames[1:-1] == [s.id for s in catalogue.sections]
+    assert wb.sheetnames[1:-1] == [SHEETS[s.id] for s in catalogue.sections]
     assert wb.sheetnames[-1] == offline.META
     assert wb[offline.META].sheet_state == "veryHidden"
     for section in catalogue.sections:
-        ws = wb[section.id]
+        ws = wb[SHEETS[section.id]]
         ids = [ws.cell(r, 1).value for r in range(offline.FIRST_ROW, ws.max_row + 1)]
         assert ids == [i.id for i in catalogue.items_in(section.id)]
         questions = [ws.cell(r, 2).value for r in range(offline.FIRST_ROW, ws.max_row + 1)]
@@ -30,7 +32,7 @@ def test_instructions_first_then_one_sheet_per_section(assessment, book) -> None
 def test_current_answers_and_their_versions_are_pre_filled(assessment, book) -> None:
     data = book.download(assessment)
     wb = book.open(data)
-    ws = wb["criminal-law"]
+    ws = wb[CRIMINAL_LAW]
     row = {ws.cell(r, 1).value: r for r in range(3, ws.max_row + 1)}["CL-1"]
     values = {c.key: ws.cell(row, c.index).value for c in offline.COLUMNS}
     assert values["rating"] == "Largely implemented"
@@ -43,7 +45,7 @@ def test_current_answers_and_their_versions_are_pre_filled(assessment, book) -> 
         ws.cell(r, 1).value: ws.cell(r, offline.COLUMN["version"].index).value for r in range(3, ws.max_row + 1)
     }
     assert unanswered["CL-3"] == 0
-    victims = wb["victims"]
+    victims = wb[VICTIMS]
     vp1 = [r for r in range(3, victims.max_row + 1) if victims.cell(r, 1).value == "VP-1"][0]
     assert victims.cell(vp1, offline.COLUMN["assistance_kind"].index).value == "Training and capacity building"
     assert victims.cell(vp1, offline.COLUMN["assistance_description"].index).value == "Train labour inspectors."
@@ -90,7 +92,7 @@ def test_item_question_and_version_are_locked_and_answers_unlocked(assessment, b
     for ws in wb.worksheets:
         assert ws.protection.sheet, f"{ws.title} is not protected"
     assert wb.security.lockStructure
-    ws = wb["criminal-law"]
+    ws = wb[CRIMINAL_LAW]
     for column in offline.COLUMNS:
         locked = ws.cell(3, column.index).protection.locked
         assert locked is (not column.editable), column.key
@@ -100,7 +102,7 @@ def test_item_question_and_version_are_locked_and_answers_unlocked(assessment, b
 def test_rating_and_assistance_are_drop_downs_of_the_scale(assessment, book) -> None:
     wb = book.open(book.download(assessment))
     catalogue = catalogue_for(assessment.cycle)
-    ws = wb["victims"]
+    ws = wb[VICTIMS]
     last = 2 + len(catalogue.items_in("victims"))
     lists = {dv.formula1: str(dv.sqref) for dv in ws.data_validations.dataValidation if dv.type == "list"}
     assert lists == {"=RatingChoices": f"D3:D{last}", "=AssistanceChoices": f"H3:H{last}"}
@@ -126,7 +128,7 @@ def test_identity_is_recorded_in_the_protected_sheet(assessment, book) -> None:
 
 def test_sheets_are_set_up_to_read_and_print(assessment, book) -> None:
     wb = book.open(book.download(assessment))
-    ws = wb["criminal-law"]
+    ws = wb[CRIMINAL_LAW]
     assert ws.freeze_panes == "B3"
     assert ws.print_title_rows == "$2:$2" and ws.print_title_cols == "$A:$A"
     assert ws.page_setup.orientation == "landscape"
