@@ -98,11 +98,12 @@ def result_file(job: Job) -> Path | None:
     return path if path.is_file() else None
 
 
-def start_meeting_pack(user: User, cycle: Cycle) -> tuple[Job, bool]:
-    """Queue a meeting pack for the cycle; return (job, created).
+def start_meeting_pack(user: User, cycle: Cycle, language: str = "en") -> tuple[Job, bool]:
+    """Queue a meeting pack for the cycle, written in `language`; return (job, created).
 
-    A reviewer who already has a pack of this cycle queued or running gets that
-    one back instead of a second: the work is heavy and the result the same.
+    A reviewer who already has a pack of this cycle in that language queued or
+    running gets that one back instead of a second: the work is heavy and the
+    result the same.
     """
     active = db.session.scalar(
         select(Job)
@@ -110,6 +111,7 @@ def start_meeting_pack(user: User, cycle: Cycle) -> tuple[Job, bool]:
             Job.user_id == user.id,
             Job.cycle_id == cycle.id,
             Job.kind == MEETING_PACK,
+            Job.language == language,
             Job.status.in_(ACTIVE),
         )
         .order_by(Job.created_at.desc())
@@ -125,6 +127,7 @@ def start_meeting_pack(user: User, cycle: Cycle) -> tuple[Job, bool]:
         status=QUEUED,
         done=0,
         total=0,
+        language=language,
     )
     db.session.add(job)
     db.session.commit()
@@ -215,7 +218,7 @@ def run_job(job_id: str) -> str:
         result = build_meeting_pack(
             cycle,
             work,
-            language=(user.locale if user is not None else None),
+            language=job.language or (user.locale if user is not None else None),
             progress=lambda done, total: _update(job_id, done=done, total=total),
         )
         if not result.files:

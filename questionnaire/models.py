@@ -312,6 +312,7 @@ class Job(Base):
     status: Mapped[str] = mapped_column(String(20), default="queued")
     done: Mapped[int] = mapped_column(Integer, default=0)
     total: Mapped[int] = mapped_column(Integer, default=0)
+    language: Mapped[str] = mapped_column(String(10), default="en", server_default="en")  # of the documents
     result_path: Mapped[str | None] = mapped_column(String(500), nullable=True)
     error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,9 +1,14 @@
-"""The published method (docs/methodology.md) as HTML, for the web page and report annex."""
+"""The published method (docs/methodology.md) as HTML, for the web page and report annex.
+
+The English document is the reference; `docs/methodology.<language>.md` holds its
+translation (French, Spanish, Arabic), shown to readers of that language.
+"""
 
 from __future__ import annotations
 
 import re
 from functools import lru_cache
+from pathlib import Path
 
 from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
@@ -12,8 +17,15 @@ from markdown_it.utils import EnvType, OptionsDict
 from markupsafe import Markup, escape
 
 from ..config import resource
+from ..i18n import current_language
 
 METHODOLOGY = resource("docs/methodology.md")
+
+
+def methodology_file(language: str) -> Path:
+    """The method document in a language, or the English one where it has no translation."""
+    translated = METHODOLOGY.with_name(f"methodology.{language}.md")
+    return translated if language != "en" and translated.is_file() else METHODOLOGY
 
 
 def _slug(text: str) -> str:
@@ -33,8 +45,13 @@ def _table_close(self: RendererHTML, tokens: list[Token], idx: int, options: Opt
     return self.renderToken(tokens, idx, options, env) + "</div>\n"
 
 
-@lru_cache(maxsize=8)
 def methodology_html(shift: int = 0, id_prefix: str = "") -> Markup:
+    """The method document in the reader's language, as HTML (see `methodology_in`)."""
+    return methodology_in(current_language(), shift, id_prefix)
+
+
+@lru_cache(maxsize=16)
+def methodology_in(language: str, shift: int = 0, id_prefix: str = "") -> Markup:
     """Render docs/methodology.md to HTML (raw HTML in the file is not passed through).
 
     Headings get anchors (`id_prefix` + slug) so the document's own "#…" links
@@ -42,7 +59,7 @@ def methodology_html(shift: int = 0, id_prefix: str = "") -> Markup:
     sit inside a larger document such as a report annex.
     """
     try:
-        text = METHODOLOGY.read_text(encoding="utf-8")
+        text = methodology_file(language).read_text(encoding="utf-8")
     except OSError:
         text = "The method document is missing from this installation."
     md = MarkdownIt("commonmark", {"html": False}).enable("table")

@@ -9,6 +9,7 @@ from typing import Any
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -21,6 +22,7 @@ from flask_login import current_user
 
 from .. import jobs, services
 from ..db import db
+from ..i18n import current_language
 from ..models import Assessment, Cycle, Job
 from ..reports import documents
 from ..reports.content import CountryReport
@@ -105,8 +107,16 @@ def _render_failed(error: ReportRenderError) -> ResponseReturnValue:
 def meeting_pack(cycle: str) -> ResponseReturnValue:
     """Show the cycle's meeting packs of this reviewer; POST starts a new one."""
     found = services.find_cycle(cycle)
+    languages = current_app.config["LANGUAGES"]
     if request.method == "POST":
-        job, created = jobs.start_meeting_pack(current_user, found)
+        language = request.form.get("language") or current_language()
+        if language not in languages:
+            flash(
+                _("“%(value)s” is not a language of the platform: choose one in the list.", value=language[:20]),
+                "error",
+            )
+            return redirect(url_for(".meeting_pack", cycle=found.code)), 303
+        job, created = jobs.start_meeting_pack(current_user, found, language)
         if job.status == jobs.FAILED:
             flash(job_error(job) or _("The meeting pack could not be started."), "error")
         elif created:
@@ -125,6 +135,8 @@ def meeting_pack(cycle: str) -> ResponseReturnValue:
         cycle=found,
         countries=pack_assessments(found),
         jobs=jobs.jobs_of(current_user, found),
+        languages=languages,
+        chosen_language=current_language(),
     )
 
 

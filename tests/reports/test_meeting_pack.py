@@ -324,3 +324,32 @@ def test_the_pack_download_is_never_cached_nor_answered_304(app, make_client, pa
         headers={"If-None-Match": "*", "If-Modified-Since": "Fri, 01 Jan 2100 00:00:00 GMT"},
     )
     assert again.status_code == 200 and again.get_data() == first.get_data()
+
+
+def test_the_pack_is_written_in_the_language_chosen_when_starting_it(app, make_client, pack_world) -> None:  # type: ignore[no-untyped-def]
+    reviewer = make_client()
+    reviewer.login("reviewer@example.org")
+    page = reviewer.get("/cycles/2026/meeting-pack").get_data(as_text=True)
+    assert '<option value="fr" lang="fr">Français</option>' in page
+    response = reviewer.post_form("/cycles/2026/meeting-pack", {"language": "fr"}, page="/cycles/2026/meeting-pack")
+    job_id = response.headers["Location"].rsplit("/", 1)[1]
+    state = _wait(reviewer, f"/meeting-packs/{job_id}/status")
+    assert state["status"] == jobs.FINISHED, state
+    with zipfile.ZipFile(io.BytesIO(reviewer.get(state["download_url"]).get_data())) as archive:
+        texts = {name: pdf_text(archive.read(name)) for name in archive.namelist() if name.endswith(".pdf")}
+    assert texts and all("Pleinement mis en œuvre" in t or "Catégorie" in t for t in texts.values()), list(texts)
+    assert not any("Fully implemented" in t for t in texts.values())
+    listing = reviewer.get("/cycles/2026/meeting-pack").get_data(as_text=True)
+    assert '<td lang="fr">Français</td>' in listing
+
+
+def test_a_language_the_platform_does_not_have_is_refused_with_a_message(app, make_client, pack_world) -> None:  # type: ignore[no-untyped-def]
+    reviewer = make_client()
+    reviewer.login("reviewer@example.org")
+    before = db.session.scalar(db.select(db.func.count()).select_from(Job))
+    response = reviewer.post_form(
+        "/cycles/2026/meeting-pack", {"language": "xx"}, page="/cycles/2026/meeting-pack", follow_redirects=True
+    )
+    assert response.status_code == 200
+    assert "“xx” is not a language of the platform: choose one in the list." in response.get_data(as_text=True)
+    assert db.session.scalar(db.select(db.func.count()).select_from(Job)) == before
