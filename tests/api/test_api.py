@@ -418,7 +418,13 @@ def test_responses_are_what_their_models_serialise(api, tokens, users, cycle, fr
     assert saved.get_json()["updated_at"] == row.updated_at.isoformat()
     assert bodies[api_schemas.CycleList].get_json()["cycles"][0]["opened_at"] == cycle.opened_at.isoformat()
     served = bodies[api_schemas.Catalogue].get_json()
-    assert served == {**json.loads(catalogue.to_json()), "hash": catalogue.hash}
+    assert served == {
+        **json.loads(catalogue.to_json()),
+        "hash": catalogue.hash,
+        "language": "en",
+        "translation": None,
+        "unofficial_clauses": [],
+    }
     values = [(s["value"], type(s["value"])) for s in served["scale"]]
     assert values == [(s["value"], type(s["value"])) for s in json.loads(catalogue.to_json())["scale"]]
     assert (100, int) in values  # not 100.0
