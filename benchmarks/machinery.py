@@ -66,14 +66,20 @@ def switched_off(name: str) -> Iterator[None]:
     from questionnaire import forms, i18n, views
     from questionnaire.views import assessment
 
-    if name == "page cache":
-        saved_size = assessment.page_cache.size
-        assessment.page_cache.clear()
-        assessment.page_cache.size = 0
+    caches = {
+        "page cache": assessment.page_cache,
+        "form classes": forms.form_classes,
+        "item intros": assessment.item_intro_cache,
+    }
+    if name in caches:
+        cache = caches[name]
+        saved_size = cache.size
+        cache.clear()
+        cache.size = 0  # keeps nothing
         try:
             yield
         finally:
-            assessment.page_cache.size = saved_size
+            cache.size = saved_size
     elif name == "CSRF reuse":
         saved_reuse = views.SignedTokens.REUSE_SECONDS
         views.SignedTokens.REUSE_SECONDS = 0
@@ -81,22 +87,6 @@ def switched_off(name: str) -> Iterator[None]:
             yield
         finally:
             views.SignedTokens.REUSE_SECONDS = saved_reuse
-    elif name == "form classes":
-        saved_size = forms.form_classes.size
-        forms.form_classes.clear()
-        forms.form_classes.size = 0
-        try:
-            yield
-        finally:
-            forms.form_classes.size = saved_size
-    elif name == "item intros":
-        saved_size = assessment.item_intro_cache.size
-        assessment.item_intro_cache.clear()
-        assessment.item_intro_cache.size = 0
-        try:
-            yield
-        finally:
-            assessment.item_intro_cache.size = saved_size
     elif name == "translations":
         original = i18n._translations
 
