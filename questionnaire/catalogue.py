@@ -348,6 +348,10 @@ class Catalogue:
         return MappingProxyType({s.id: s for s in self.scale})
 
     @cached_property
+    def strength_by_id(self) -> Mapping[str, Strength]:
+        return MappingProxyType({s.id: s for s in self.strengths})
+
+    @cached_property
     def addressee_by_id(self) -> Mapping[str, Addressee]:
         return MappingProxyType({a.id: a for a in self.addressees})
 

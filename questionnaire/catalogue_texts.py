@@ -38,7 +38,7 @@ TEXT_FIELDS: dict[str, tuple[str, ...]] = {
     "assistance_kinds": ("label",),
     "sections": ("title", "description"),
     "instruments": ("body", "title", "session", "place", "symbol_note"),
-    "obligations": ("lead_in", "text", "note"),
+    "obligations": ("paragraph", "lead_in", "text", "note"),
     "items": ("question", "guidance", "evidence", "action"),
 }
 TOP_FIELDS = ("title",)

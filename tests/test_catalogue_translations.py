@@ -85,7 +85,7 @@ def test_a_changed_english_text_makes_its_translations_stale(copy: Path) -> None
     # Updating the files keeps the translation, marked fuzzy, until a translator checks it.
     result = CliRunner().invoke(main, ["catalogue", "translations", "--update", str(copy)])
     assert result.exit_code == 0, result.output
-    assert "fr: 358 of 359 texts" in result.output and "1 stale" in result.output
+    assert "fr: 402 of 403 texts" in result.output and "1 stale" in result.output
     fr = (copy.parent / TRANSLATIONS_DIR / "fr.po").read_text(encoding="utf-8")
     assert '#| msgid "Fully implemented"' in fr and 'msgid "Implemented in full"' in fr
 
