@@ -24,6 +24,7 @@ import re
 import unicodedata
 import zipfile
 from collections.abc import Iterable, Mapping
+from copy import copy
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -318,6 +319,17 @@ def build_workbook(assessment: Assessment) -> bytes:
     if text_direction(current_language()) == "rtl":
         for sheet in wb.worksheets:  # Arabic: the sheets read from right to left, column A on the right
             sheet.sheet_view.rightToLeft = True
+            for row in sheet.iter_rows():
+                for cell in row:
+                    # The platform's texts run right to left (bullets and punctuation in place); the
+                    # answer cells take the direction of what is typed in them, which may be any language.
+                    was = cell.alignment
+                    cell.alignment = Alignment(
+                        horizontal=was.horizontal,
+                        vertical=was.vertical,
+                        wrap_text=was.wrap_text,
+                        readingOrder=0 if cell.protection.locked is False else 2,
+                    )
     wb.security = WorkbookProtection(lockStructure=True)
     wb.active = 0
     buffer = io.BytesIO()

@@ -150,3 +150,21 @@ def test_the_file_is_small(assessment, book) -> None:
     data = book.download(assessment)
     assert len(data) < 100_000
     load_workbook(io.BytesIO(data), read_only=True).close()
+
+
+def test_an_arabic_workbook_reads_right_to_left_in_arabic(app, assessment, book) -> None:
+    from flask_babel import force_locale
+
+    with app.test_request_context(), force_locale("ar"):
+        wb = book.open(book.download(assessment))
+    meta = wb[offline.META]
+    names = {meta.cell(r, 1).value: meta.cell(r, 2).value for r in range(1, meta.max_row + 1)}
+    assert wb.sheetnames[0] == names["sheet:instructions"] == "التعليمات"
+    ws = wb[names["sheet:criminal-law"]]
+    assert ws.title.startswith("القانون الجنائي")
+    assert all(sheet.sheet_view.rightToLeft for sheet in wb.worksheets if sheet.title != offline.META)
+    assert ws["B3"].alignment.readingOrder == 2  # the question: right to left
+    assert ws["E3"].alignment.readingOrder == 0  # an answer: the direction of what is typed
+    assert ws["D3"].value in ("منفَّذ إلى حد كبير", "منفَّذ بالكامل", "منفَّذ جزئياً", "خطوات أولية", "غير منفَّذ", None)
+    english = book.open(book.download(assessment))
+    assert not english[CRIMINAL_LAW].sheet_view.rightToLeft
