@@ -24,7 +24,6 @@ import re
 import unicodedata
 import zipfile
 from collections.abc import Iterable, Mapping
-from copy import copy
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
