@@ -11,6 +11,9 @@ loopback and are driven by wrk in the same run:
 - baseline GET: a bare Flask + Jinja page rendering the same number of
   fields with the same content (questions, guidance, evidence, clauses,
   rating labels and hints), with no database, no session and no layout;
+- platform GET fr: the same page for the same respondent in a session that chose
+  French (the catalogue's texts, the interface and numbers in French): within
+  10 % of the English page is the target;
 - baseline POST: a bare Flask handler parsing the same form fields and writing
   the value to SQLite with one UPDATE and commit (same pragmas).
 
@@ -188,8 +191,8 @@ def worker_cpu_seconds(arbiter: int) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
-def login(base: str, email: str) -> tuple[str, str]:
-    """Sign in; return the session cookie header and a CSRF token for it."""
+def login(base: str, email: str, language: str = "en") -> tuple[str, str]:
+    """Sign in, choose the session's language; return the session cookie header and a CSRF token for it."""
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     page = opener.open(base + "/login").read().decode()
@@ -197,6 +200,11 @@ def login(base: str, email: str) -> tuple[str, str]:
     data = urllib.parse.urlencode({"email": email, "password": "demo-password", "csrf_token": token}).encode()
     opener.open(base + "/login", data)
     page = opener.open(base + "/").read().decode()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    choice = urllib.parse.urlencode({"lang": language, "next": "/", "csrf_token": token}).encode()
+    opener.open(base + "/language", choice)  # this session only: the user's other session keeps its own
+    page = opener.open(base + "/").read().decode()
+    assert f'<html lang="{language}"' in page, f"the session did not switch to {language}"
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
     cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
     return cookie, token
@@ -258,6 +266,7 @@ def main() -> None:
         wait_for(base + "/healthz")
         wait_for(f"http://127.0.0.1:{bare_port}/page")
         cookie, token = login(base, "mex@demo.test")
+        french_cookie, _french_token = login(base, "mex@demo.test", "fr")
         section = f"/cycles/2026/countries/MEX/sections/{SECTION}"
         script = work / "post.lua"
 
@@ -291,6 +300,10 @@ def main() -> None:
             for name, run in (
                 ("platform GET", lambda: run_wrk(base + section, args.seconds, n, headers=[f"Cookie: {cookie}"])),
                 ("baseline GET", lambda: run_wrk(f"http://127.0.0.1:{bare_port}/page", args.seconds, n)),
+                (
+                    "platform GET fr",
+                    lambda: run_wrk(base + section, args.seconds, n, headers=[f"Cookie: {french_cookie}"]),
+                ),
                 ("platform POST", lambda: run_wrk(base + section, args.seconds, n, script=post_script())),
                 (
                     "baseline POST",
@@ -330,6 +343,13 @@ def main() -> None:
         print(
             f"       baseline / platform worker CPU per request = {baseline_figures['cpu_ms'] / platform_figures['cpu_ms']:.2f}"
         )
+    french, english = results["platform GET fr"], results["platform GET"]
+    ratio = french["rps"] / english["rps"]
+    verdict = "meets" if ratio >= 0.9 else "misses"
+    print(
+        f"  GET in French / in English = {ratio:.2f} ({verdict} the target of within 10 %); "
+        f"worker CPU per request {french['cpu_ms']:.2f} against {english['cpu_ms']:.2f} ms"
+    )
     if any(r["non_2xx"] for r in results.values()):
         print("  warning: some requests failed (see non-2xx)")
     shutil.rmtree(work, ignore_errors=True)
