@@ -204,10 +204,16 @@ def test_an_arabic_report_is_right_to_left_with_arabic_language_metadata(client,
     client.post_form("/language", {"lang": "ar", "next": "/"}, page="/")
     html = client.get("/cycles/2026/countries/FRA/report").get_data(as_text=True)
     assert '<html lang="ar" dir="rtl">' in html
-    # Catalogue text stays English and left to right inside the Arabic page.
-    assert '<blockquote class="clause" lang="en" dir="ltr">' in html
-    reader = PdfReader(io.BytesIO(_pdf(client, "/cycles/2026/countries/FRA/report.pdf")))
+    # The catalogue's texts are in Arabic, each clause an unofficial translation with its English
+    # original one click away, marked English and left to right.
+    assert '<blockquote class="clause" lang="ar" dir="rtl">' in html
+    assert "ترجمة غير رسمية: عرض النص الإنكليزي الأصلي" in html and '<div lang="en" dir="ltr">' in html
+    pdf = _pdf(client, "/cycles/2026/countries/FRA/report.pdf")
+    reader = PdfReader(io.BytesIO(pdf))
     assert reader.trailer["/Root"]["/Lang"] == "ar"
+    # In print: the note that the English text is authentic, and the translation's revision.
+    text = pdf_text(pdf)
+    assert "ترجمة غير رسمية" in text and "Fully implemented" not in text
 
 
 def test_means_over_fewer_than_three_countries_are_hidden_from_a_country(client, users, cycle) -> None:  # type: ignore[no-untyped-def]
