@@ -19,6 +19,9 @@ lives (look for "benchmarks/machinery.py" in the source).
   not cached);
 - translations: `i18n._translations` looks the request's translations up once,
   not on each of the page's hundred or so messages;
+- prebuilt statements: the signed-in user's lookup (`auth`), the assessment's
+  (`services.access`) and a save's writes (`services.answers`) are built once;
+  the script times building one and computing its cache key, against reusing it;
 - scoring index: `scoring.method._index` derives what the method needs from a
   catalogue edition once (measured on scoring a country, in `benchmarks/scoring.py`).
 
@@ -185,6 +188,31 @@ def main() -> None:
                 cells.append(f"{kind} {median * 1000:.2f} ms ({median / base:.2f}x)")
             against = "everything else on" if reference == "all on" else f"{reference} off too"
             print(f"{variant} off ({against}): " + ", ".join(cells))
+        with app.app_context():
+            statements()
+
+
+def statements(repeat: int = 2000) -> None:
+    """Time building each prebuilt statement (and SQLAlchemy's cache key of it) against reusing it."""
+    import timeit
+
+    from questionnaire import auth
+    from questionnaire.services import access, answers
+
+    rebuilt = {
+        "signed-in user": auth.session_user_statement,
+        "assessment": access.assessment_statement,
+        "save (update + audit insert)": answers.save_statements,
+    }
+    for name, build in rebuilt.items():
+
+        def fresh(build: Callable[[], Any] = build) -> None:
+            made = build()
+            for statement in made if isinstance(made, tuple) else (made,):
+                statement._generate_cache_key()
+
+        cost = timeit.timeit(fresh, number=repeat) / repeat
+        print(f"statement {name}: {cost * 1e6:.0f} µs to build and key each time (none when reused)")
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ import functools
 import hashlib
 import re
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, login_user, logout_user
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import Select, bindparam, delete, func, select, update
 from sqlalchemy.orm import lazyload
 
 from .db import db
@@ -196,14 +196,20 @@ def set_active(user: User, active: bool, by: User) -> None:
 _RENEW_AFTER = timedelta(minutes=10)
 
 
-# The signed-in user, looked up on every request: one indexed query for the session
-# and its user, built once.  The user's country is loaded only where a page shows it.
-_SESSION_USER = (
-    select(User, LoginSession.expires_at)
-    .join(LoginSession, LoginSession.user_id == User.id)
-    .where(LoginSession.id == bindparam("id"))
-    .options(lazyload(User.country))
-)
+def session_user_statement() -> Select[User, datetime]:
+    """The signed-in user's lookup: one indexed query for the session and its user (the user's
+    country is loaded only where a page shows it)."""
+    return (
+        select(User, LoginSession.expires_at)
+        .join(LoginSession, LoginSession.user_id == User.id)
+        .where(LoginSession.id == bindparam("id"))
+        .options(lazyload(User.country))
+    )
+
+
+# Speed: run on every request, so built once: building it and its cache key each time costs
+# about 0.2 ms, an eighth of a cached section page (`benchmarks/machinery.py`, 2026-12-03).
+_SESSION_USER = session_user_statement()
 
 
 def _load_user(secret: str) -> User | None:

