@@ -25,6 +25,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from .. import api_schemas as schemas
 from .. import auth, openapi, services
+from ..catalogue import Catalogue
 from ..catalogue_store import catalogue_for, current_catalogue
 from ..catalogue_texts import LANGUAGES, data_in_language
 from ..models import Assessment, User
@@ -280,7 +281,7 @@ def cycle_scores(cycle: str) -> Response:
     """Compare every country of the cycle the user may see."""
     found = services.find_cycle(cycle)
     comparison = services.compare_cycle(found, services.visible_assessments(_user(), found))
-    return reply(schemas.Comparison.model_validate(comparison))
+    return reply(schemas.Comparison.model_validate(_titled(comparison, catalogue_for(found))))
 
 
 @bp.post("/cycles/<cycle>/countries/<iso3>/assessment")
@@ -399,13 +400,27 @@ def scores(cycle: str, iso3: str) -> Response:
     """Return the assessment's scores and ranked gaps."""
     assessment = _load(cycle, iso3)
     data = {
-        **services.scores_of(assessment),
+        **_titled(services.scores_of(assessment), catalogue_for(assessment.cycle)),
         "cycle": assessment.cycle.code,
         "country": assessment.country_iso3,
         "status": assessment.status,
         "version": assessment.version,
     }
     return reply(schemas.Scores.model_validate(data))
+
+
+def _titled(data: Any, catalogue: Catalogue) -> Any:
+    """Scores name their sections and instruments in English (they are stored and shared): give each
+    area's title in the reader's language (`Accept-Language`, or the account's)."""
+    titles = {s.id: s.title for s in catalogue.sections} | {i.id: i.title for i in catalogue.instruments}
+    if isinstance(data, dict):
+        copy = {key: _titled(value, catalogue) for key, value in data.items()}
+        if isinstance(copy.get("title"), str) and copy.get("id") in titles:
+            copy["title"] = titles[copy["id"]]
+        return copy
+    if isinstance(data, list):
+        return [_titled(value, catalogue) for value in data]
+    return data
 
 
 @bp.get("/cycles/<cycle>/countries/<iso3>/history")

@@ -51,3 +51,18 @@ def test_an_unknown_language_is_refused_with_its_name(api: Any, tokens: Any, val
     assert response.status_code == 422
     error = response.get_json()["error"]
     assert "use en, fr, es or ar" in error["message"] and "lang" in error["errors"]
+
+
+def test_scores_name_their_areas_in_the_readers_language(api: Any, tokens: Any, users: Any, cycle: Any) -> None:
+    from questionnaire import services
+
+    assessment, _ = services.start_assessment(users["fra"], cycle, "FRA")
+    path = "cycles/2026/countries/FRA/scores"
+    english = api.get(path, tokens["fra"]).get_json()
+    french = api.get(path, tokens["fra"], headers={"Accept-Language": "fr"}).get_json()
+    assert english["sections"][0]["title"] == "Criminal law and international instruments"
+    assert french["sections"][0]["title"] == "Droit pénal et instruments internationaux"
+    assert [s["score"] for s in french["sections"]] == [s["score"] for s in english["sections"]]
+    assert french["instruments"][0]["title"] != english["instruments"][0]["title"]
+    # What is stored stays English: an English reader afterwards still reads English.
+    assert api.get(path, tokens["fra"]).get_json() == english
