@@ -472,7 +472,8 @@ def _line(node: Node) -> int:
     return int(node.start_mark.line) + 1
 
 
-def _normalise(text: str) -> str:
+def normalise(text: str) -> str:
+    """Whitespace as the loaded catalogue has it (the YAML's folding and line breaks do not count)."""
     return " ".join(text.split())
 
 
@@ -520,9 +521,9 @@ class _Reader:
             self.problem(_line(node), f"YAML tag {node.tag!r} is not allowed (plain values only)")
             return None
         if node.tag == "tag:yaml.org,2002:timestamp":
-            return _normalise(str(node.value))
+            return normalise(str(node.value))
         value = self._constructor.construct_object(node)
-        return _normalise(value) if isinstance(value, str) else value
+        return normalise(value) if isinstance(value, str) else value
 
 
 def parse_catalogue(text: str, source: str = "<catalogue>") -> Catalogue:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .catalogue import Catalogue, ListEntry, Problem
+from .catalogue import Catalogue, ListEntry, Problem, normalise
 
 _M = TypeVar("_M", bound=ListEntry)
 
@@ -159,11 +159,6 @@ def template(catalogue_text: str, data: Mapping[str, Any], source: str = "obliga
 # What a translation must keep as it is: printf and format placeholders, and markup.
 _KEEP = re.compile(r"%\(\w+\)[sd]|%[sd]|\{\w*\}|</?[A-Za-z][^<>]*>")
 _OFFICIAL = re.compile(r"^\s*official:\s*(\S.*?)\s*$", re.I)
-
-
-def normalise(text: str) -> str:
-    """Whitespace as the loaded catalogue has it (the YAML's folding and line breaks do not count)."""
-    return " ".join(text.split())
 
 
 @dataclass(frozen=True)
@@ -333,16 +328,31 @@ def check_all(
 
     A catalogue without a `catalogue-translations/` folder is English only, and valid.
     """
+    if not translations_dir(catalogue_path).is_dir():
+        return [], {}
+    checks = language_checks(catalogue, catalogue_path)
+    return [p for check in checks for p in check.problems], {c.translation.language: c.counts for c in checks}
+
+
+@dataclass(frozen=True)
+class LanguageCheck:
+    """One language's file beside a catalogue: what it holds, what is wrong with it, how complete it is."""
+
+    translation: Translation
+    problems: list[Problem]
+    counts: tuple[int, int]  # current translations, texts
+
+
+def language_checks(catalogue: Catalogue, catalogue_path: str | os.PathLike[str]) -> list[LanguageCheck]:
+    """Read and check each language's file beside a catalogue (a missing file is a problem)."""
     folder = translations_dir(catalogue_path)
-    problems: list[Problem] = []
-    done: dict[str, tuple[int, int]] = {}
-    if not folder.is_dir():
-        return problems, done
+    checks = []
     for language in LANGUAGES:
         found = read_translation(folder / f"{language}.po", language)
-        problems += check_translation(catalogue.data, found)
-        done[language] = completeness(catalogue.data, found)
-    return problems, done
+        checks.append(
+            LanguageCheck(found, check_translation(catalogue.data, found), completeness(catalogue.data, found))
+        )
+    return checks
 
 
 def update_files(catalogue_path: str | os.PathLike[str], catalogue: Catalogue) -> list[str]:

@@ -16,15 +16,7 @@ from flask import Flask
 from flask.cli import AppGroup, FlaskGroup, with_appcontext
 
 from .catalogue import Catalogue, CatalogueError, load_catalogue
-from .catalogue_texts import (
-    LANGUAGES,
-    check_all,
-    check_translation,
-    completeness,
-    read_translation,
-    translations_dir,
-    update_files,
-)
+from .catalogue_texts import check_all, language_checks, update_files
 from .config import DEFAULT_CATALOGUE
 
 
@@ -122,18 +114,15 @@ def catalogue_translations(path: Path | None, update: bool) -> None:
     if update:
         for written in update_files(path, catalogue):
             click.echo(f"wrote {written}")
-    folder = translations_dir(path)
-    for language in LANGUAGES:
-        found = read_translation(folder / f"{language}.po", language)
-        done, total = completeness(catalogue.data, found)
-        problems = check_translation(catalogue.data, found)
+    for check in language_checks(catalogue, path):
+        found, (done, total) = check.translation, check.counts
         kinds: dict[str, int] = {}
-        for problem in problems:
+        for problem in check.problems:
             kind = problem.message.split(":", 1)[0] if ":" in problem.message[:14] else "other"
             kinds[kind] = kinds.get(kind, 0) + 1
         detail = ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()))
         click.echo(
-            f"{language}: {done} of {total} texts ({_percent(done, total)}), revision {found.revision}"
+            f"{found.language}: {done} of {total} texts ({_percent(done, total)}), revision {found.revision}"
             + (f"; {detail}" if detail else "")
         )
 

@@ -123,7 +123,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["region_name"] = pass_context(
         lambda context, region: region_name(region, context.get("current_language"))
     )
-    app.jinja_env.filters["country_name"] = country_name
 
     @app.context_processor
     def _language() -> dict[str, object]:
