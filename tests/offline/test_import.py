@@ -419,3 +419,22 @@ def test_a_race_with_an_online_save_becomes_a_conflict(assessment, users, book, 
     assert [c.item for c in report.conflicts] == ["CL-1"] and report.applied == []
     assert _answers(assessment)["CL-1"].rating == "full"
     assert _answers(assessment)["CL-1"].description == ""
+
+
+def test_a_workbook_downloaded_in_french_reads_back_for_an_english_reader(app, assessment, users, book) -> None:
+    from flask_babel import force_locale
+
+    with app.test_request_context(), force_locale("fr"):
+        french = book.download(assessment)
+    data = book.edit(
+        french,
+        {
+            ("CL-3", "rating"): "Premières mesures",
+            ("CL-3", "assistance_kind"): "Formation et renforcement des capacités",
+        },
+    )
+    data = book.edit(data, {("CL-3", "assistance_description"): "Former les procureurs."})
+    report = offline.import_workbook(users["fra"], assessment, data)  # read by an English reader
+    assert report.ok, [p.message for p in report.problems]
+    saved = _answers(assessment)["CL-3"]
+    assert (saved.rating, saved.assistance_kind) == ("initial", "training")
