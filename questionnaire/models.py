@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -177,6 +178,8 @@ class Cycle(Base):
     title: Mapped[str] = mapped_column(String(200), default="")
     edition_hash: Mapped[str] = mapped_column(ForeignKey("catalogue_edition.hash"))
     is_open: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The day answers are due (a submission after its end, in UTC, is accepted and marked late).
+    due_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # The means over all countries and each region that countries' own reports show,
@@ -219,6 +222,13 @@ class Assessment(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The first submission: what "on time" or "late" is judged by (a resubmission after a
+    # return does not make a country late).
+    first_submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The earlier assessment whose answers were carried forward when this one started.
+    carried_from_id: Mapped[int | None] = mapped_column(
+        ForeignKey("assessment.id", ondelete="SET NULL"), nullable=True
+    )
     # The scores as last computed, and the version they were computed at.
     scores: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     scores_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
@@ -241,6 +251,9 @@ class Answer(Base):
     assistance_kind: Mapped[str | None] = mapped_column(String(32), nullable=True)
     assistance_description: Mapped[str] = mapped_column(Text, default="")
     justification: Mapped[str] = mapped_column(Text, default="")
+    # Carried forward from the previous cycle: "carried" until a respondent confirms it
+    # ("confirmed": unchanged) or changes it ("changed"); None for an answer given this cycle.
+    carry: Mapped[str | None] = mapped_column(String(12), nullable=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
@@ -293,6 +306,57 @@ class Comment(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"))
     item_id: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    body: Mapped[str] = mapped_column(Text)
+
+    user: Mapped[User | None] = relationship(lazy="joined")
+
+
+class Carry(enum.StrEnum):
+    """Where a carried-forward answer stands."""
+
+    CARRIED = "carried"  # carried forward, not yet confirmed or changed
+    CONFIRMED = "confirmed"  # confirmed unchanged by a respondent
+    CHANGED = "changed"  # changed since it was carried forward
+
+
+class Priority(enum.StrEnum):
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+
+class Recommendation(Base):
+    """What reviewers asked a country to do about one obligation, made when returning or accepting."""
+
+    __tablename__ = "recommendation"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), index=True)
+    obligation_id: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    priority: Mapped[str] = mapped_column(String(10), default=Priority.MEDIUM)
+    # The code of the cycle by which it should be done ("" for the next cycle).
+    target_cycle: Mapped[str] = mapped_column(String(32), default="")
+    # The return or acceptance it was made with.
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("assessment_event.id"), nullable=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    assessment: Mapped[Assessment] = relationship(lazy="joined")
+    created_by: Mapped[User | None] = relationship(lazy="joined")
+
+
+class RecommendationComment(Base):
+    """A message about a recommendation's follow-up, from reviewers or the country."""
+
+    __tablename__ = "recommendation_comment"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    recommendation_id: Mapped[int] = mapped_column(
+        ForeignKey("recommendation.id", ondelete="CASCADE"), index=True
+    )
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     body: Mapped[str] = mapped_column(Text)
