@@ -193,6 +193,20 @@ class Cycle(Base):
     def status(self) -> str:
         return "open" if self.is_open else "closed"
 
+    def is_late(self, submitted_at: datetime | None) -> bool:
+        """Tell whether a first submission at that time came after the due date (its end, in UTC)."""
+        return (
+            self.due_date is not None
+            and submitted_at is not None
+            and submitted_at.astimezone(UTC).date() > self.due_date
+        )
+
+    def days_left(self, today: date | None = None) -> int | None:
+        """Return the days until the due date (0 on the day, negative once past), None without one."""
+        if self.due_date is None:
+            return None
+        return (self.due_date - (today or datetime.now(UTC).date())).days
+
 
 class CycleEvent(Base):
     """A step in the life of a cycle: opened, closed, reopened (the cycle's audit trail)."""
@@ -226,9 +240,7 @@ class Assessment(Base):
     # return does not make a country late).
     first_submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # The earlier assessment whose answers were carried forward when this one started.
-    carried_from_id: Mapped[int | None] = mapped_column(
-        ForeignKey("assessment.id", ondelete="SET NULL"), nullable=True
-    )
+    carried_from_id: Mapped[int | None] = mapped_column(ForeignKey("assessment.id", ondelete="SET NULL"), nullable=True)
     # The scores as last computed, and the version they were computed at.
     scores: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     scores_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
@@ -354,9 +366,7 @@ class RecommendationComment(Base):
     __tablename__ = "recommendation_comment"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    recommendation_id: Mapped[int] = mapped_column(
-        ForeignKey("recommendation.id", ondelete="CASCADE"), index=True
-    )
+    recommendation_id: Mapped[int] = mapped_column(ForeignKey("recommendation.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     body: Mapped[str] = mapped_column(Text)

@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from ..catalogue import Catalogue
 from ..catalogue_store import catalogue_for
-from ..db import db
+from ..db import db, table_of
 from ..models import Answer, Assessment, Comment, Cycle, Event, Role, Status, User, utcnow
 from .access import can_comment, can_review, can_view, find_assessment, find_country, status_word
 from .answers import answers_of, bump_version, clean_text, rated_items
@@ -59,6 +59,7 @@ def _transition(
     values: dict[str, object] = {"status": to}
     if action == "submitted":
         values["submitted_at"] = now
+        values["first_submitted_at"] = func.coalesce(table_of(Assessment).c.first_submitted_at, now)
     if not bump_version(assessment, now, only_from=allowed_from, **values):
         db.session.rollback()
         db.session.refresh(assessment)
