@@ -6,7 +6,7 @@
 The method is explained in ``docs/methodology.md``.
 """
 
-from .compare import compare, restrict, score_scored
+from .compare import change_between, compare, restrict, score_scored
 from .method import TOLERANCE, UnknownChecklistItem, UnknownRating, score_assessment
 from .model import (
     FLAG_MISSING,
@@ -39,6 +39,7 @@ from .model import (
 from .serialize import comparison_to_dict, to_dict
 
 __all__ = [
+    "change_between",
     "FLAG_MISSING",
     "FLAG_UNJUSTIFIED_NA",
     "FLAG_UNSUPPORTED",

@@ -65,11 +65,19 @@ class _Shared:
         self.previous = restrict(previous, shared)
 
 
+def change_between(current: Scored, previous: Scored) -> Change:
+    """Return the change from one assessment to an earlier one, measured on the items both editions share."""
+    return _between(current, previous, {})
+
+
 def _change(country: CountryInput, memo: dict[tuple[int, int], _Shared]) -> Change | None:
     previous = country.previous
     if previous is None:
         return None
-    current = country.current
+    return _between(country.current, previous, memo)
+
+
+def _between(current: Scored, previous: Scored, memo: dict[tuple[int, int], _Shared]) -> Change:
     key = (id(current.edition), id(previous.edition))
     shared = memo.get(key)
     if shared is None:

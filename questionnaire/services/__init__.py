@@ -20,11 +20,11 @@ from .access import (
     visible_assessments,
 )
 from .answers import (
-    FIELD_LABELS,
     FIELDS,
     AnswerInput,
     Edit,
     answers_of,
+    field_labels,
     history,
     make_input,
     save_answer,
@@ -72,7 +72,6 @@ __all__ = [
     "EDITABLE",
     "REVIEWABLE",
     "FIELDS",
-    "FIELD_LABELS",
     "AnswerInput",
     "Edit",
     "OpenWork",
@@ -87,6 +86,7 @@ __all__ = [
     "accept",
     "add_comment",
     "answers_of",
+    "field_labels",
     "assessment_for",
     "assessment_of",
     "can_comment",

@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from ..catalogue import Catalogue
 from ..catalogue_store import catalogue_for
 from ..db import db, rowcount, table_of
-from ..models import Answer, AnswerChange, Assessment, User, utcnow
+from ..models import Answer, AnswerChange, Assessment, Carry, User, utcnow
 from .access import EDITABLE, require_edit, require_operator_edit
 from .errors import InvalidAnswer, InvalidTransition, StaleAnswer, UnknownChecklistItem
 
@@ -45,15 +45,22 @@ FIELDS = (
     "assistance_description",
     "justification",
 )
-FIELD_LABELS = {
-    "rating": "Rating",
-    "description": "Description",
-    "legal_references": "Legal references",
-    "evidence_links": "Evidence links",
-    "assistance_kind": "Technical assistance",
-    "assistance_description": "Assistance needed",
-    "justification": "Justification",
-}
+
+
+def field_labels() -> dict[str, str]:
+    """Return the names of an answer's fields (and of the carried-forward mark) in the reader's language."""
+    return {
+        "rating": _("Rating"),
+        "description": _("Description"),
+        "legal_references": _("Legal references"),
+        "evidence_links": _("Evidence links"),
+        "assistance_kind": _("Technical assistance"),
+        "assistance_description": _("Assistance needed"),
+        "justification": _("Justification"),
+        "carried_forward": _("Awaiting confirmation (carried forward)"),
+    }
+
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -368,6 +375,11 @@ def save_answers(user: User | None, assessment: Assessment, edits: Sequence[Edit
             }
             changes = {k: [_jsonable(a), _jsonable(b)] for k, (a, b) in changes.items()}
             values = edit.values.as_dict()
+            if existing is not None and existing.carry in (Carry.CARRIED, Carry.CONFIRMED):
+                # A carried-forward answer changed: no longer the last cycle's position.
+                values["carry"] = Carry.CHANGED
+                if existing.carry == Carry.CARRIED:
+                    changes["carried_forward"] = [True, False]
             if existing is None:
                 answer = Answer(
                     assessment_id=assessment.id,

@@ -15,6 +15,7 @@ from ..db import db, table_of
 from ..models import Answer, Assessment, Comment, Cycle, Event, Role, Status, User, utcnow
 from .access import can_comment, can_review, can_view, find_assessment, find_country, status_word
 from .answers import answers_of, bump_version, clean_text, rated_items
+from .carry import carry_forward
 from .errors import CommentTooLong, CycleClosed, EmptyComment, Forbidden, InvalidAnswer, InvalidTransition, NotFound
 
 MAX_COMMENT = 5_000
@@ -48,6 +49,8 @@ def start_assessment(user: User, cycle: Cycle, iso3: str) -> tuple[Assessment, b
     db.session.add(
         Event(assessment_id=assessment.id, action="started", from_status=None, to_status=Status.DRAFT, user_id=user.id)
     )
+    db.session.flush()
+    carry_forward(assessment, user)
     db.session.commit()
     return assessment, True
 

@@ -699,5 +699,5 @@ def history(cycle: str, iso3: str) -> ResponseReturnValue:
         changes=list(reversed(services.history(assessment, item))),
         events=services.events(assessment),
         item=item,
-        labels=services.FIELD_LABELS,
+        labels=services.field_labels(),
     )

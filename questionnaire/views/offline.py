@@ -97,7 +97,7 @@ def upload(cycle: str, iso3: str) -> ResponseReturnValue:
         report=report,
         filename=upload.filename,
         limit_mb=limit_mb,
-        labels=services.FIELD_LABELS,
+        labels={k: v for k, v in services.field_labels().items() if k in services.FIELDS},
         headings=offline.column_headings(),
     ), status
 

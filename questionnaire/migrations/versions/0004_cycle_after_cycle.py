@@ -9,7 +9,6 @@ Create Date: 2026-12-03 15:00:00
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = "0004"
 down_revision = "0003"
 branch_labels = None
@@ -76,7 +75,9 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_recommendation_comment")),
     )
-    op.create_index(op.f("ix_recommendation_comment_recommendation_id"), "recommendation_comment", ["recommendation_id"])
+    op.create_index(
+        op.f("ix_recommendation_comment_recommendation_id"), "recommendation_comment", ["recommendation_id"]
+    )
 
 
 def downgrade() -> None:
