@@ -184,3 +184,57 @@ def test_changes_since_the_last_cycle(app, users, last_year) -> None:  # type: i
     # Someone who may not see the earlier assessment learns nothing about it.
     with pytest.raises(services.NotFound):
         carry.changes_since_last(users["deu"], assessment)
+
+
+BASE = "/cycles/2026/countries/FRA"
+
+
+@pytest.fixture
+def started(app, users, last_year, make_client):  # type: ignore[no-untyped-def]
+    """France's 2026 assessment, started in the browser from its accepted 2025 answers."""
+    cycle = services.create_cycle("2026")
+    cycle.due_date = __import__("datetime").date(2099, 1, 31)
+    db.session.commit()
+    client = make_client()
+    client.login("fra@example.org")
+    assert client.post_form(f"{BASE}/start", page="/").status_code == 302
+    return client
+
+
+def test_the_section_page_shows_carried_answers_and_the_last_cycle(started) -> None:  # type: ignore[no-untyped-def]
+    page = started.get(f"{BASE}/sections/criminal-law").get_data(as_text=True)
+    assert "2 answers in this section were carried forward from 2025 and are not yet confirmed." in page
+    assert "Carried forward from 2025 — confirm or update." in page
+    assert 'name="confirm" value="CL-2"' in page
+    assert "Answer in 2025" in page
+    overview = started.get(f"{BASE}/").get_data(as_text=True)
+    assert "4 answers carried forward from 2025 are not yet confirmed" in overview
+    assert "days left" in overview
+
+
+def test_confirming_an_item_then_a_section_in_the_form(started) -> None:  # type: ignore[no-untyped-def]
+    url = f"{BASE}/sections/criminal-law"
+    done = started.post_form(url, {"confirm": "CL-2"}, page=url, follow_redirects=True).get_data(as_text=True)
+    assert "Confirmed 1 carried-forward answer unchanged: CL-2." in done
+    assert "Confirmed unchanged" in done
+    done = started.post_form(url, {"confirm": "*section*"}, page=url, follow_redirects=True).get_data(as_text=True)
+    assert "Confirmed 1 carried-forward answer unchanged: CL-1." in done
+    assert started.post_form(url, {"confirm": "VP-1"}, page=url).status_code == 404  # not in this section
+    submit = started.get(f"{BASE}/submit").get_data(as_text=True)
+    assert "2 answers carried forward from 2025 are not confirmed" in submit  # IC-3 and LE-1
+    assert "#item-IC-3" in submit and "#item-LE-1" in submit and "#item-CL-2" not in submit
+
+
+def test_the_changes_page_for_the_country_and_the_reviewers(started, make_client, users) -> None:  # type: ignore[no-untyped-def]
+    url = f"{BASE}/sections/criminal-law"
+    started.post_form(url, {"item_CL_2-rating": "full", "item_CL_2-version": "1"}, page=url)
+    page = started.get(f"{BASE}/changes").get_data(as_text=True)
+    assert "Changes since 2025" in page and "Ratings up (1)" in page and "Ratings down (0)" in page
+    reviewer = make_client()
+    reviewer.login("reviewer@example.org")
+    assert reviewer.get(f"{BASE}/changes").status_code == 404  # a draft is private
+    started.post_form(f"{BASE}/submit", {}, page=f"{BASE}/submit")
+    assert "Ratings up (1)" in reviewer.get(f"{BASE}/changes").get_data(as_text=True)
+    germany = make_client()
+    germany.login("deu@example.org")
+    assert germany.get(f"{BASE}/changes").status_code == 404

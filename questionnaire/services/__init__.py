@@ -3,6 +3,7 @@
 Views, the API, the spreadsheet import and the command line all call these.
 """
 
+from . import carry
 from .access import (
     EDITABLE,
     REVIEWABLE,
@@ -69,6 +70,7 @@ from .lifecycle import (
 from .scores import compute, scores_of
 
 __all__ = [
+    "carry",
     "EDITABLE",
     "REVIEWABLE",
     "FIELDS",

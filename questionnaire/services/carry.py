@@ -276,9 +276,8 @@ def unconfirmed(assessment: Assessment) -> list[str]:
     return [i.id for i in catalogue_for(assessment.cycle).items if i.id in carried]
 
 
-def previous_answers(user: User, assessment: Assessment, items: Sequence[str] | None = None) -> dict[str, Answer]:
+def previous_answers(user: User, previous: Assessment | None, items: Sequence[str] | None = None) -> dict[str, Answer]:
     """Return the earlier assessment's answers (of some items), when the user may see that assessment."""
-    previous = previous_assessment(assessment)
     if previous is None or not can_view(user, previous):
         return {}
     return answers_of(previous, items)

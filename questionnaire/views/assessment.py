@@ -76,7 +76,15 @@ def overview(cycle: str, iso3: str) -> ResponseReturnValue:
         can_edit=services.can_edit(current_user, assessment),
         can_review=services.can_review(current_user, assessment),
         comment_counts={k: len(v) for k, v in services.comments_of(assessment).items()},
+        unconfirmed=services.carry.unconfirmed(assessment) if services.can_edit(current_user, assessment) else [],
+        previous_cycle=_visible_previous_cycle(assessment),
     )
+
+
+def _visible_previous_cycle(assessment: Assessment) -> str:
+    """Return the code of the earlier cycle this assessment is compared with, if the user may see it."""
+    previous = services.carry.previous_assessment(assessment)
+    return previous.cycle.code if previous is not None and services.can_view(current_user, previous) else ""
 
 
 def _next_unanswered(progress: list[services.lifecycle.SectionProgress]) -> tuple[str, str] | None:
@@ -119,7 +127,10 @@ def section(cycle: str, iso3: str, section: str) -> ResponseReturnValue:
         comment_on = None if autosave else request.form.get("comment_on")
         if comment_on is not None and comment_on not in {i.id for i in items}:
             abort(404)
-        return _save_section(assessment, catalogue, found, items, form, autosave, comment_on)
+        confirm = None if autosave else request.form.get("confirm")
+        if confirm is not None and confirm != CONFIRM_SECTION and confirm not in {i.id for i in items}:
+            abort(404)
+        return _save_section(assessment, catalogue, found, items, form, autosave, comment_on, confirm)
 
     def stored_form() -> tuple[Any, dict[str, Answer]]:
         """Build the form filled with the stored answers (only when the page is not cached)."""
@@ -200,6 +211,7 @@ def _save_section(
     form: Any,
     autosave: bool,
     comment_on: str | None = None,
+    confirm: str | None = None,
 ) -> ResponseReturnValue:
     # An item whose fields were not sent at all (a partial post) is left as it is.
     edits = [
@@ -239,6 +251,8 @@ def _save_section(
                     }
                 )
             message, category = _saved_message(len(result.saved), found.title, autosaved)
+            if confirm:
+                return _confirm_carried(assessment, found, items, confirm, message if result.saved else None)
             if comment_on:
                 return _send_comment(assessment, found, comment_on, comment_text, message, category)
             flash(message, category)
@@ -308,6 +322,35 @@ def _send_comment(
     flash(saved_message, category)
     flash(_("Your comment on %(item)s was added.", item=item_id), "success")
     return redirect(url_for(".section", **base) + f"#thread-{item_id}")
+
+
+CONFIRM_SECTION = "*section*"  # the value of the button confirming every carried answer of a section
+
+
+def _confirm_carried(
+    assessment: Assessment, found: Section, items: tuple[Item, ...], confirm: str, saved_message: str | None
+) -> ResponseReturnValue:
+    """Confirm carried-forward answers unchanged (one item, or the section's), once the typed answers are saved."""
+    wanted = [i.id for i in items] if confirm == CONFIRM_SECTION else [confirm]
+    done = services.carry.confirm(current_user, assessment, wanted)
+    if saved_message:
+        flash(saved_message, "success")
+    if done:
+        flash(
+            ngettext(
+                "Confirmed %(num)d carried-forward answer unchanged: %(items)s.",
+                "Confirmed %(num)d carried-forward answers unchanged: %(items)s.",
+                len(done),
+                items=", ".join(done),
+            ),
+            "success",
+        )
+    else:
+        flash(_("Nothing to confirm: the answer was already confirmed or changed."), "info")
+    anchor = "" if confirm == CONFIRM_SECTION else f"#item-{confirm}"
+    return redirect(
+        url_for(".section", cycle=assessment.cycle.code, iso3=assessment.country_iso3, section=found.id) + anchor
+    )
 
 
 def _autosave_refusal(errors: dict[str, Any], conflicts: dict[str, Any]) -> str:
@@ -481,6 +524,7 @@ def _render_section(
         str(get_locale()),
         editable,
         can_comment,
+        assessment.carried_from_id,
     )
     page_key = (key, current_user.role, request.full_path)
     whole_page = cacheable and not session.get("_flashes")
@@ -558,6 +602,11 @@ def _render_body(
                 error_items.add(item.id)
     ids = [s.id for s in catalogue.sections]
     index = ids.index(found.id)
+    item_ids = [i.id for i in items]
+    stored = answers if answers is not None else services.answers_of(assessment, item_ids)
+    states = services.carry.carry_states(assessment, stored)
+    previous_assessment = services.carry.previous_assessment(assessment)
+    previous = services.carry.previous_answers(current_user, previous_assessment, item_ids)
     context = dict(
         assessment=assessment,
         catalogue=catalogue,
@@ -584,6 +633,9 @@ def _render_body(
         comment_held=attention.comment_held,
         comment_field=comment_field,
         field_name=field_name,
+        carry_states={k: v for k, v in states.items() if k in item_ids},
+        previous={k: AnswerInput.of(v) for k, v in previous.items()},
+        previous_cycle=previous_assessment.cycle.code if previous_assessment else "",
         script_messages=script_messages() if editable else {},
     )
     if not mark_tokens:
@@ -635,7 +687,15 @@ def submit(cycle: str, iso3: str) -> ResponseReturnValue:
     if not services.can_edit(current_user, assessment):
         abort(404 if not current_user.is_respondent else 409)
     unanswered = [catalogue.item_by_id[i] for i in services.unanswered_items(assessment, catalogue)]
-    return render_template("assessment/submit.html", assessment=assessment, catalogue=catalogue, unanswered=unanswered)
+    previous = services.carry.previous_assessment(assessment)
+    return render_template(
+        "assessment/submit.html",
+        assessment=assessment,
+        catalogue=catalogue,
+        unanswered=unanswered,
+        unconfirmed=[catalogue.item_by_id[i] for i in services.carry.unconfirmed(assessment)],
+        previous_cycle=previous.cycle.code if previous else "",
+    )
 
 
 @bp.route("/return", methods=["POST"])
@@ -660,6 +720,23 @@ def accept(cycle: str, iso3: str) -> ResponseReturnValue:
     services.accept(current_user, assessment, request.form.get("comment", ""))
     flash(_("The assessment was accepted."), "success")
     return redirect(url_for(".overview", cycle=assessment.cycle.code, iso3=assessment.country_iso3))
+
+
+@bp.route("/changes")
+@login_required
+def changes(cycle: str, iso3: str) -> ResponseReturnValue:
+    """Show what changed since the country's earlier assessment: ratings, texts, scores."""
+    assessment = _load(cycle, iso3)
+    diff = services.carry.changes_since_last(current_user, assessment)
+    return render_template(
+        "assessment/changes.html",
+        assessment=assessment,
+        catalogue=catalogue_for(assessment.cycle),
+        previous_catalogue=catalogue_for(diff.previous.cycle),
+        diff=diff,
+        field_labels=services.field_labels(),
+        status_word=services.access.status_word,
+    )
 
 
 @bp.route("/items/<item>/comments", methods=["POST"])
