@@ -8,6 +8,7 @@ import secrets
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -198,17 +199,24 @@ cycles_cli = AppGroup("cycles", help="Open and close self-assessment cycles.")
 @cycles_cli.command("create")
 @click.argument("code")
 @click.option("--title", default="", help="A title for people, e.g. 'Self-assessment 2027'.")
-def cycles_create(code: str, title: str) -> None:
+@click.option(
+    "--due",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="The day answers are due (YYYY-MM-DD); a first submission after its end (UTC) is marked late.",
+)
+def cycles_create(code: str, title: str, due: datetime | None) -> None:
     """Open a cycle on the current catalogue edition."""
     from . import services
 
     try:
         with _refusals():
-            cycle = services.create_cycle(code, title)
+            cycle = services.create_cycle(code, title, due.date() if due else None)
     except CatalogueError as error:
         _fail("the catalogue is not valid:\n" + str(error))
         return
-    click.echo(f"opened cycle {cycle.code} on catalogue edition {cycle.edition_hash}")
+    due_text = f", due {cycle.due_date.isoformat()}" if cycle.due_date else ""
+    click.echo(f"opened cycle {cycle.code} on catalogue edition {cycle.edition_hash}{due_text}")
 
 
 @cycles_cli.command("close")

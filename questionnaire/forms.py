@@ -12,7 +12,9 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    DateField,
     EmailField,
+    FieldList,
     Form,
     FormField,
     HiddenField,
@@ -31,6 +33,7 @@ from .auth import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from .caching import LruCache
 from .catalogue import Catalogue, Item
 from .services import AnswerInput, make_input
+from .services.recommendations import MAX_PER_STEP, RecommendationInput
 
 
 class LoginForm(FlaskForm):
@@ -97,6 +100,11 @@ class UserForm(FlaskForm):
 class CycleForm(FlaskForm):
     code = StringField(_l("Code"), validators=[DataRequired(_l("Enter a code, such as 2027.")), Length(max=32)])
     title = StringField(_l("Title"), validators=[Optional(), Length(max=200)])
+    due_date = DateField(_l("Due date"), validators=[Optional()], format="%Y-%m-%d", render_kw={"type": "date"})
+
+
+class DueDateForm(FlaskForm):
+    due_date = DateField(_l("Due date"), validators=[Optional()], format="%Y-%m-%d", render_kw={"type": "date"})
 
 
 class CommentForm(FlaskForm):
@@ -208,3 +216,51 @@ def fill(subform: Any, values: AnswerInput, version: int) -> None:
     form["justification"].data = values.justification
     form["version"].data = str(version)
     form["original"].data = values.digest()
+
+
+# --------------------------------------------------------------------------
+# Recommendations made when returning or accepting (services.recommendations)
+# --------------------------------------------------------------------------
+
+
+class RecommendationRow(Form):
+    """One recommendation typed into the return or accept form; a row left blank is ignored.
+
+    The choices are the view's (the edition's scored obligations, the later cycles) and
+    the rules the service's, so the browser and the API refuse the same things.
+    """
+
+    obligation = SelectField(_l("Obligation"), choices=[], validate_choice=False)
+    text = TextAreaField(_l("Recommendation"))
+    priority = SelectField(
+        _l("Priority"),
+        choices=[
+            SelectChoice("high", _l("High")),
+            SelectChoice("medium", _l("Medium")),
+            SelectChoice("low", _l("Low")),
+        ],
+        default="medium",
+        validate_choice=False,
+    )
+    target_cycle = SelectField(_l("To be done by"), choices=[], default="", validate_choice=False)
+
+    def values(self) -> RecommendationInput:
+        """Return the row as typed."""
+        return RecommendationInput(
+            obligation=self.obligation.data or "",
+            text=self["text"].data or "",
+            priority=self.priority.data or "",
+            target_cycle=self.target_cycle.data or "",
+        )
+
+
+class ReviewStepForm(FlaskForm):
+    """The return or accept form: a comment and any number of recommendation rows."""
+
+    comment = TextAreaField(_l("Comment"))
+    recommendations = FieldList(FormField(RecommendationRow), min_entries=1, max_entries=MAX_PER_STEP)
+
+    def typed(self) -> list[tuple[int, RecommendationInput]]:
+        """Return the rows not left blank, each with its position in the form."""
+        rows = [(n, entry.form.values()) for n, entry in enumerate(self.recommendations)]
+        return [(n, values) for n, values in rows if not values.blank]

@@ -64,7 +64,10 @@ def _close_with(user, reviewer, code: str, ratings: dict[str, str], status: str 
 def last_year(app, users):  # type: ignore[no-untyped-def]
     """France's accepted 2025 answers on the current edition."""
     return _close_with(
-        users["fra"], users["reviewer"], "2025", {"CL-1": "full", "CL-2": "largely", "IC-3": "partially", "LE-1": "none"}
+        users["fra"],
+        users["reviewer"],
+        "2025",
+        {"CL-1": "full", "CL-2": "largely", "IC-3": "partially", "LE-1": "none"},
     )
 
 
@@ -116,7 +119,9 @@ def test_the_audit_trail_records_the_carry_forward(app, users, last_year) -> Non
     assert {(c.item_id, c.source) for c in trail} == {(i, "carried") for i in ("CL-1", "CL-2", "IC-3", "LE-1")}
     cl2 = next(c for c in trail if c.item_id == "CL-2")
     assert cl2.changes["rating"] == [None, "largely"] and cl2.user_id == users["fra"].id
-    event = db.session.scalar(select(Event).where(Event.assessment_id == assessment.id, Event.action == "carried_forward"))
+    event = db.session.scalar(
+        select(Event).where(Event.assessment_id == assessment.id, Event.action == "carried_forward")
+    )
     assert event is not None and event.comment == "2025"
 
     carry.confirm(users["fra"], assessment, ["CL-2"])
@@ -238,3 +243,39 @@ def test_the_changes_page_for_the_country_and_the_reviewers(started, make_client
     germany = make_client()
     germany.login("deu@example.org")
     assert germany.get(f"{BASE}/changes").status_code == 404
+
+
+def test_the_api_shows_carried_answers_and_confirms_them(app, users, last_year) -> None:  # type: ignore[no-untyped-def]
+    from questionnaire import auth
+
+    cycle = services.create_cycle("2026")
+    services.start_assessment(users["fra"], cycle, "FRA")
+    token = auth.issue_token(users["fra"], "test")
+    headers = {"Authorization": f"Bearer {token}"}
+    api = app.test_client()
+    url = "/api/v1/cycles/2026/countries/FRA"
+    body = api.get(f"{url}/assessment", headers=headers).get_json()
+    assert body["previous_cycle"] == "2025"
+    cl2 = next(a for a in body["answers"] if a["item"] == "CL-2")
+    assert cl2["carried_forward"] is True and cl2["carry"] == "carried"
+    assert cl2["previous"] == {
+        "cycle": "2025",
+        "rating": "largely",
+        "description": "In force.",
+        "legal_references": ["Criminal Code, art. 1"],
+        "evidence_links": [],
+    }
+    done = api.post(f"{url}/confirm", json={"items": ["CL-2", "CL-2", "LE-1"]}, headers=headers)
+    assert done.status_code == 200 and done.get_json()["confirmed"] == ["CL-2", "LE-1"]
+    again = api.get(f"{url}/assessment", headers=headers).get_json()
+    assert {a["item"]: a["carried_forward"] for a in again["answers"]} == {
+        "CL-1": True,
+        "CL-2": False,
+        "LE-1": False,
+        "IC-3": True,
+    }
+    assert api.post(f"{url}/confirm", json={"items": []}, headers=headers).status_code == 422
+    assert api.post(f"{url}/confirm", json={"items": ["XX-1"]}, headers=headers).status_code == 422
+    # Another country's respondent learns nothing, not even that France has a draft.
+    other = {"Authorization": f"Bearer {auth.issue_token(users['deu'], 'test')}"}
+    assert api.post(f"{url}/confirm", json={"items": ["CL-1"]}, headers=other).status_code == 404

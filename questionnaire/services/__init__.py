@@ -42,6 +42,7 @@ from .cycles import (
     open_work,
     reopen_cycle,
     reviewable_counts,
+    set_due_date,
     unused_cycles,
 )
 from .errors import (
@@ -108,6 +109,7 @@ __all__ = [
     "open_work",
     "own_assessments",
     "reviewable_counts",
+    "set_due_date",
     "reopen_cycle",
     "unused_cycles",
     "list_cycles",

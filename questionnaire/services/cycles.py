@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
@@ -15,8 +16,8 @@ from .comparison import means_summary, reviewable_comparison
 from .errors import CycleExists, CycleInUse, InvalidCycleCode, InvalidTransition
 
 
-def create_cycle(code: str, title: str = "") -> Cycle:
-    """Open a cycle pinned to the current catalogue edition."""
+def create_cycle(code: str, title: str = "", due: date | None = None) -> Cycle:
+    """Open a cycle pinned to the current catalogue edition, answers due by `due` (if given)."""
     code = code.strip()
     if not CYCLE_CODE.match(code):
         raise InvalidCycleCode(
@@ -33,7 +34,11 @@ def create_cycle(code: str, title: str = "") -> Cycle:
     catalogue = english_catalogue()
     store_edition(catalogue)
     cycle = Cycle(
-        code=code, title=(title.strip() or f"Self-assessment {code}")[:200], edition_hash=catalogue.hash, is_open=True
+        code=code,
+        title=(title.strip() or f"Self-assessment {code}")[:200],
+        edition_hash=catalogue.hash,
+        is_open=True,
+        due_date=due,
     )
     db.session.add(cycle)
     db.session.commit()
@@ -72,6 +77,16 @@ def open_work(cycle: Cycle) -> OpenWork:
 
 def _record(cycle: Cycle, action: str, user: User | None, comment: str = "") -> None:
     db.session.add(CycleEvent(cycle_id=cycle.id, action=action, user_id=user.id if user else None, comment=comment))
+
+
+def set_due_date(cycle: Cycle, due: date | None, user: User | None = None) -> Cycle:
+    """Set or clear a cycle's due date; the change is kept in the cycle's audit trail."""
+    if cycle.due_date == due:
+        return cycle
+    cycle.due_date = due
+    _record(cycle, "due_date", user, due.isoformat() if due else "")
+    db.session.commit()
+    return cycle
 
 
 def close_cycle(cycle: Cycle, user: User | None = None) -> Cycle:

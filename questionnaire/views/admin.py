@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
 from .. import auth, services
 from ..db import db
-from ..forms import CycleForm, SelectChoice, UserForm
+from ..forms import CycleForm, DueDateForm, SelectChoice, UserForm
 from ..models import Country, User
 from .common import login_required
 
@@ -118,7 +118,7 @@ def cycles() -> ResponseReturnValue:
     form = CycleForm()
     if form.validate_on_submit():
         try:
-            cycle = services.create_cycle(form.code.data or "", form.title.data or "")
+            cycle = services.create_cycle(form.code.data or "", form.title.data or "", form.due_date.data)
         except services.ServiceError as error:
             form.code.errors = [error.message]
         else:
@@ -140,6 +140,30 @@ def cycles() -> ResponseReturnValue:
         unused=services.unused_cycles(),
         history={c.id: services.cycle_events(c) for c in cycles},
     ), status
+
+
+@bp.route("/cycles/<code>/due", methods=["POST"])
+def due_date(code: str) -> ResponseReturnValue:
+    """Set, change or clear a cycle's due date."""
+    cycle = services.find_cycle(code)
+    form = DueDateForm()
+    if not form.validate_on_submit():
+        for message in form.due_date.errors:
+            flash(_("Cycle %(code)s: %(message)s", code=cycle.code, message=message), "error")
+        return redirect(url_for(".cycles"))
+    services.set_due_date(cycle, form.due_date.data, current_user)
+    if cycle.due_date:
+        flash(
+            _(
+                "Answers in cycle %(code)s are due on %(date)s.",
+                code=cycle.code,
+                date=format_date(cycle.due_date, "long"),
+            ),
+            "success",
+        )
+    else:
+        flash(_("Cycle %(code)s has no due date any more.", code=cycle.code), "success")
+    return redirect(url_for(".cycles"))
 
 
 @bp.route("/cycles/<code>/close", methods=["POST"])

@@ -95,6 +95,11 @@ MATRIX: dict[tuple[str, str], tuple[str, object, dict[str, dict[str, int]]]] = {
         None,
         {s: row(*EVERYONE) for s in STATES},
     ),
+    ("GET", "/api/v1/cycles/<cycle>/participation"): (
+        "/api/v1/cycles/2026/participation",
+        None,
+        {s: row(401, 403, 403, 200, 200) for s in STATES},
+    ),
     ("POST", f"{COUNTRY}/assessment"): (
         "assessment",
         None,
@@ -111,6 +116,17 @@ MATRIX: dict[tuple[str, str], tuple[str, object, dict[str, dict[str, int]]]] = {
         "answers/CL-2",
         {"version": 0, "rating": "partially", "description": "A pilot in two regions."},
         EDIT,
+    ),
+    ("POST", f"{COUNTRY}/confirm"): (
+        "confirm",
+        {"items": ["CL-1"]},
+        table(
+            none=NOBODY,
+            draft=(401, 200, 404, 404, 404),
+            submitted=(401, 409, 404, 403, 403),
+            returned=(401, 200, 404, 403, 403),
+            accepted=(401, 409, 404, 403, 403),
+        ),
     ),
     ("POST", f"{COUNTRY}/submit"): (
         "submit",
