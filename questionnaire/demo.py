@@ -8,7 +8,7 @@ random generator: the same demo every time.
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -121,11 +121,42 @@ def _fill(assessment, user: User, strength: float, rng: random.Random) -> None: 
     services.save_answers(user, assessment, edits, source="form")
 
 
-def _cycle(code: str, title: str, opened: datetime) -> Cycle:
-    cycle = services.create_cycle(code, title)
+def _update(assessment, user: User, strength: float, state: str, rng: random.Random) -> None:  # type: ignore[no-untyped-def]
+    """Answer a cycle that started from the last one's answers: keep some, confirm most kept, update the rest.
+
+    A country further along confirms more; a draft still has carried answers waiting.
+    """
+    catalogue = catalogue_for(assessment.cycle)
+    stored = services.answers_of(assessment)
+    edits = []
+    kept = []
+    for item in catalogue.items:
+        existing = stored.get(item.id)
+        if existing is not None and existing.carry and rng.random() < 0.6:
+            kept.append(item.id)
+            continue
+        values = _answer_for(rng, item, strength, assessment.country_iso3, catalogue)
+        if values is not None:
+            edits.append(services.Edit(item.id, values, existing.version if existing else 0))
+    services.save_answers(user, assessment, edits, source="form")
+    share = 0.95 if state in ("submitted", "accepted") else 0.7 if state == "returned" else 0.35
+    services.carry.confirm(user, assessment, [i for i in kept if rng.random() < share])
+
+
+def _cycle(code: str, title: str, opened: datetime, due: date) -> Cycle:
+    cycle = services.create_cycle(code, title, due)
     cycle.opened_at = opened
     db.session.commit()
     return cycle
+
+
+def _submitted_on(assessment, when: datetime) -> None:  # type: ignore[no-untyped-def]
+    """Date a past cycle's submission as it happened then (the demo is built today)."""
+    assessment.submitted_at = assessment.first_submitted_at = when
+    for event in services.events(assessment):
+        if event.action == "submitted":
+            event.at = when
+    db.session.commit()
 
 
 def build_demo() -> bool:
@@ -148,23 +179,34 @@ def build_demo() -> bool:
     rng = random.Random(2026)  # noqa: S311 - demo data, not security
 
     # 2025: closed, every country accepted (a little weaker than in 2026).
-    c2025 = _cycle("2025", "Self-assessment 2025", datetime(2025, 3, 1, tzinfo=UTC))
-    for iso3, strength, _ in COUNTRIES:
+    # Due on 30 June 2025; Morocco's submission came late.
+    c2025 = _cycle("2025", "Self-assessment 2025", datetime(2025, 3, 1, tzinfo=UTC), date(2025, 6, 30))
+    for n, (iso3, strength, _) in enumerate(COUNTRIES):
         user = respondents[iso3]
         assessment, _created = services.start_assessment(user, c2025, iso3)
         _fill(assessment, user, max(0.1, strength - 0.12), rng)
         services.submit(user, assessment, "Submitted after consultation of the ministries concerned.")
+        _submitted_on(
+            assessment,
+            datetime(2025, 7, 14, 9, tzinfo=UTC) if iso3 == "MAR" else datetime(2025, 5, 2 + n, 10, tzinfo=UTC),
+        )
         services.accept(reviewer, assessment, "Accepted. Thank you for the detailed answers.")
     services.close_cycle(c2025)
 
-    # 2026: open, assessments in every state.
-    c2026 = _cycle("2026", "Self-assessment 2026", datetime(2026, 3, 1, tzinfo=UTC))
+    # 2026: open, due four weeks after the demo is made; assessments in every state, each started
+    # from the country's 2025 answers (carried forward), some confirmed, some updated.
+    c2026 = _cycle(
+        "2026",
+        "Self-assessment 2026",
+        datetime(2026, 3, 1, tzinfo=UTC),
+        datetime.now(UTC).date() + timedelta(days=28),
+    )
     for iso3, strength, state in COUNTRIES:
         if state == "not started":
             continue
         user = respondents[iso3]
         assessment, _created = services.start_assessment(user, c2026, iso3)
-        _fill(assessment, user, strength, rng)
+        _update(assessment, user, strength, state, rng)
         if state == "draft":
             continue
         services.submit(user, assessment, "")
