@@ -17,13 +17,13 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import defer
 
 from ..catalogue import Band, Catalogue, Instrument, Obligation
 from ..catalogue_store import catalogue_for
 from ..db import db
-from ..models import Assessment, Cycle, Status
+from ..models import Assessment, Country, Cycle, Status
 from .access import REVIEWABLE
 from .comparison import compare_cycle
 from .scores import load_answers, scores_of_many
@@ -123,6 +123,7 @@ class ComparisonTable:
     previous_cycle: str | None
     rows: list[CompareRow]  # the rows shown, filtered and sorted
     total: int  # every visible country, whatever the filters
+    members: int  # every member country (the country table), submitted or not
     sections: list[SectionRef]
     sort_columns: dict[str, bool]  # sort key → numeric
     global_means: dict[str, float | None]
@@ -244,6 +245,7 @@ def comparison_table(
         previous_cycle=data["previous_cycle"],
         rows=sort_rows(shown, sort, direction, band_order),
         total=len(rows),
+        members=int(db.session.scalar(select(func.count()).select_from(Country)) or 0),
         sections=[SectionRef(s.id, s.title) for s in catalogue.sections],
         sort_columns=columns,
         global_means=_means(data["global_means"]),

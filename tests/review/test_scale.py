@@ -28,6 +28,8 @@ PAGES = [
     "/cycles/{cycle}/export/answers.xlsx",
     "/cycles/{cycle}/export/answers.json",
     "/cycles/{cycle}/compare/countries?country={first}&country={second}",
+    "/cycles/{cycle}/participation",
+    "/cycles/{cycle}/export/participation.csv",
 ]
 
 
