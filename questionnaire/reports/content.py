@@ -103,6 +103,48 @@ class ScoreRow:
 
 
 @dataclass(frozen=True)
+class RecommendationEntry:
+    """A reviewers' recommendation on an obligation and where it stands (services.recommendations)."""
+
+    id: int
+    obligation_id: str
+    obligation: Obligation | None  # in the report's language, from the edition it was made in
+    instrument: Instrument | None
+    text: str
+    priority: str
+    priority_label: str
+    target_cycle: str  # "" for the next cycle
+    made_in: str  # the code of the cycle it was made in
+    created_at: datetime
+    status: str
+    status_label: str
+    followed_up_in: str | None  # the code of the cycle whose answers the status comes from
+    score_before: float | None
+    score_after: float | None
+
+
+def recommendation_entry(row: Any) -> RecommendationEntry:
+    """Describe a followed-up recommendation (a `services.recommendations.FollowedUp`)."""
+    return RecommendationEntry(
+        id=row.id,
+        obligation_id=row.obligation_id,
+        obligation=row.obligation,
+        instrument=row.instrument,
+        text=row.text,
+        priority=row.priority,
+        priority_label=row.priority_label,
+        target_cycle=row.target_cycle or "",
+        made_in=row.made_in.code,
+        created_at=row.created_at,
+        status=str(row.status),
+        status_label=row.status_label,
+        followed_up_in=row.followed_up_cycle,
+        score_before=row.score_before,
+        score_after=row.score_after,
+    )
+
+
+@dataclass(frozen=True)
 class AssistanceGroup:
     kind: AssistanceKind
     items: tuple[ItemAnswer, ...]
@@ -174,6 +216,9 @@ class CountryReport:
         return max((r.regional.countries for r in self.rows), default=0)
 
     catalogue: Catalogue | None = field(default=None, repr=False, compare=False)  # in the report's language
+    # Reviewers' recommendations: made on this assessment, and earlier ones followed up (services.recommendations).
+    recommendations: tuple[RecommendationEntry, ...] = ()
+    earlier_recommendations: tuple[RecommendationEntry, ...] = ()
 
 
 def text_direction_of(text: str | None, default: str = "ltr") -> str:
@@ -300,6 +345,7 @@ def build_country_report(
     generated_at: datetime,
     overall_title: str = "Overall",
     means_published_at: datetime | None = None,
+    recommendations: Sequence[Any] = (),
 ) -> CountryReport:
     """Assemble a country's gap report from its scores, answers, comments and the means beside them."""
     if audience not in AUDIENCES:
@@ -374,6 +420,12 @@ def build_country_report(
         ),
         unsupported=tuple(answer_of(i) for i in flags.get("unsupported", []) if i in catalogue.item_by_id),
         instruments=catalogue.instruments,
+        recommendations=tuple(
+            recommendation_entry(r) for r in recommendations if r.recommendation.assessment_id == assessment.id
+        ),
+        earlier_recommendations=tuple(
+            recommendation_entry(r) for r in recommendations if r.recommendation.assessment_id != assessment.id
+        ),
     )
 
 

@@ -101,3 +101,25 @@ def reviewer(make_client: Any, users: Any) -> Any:
     client = make_client()
     client.login("reviewer@example.org")
     return client
+
+
+def earlier_recommendation(iso3: str = "FRA", code: str = "2024") -> int:
+    """Accept the country's assessment of a new cycle opened before the others, with a recommendation; return its id.
+
+    For the matrices of pages and requests: the country's respondent and a reviewer must exist.
+    """
+    from questionnaire.models import Role, User
+    from questionnaire.services import recommendations
+
+    earlier = services.create_cycle(code, f"Self-assessment {code}")
+    earlier.opened_at = datetime(2000, 1, 1, tzinfo=UTC)
+    db.session.commit()
+    respondent = db.session.scalar(select(User).where(User.role == Role.RESPONDENT, User.country_iso3 == iso3))
+    reviewer = db.session.scalar(select(User).where(User.role == Role.REVIEWER))
+    assert respondent is not None and reviewer is not None
+    assessment, _ = services.start_assessment(respondent, earlier, iso3)
+    services.submit(respondent, assessment)
+    made = recommendations.accept(
+        reviewer, assessment, "", [recommendations.RecommendationInput("ga-1988.1", "Share data through I-24/7.")]
+    )
+    return made.recommendations[0].id
