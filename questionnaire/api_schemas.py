@@ -17,7 +17,7 @@ fields than they name, as the catalogue file may carry more.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal, get_args
 
 from babel.numbers import format_decimal
@@ -41,6 +41,7 @@ from . import models as orm
 from . import services
 from .catalogue_store import catalogue_for
 from .models import Status
+from .services import participation
 from .services.answers import (
     MAX_ASSISTANCE,
     MAX_DESCRIPTION,
@@ -51,6 +52,8 @@ from .services.answers import (
     MAX_REFERENCES,
 )
 from .services.lifecycle import MAX_COMMENT
+from .services.recommendations import MAX_PER_STEP, MAX_TEXT, FollowedUp
+from .services.recommendations import RecommendationInput as RecommendationValues
 
 # ---------------------------------------------------------------------------
 # Field types
@@ -222,6 +225,40 @@ class AnswerInput(_Request):
         return values, problems
 
 
+# Recommendations made when returning or accepting, or later (services.recommendations) ----------
+
+
+class RecommendationInput(_Request):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "description": "A recommendation on one obligation: what the country should do about it. The "
+            "country's next assessment (or its assessment in `target_cycle`) follows it up."
+        }
+    )
+
+    obligation: Annotated[str, Field(min_length=1, max_length=64), UNICODE] = Field(
+        description="The id of an obligation of the cycle's catalogue edition that is assessed against "
+        "countries (one with items), such as `ga-1988.1`."
+    )
+    text: Annotated[str, Field(min_length=1, max_length=MAX_TEXT), UNICODE] = Field(
+        description="What the country should do."
+    )
+    priority: Literal["high", "medium", "low"] = Field(default="medium", description="`medium` when left out.")
+    target_cycle: Annotated[str, Field(max_length=32), UNICODE] | None = Field(
+        default=None,
+        description="The code of a cycle opened after the assessment's, by which it should be done; "
+        "null, empty or left out for the next cycle.",
+    )
+
+    def values(self) -> RecommendationValues:
+        """Return the recommendation as the service takes it."""
+        return RecommendationValues(self.obligation, self.text, self.priority, self.target_cycle or "")
+
+
+def _no_recommendations() -> list[RecommendationInput]:
+    return []
+
+
 class TransitionInput(_Request):
     model_config = ConfigDict(json_schema_extra={"description": "An optional comment recorded with the step."})
 
@@ -234,6 +271,23 @@ class ReturnInput(_Request):
     )
 
     comment: Annotated[str, Field(min_length=1, max_length=MAX_COMMENT), UNICODE]
+    recommendations: list[RecommendationInput] = Field(
+        default_factory=_no_recommendations,
+        max_length=MAX_PER_STEP,
+        description="Recommendations made with the return, saved with it or not at all.",
+    )
+
+
+class AcceptInput(TransitionInput):
+    model_config = ConfigDict(
+        json_schema_extra={"description": "An optional comment, and any recommendations made with the acceptance."}
+    )
+
+    recommendations: list[RecommendationInput] = Field(
+        default_factory=_no_recommendations,
+        max_length=MAX_PER_STEP,
+        description="Recommendations made with the acceptance, saved with it or not at all.",
+    )
 
 
 class CommentInput(_Request):
@@ -251,6 +305,33 @@ class Assistance(_Closed):
     description: str
 
 
+class ConfirmInput(_Request):
+    model_config = ConfigDict(
+        json_schema_extra={"description": "Carried-forward answers to confirm unchanged (one or more items)."}
+    )
+
+    items: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(min_length=1, max_length=500)
+
+
+class ConfirmResult(_Closed):
+    confirmed: list[str] = Field(
+        description="The items confirmed now; items not carried (or already confirmed) are left out."
+    )
+    version: int = Field(description="The assessment's version after the confirmation.")
+
+
+class PreviousAnswer(_Closed):
+    model_config = ConfigDict(
+        json_schema_extra={"description": "The country's answer to the item in its earlier assessment."}
+    )
+
+    cycle: str = Field(description="The code of the earlier cycle.")
+    rating: str | None
+    description: str
+    legal_references: list[str]
+    evidence_links: list[str]
+
+
 class Answer(_Closed):
     model_config = ConfigDict(json_schema_extra={"description": "One answer as stored."})
 
@@ -264,12 +345,37 @@ class Answer(_Closed):
     version: int = Field(ge=0, description="Increased by every saved change; 0 for an item never answered.")
     updated_at: Timestamp | None
     updated_by: str | None = Field(description="E-mail address of who saved it last.")
+    carried_forward: bool = Field(
+        description="Carried forward from the earlier assessment and not yet confirmed or changed."
+    )
+    carry: Literal["carried", "confirmed", "changed"] | None = Field(
+        description="Where a carried-forward answer stands: not yet confirmed, confirmed unchanged, or changed; "
+        "null for an answer first given in this cycle."
+    )
+    previous: PreviousAnswer | None = Field(
+        description="The country's answer in its earlier assessment (the one answers were carried from), "
+        "or null when there is none or the reader may not see it."
+    )
 
     @classmethod
-    def of(cls, item: str, answer: orm.Answer | None) -> Answer:
+    def of(
+        cls, item: str, answer: orm.Answer | None, previous: orm.Answer | None = None, previous_cycle: str = ""
+    ) -> Answer:
         """Return an item's answer as the API shows it (blank, version 0, when there is none)."""
         values = services.AnswerInput.of(answer)
+        carry = answer.carry if answer is not None else None
         return cls(
+            carried_forward=carry == "carried",
+            carry=carry if carry in ("carried", "confirmed", "changed") else None,  # type: ignore[arg-type]
+            previous=PreviousAnswer(
+                cycle=previous_cycle,
+                rating=previous.rating,
+                description=previous.description or "",
+                legal_references=list(previous.legal_references or ()),
+                evidence_links=list(previous.evidence_links or ()),
+            )
+            if previous is not None
+            else None,
             item=item,
             rating=values.rating,
             description=values.description,
@@ -332,6 +438,14 @@ class Assessment(_Closed):
     created_at: Timestamp
     updated_at: Timestamp
     submitted_at: Timestamp | None
+    first_submitted_at: Timestamp | None = Field(description="The first submission: what on time or late is judged by.")
+    late: bool | None = Field(
+        description="Whether the first submission came after the cycle's due date; null before it or without one."
+    )
+    due_date: date | None = Field(description="The cycle's due date (answers are late after its end, UTC).")
+    previous_cycle: str | None = Field(
+        description="The earlier cycle whose answers are shown as `previous` (and were carried forward)."
+    )
     progress: Progress
     answers: list[Answer]
     can: Permissions
@@ -343,6 +457,10 @@ class Assessment(_Closed):
         answers = services.answers_of(assessment)
         sections = services.progress(assessment, answers)
         editable = services.can_edit(user, assessment)
+        earlier = services.carry.previous_assessment(assessment)
+        before = services.carry.previous_answers(user, earlier)
+        if not before:
+            earlier = None
         return cls(
             cycle=assessment.cycle.code,
             country=Country(
@@ -356,6 +474,11 @@ class Assessment(_Closed):
             created_at=assessment.created_at,
             updated_at=assessment.updated_at,
             submitted_at=assessment.submitted_at,
+            first_submitted_at=assessment.first_submitted_at,
+            late=assessment.cycle.is_late(assessment.first_submitted_at)
+            if assessment.first_submitted_at and assessment.cycle.due_date
+            else None,
+            due_date=assessment.cycle.due_date,
             progress=Progress(
                 answered=sum(s.answered for s in sections),
                 total=sum(s.total for s in sections),
@@ -370,7 +493,12 @@ class Assessment(_Closed):
                     for s in sections
                 ],
             ),
-            answers=[Answer.of(i.id, answers[i.id]) for i in catalogue.items if i.id in answers],
+            previous_cycle=earlier.cycle.code if earlier is not None else None,
+            answers=[
+                Answer.of(i.id, answers[i.id], before.get(i.id), earlier.cycle.code if earlier else "")
+                for i in catalogue.items
+                if i.id in answers
+            ],
             can=Permissions(
                 edit=editable,
                 submit=editable,
@@ -392,6 +520,7 @@ class Cycle(_Closed):
     edition: str
     opened_at: Timestamp
     closed_at: Timestamp | None
+    due_date: date | None = Field(description="The day answers are due; a first submission after its end is late.")
 
     @classmethod
     def of(cls, cycle: orm.Cycle) -> Cycle:
@@ -402,6 +531,7 @@ class Cycle(_Closed):
             edition=cycle.edition_hash,
             opened_at=cycle.opened_at,
             closed_at=cycle.closed_at,
+            due_date=cycle.due_date,
         )
 
 
@@ -609,6 +739,86 @@ class Comparison(_Open):
 
 
 # ---------------------------------------------------------------------------
+# Participation: every member country's status in a cycle (services.participation)
+# ---------------------------------------------------------------------------
+
+
+class ParticipationSummary(_Closed):
+    model_config = ConfigDict(
+        json_schema_extra={"description": "How many member countries stand in each status, and how many were late."}
+    )
+
+    members: int = Field(ge=0, description="Every member country.")
+    not_submitted: int = Field(ge=0, description="Countries with nothing submitted (a draft or not started).")
+    submitted: int = Field(ge=0)
+    returned: int = Field(ge=0)
+    accepted: int = Field(ge=0)
+    late: int = Field(ge=0, description="Countries whose first submission came after the due date.")
+
+
+class CountryParticipation(_Closed):
+    iso3: str
+    name: str = Field(description="The country's name in the reader's language.")
+    region: str = Field(description="UN M49 region, in English (empty for a country without one).")
+    status: participation.ParticipationStatus = Field(
+        description="As the secretariat may know it: a country with a draft has not submitted."
+    )
+    first_submitted_at: Timestamp | None
+    submitted_at: Timestamp | None = Field(description="The last submission.")
+    returned_at: Timestamp | None = Field(description="The last return to the country.")
+    accepted_at: Timestamp | None
+    late: bool | None = Field(
+        description="Whether the first submission came after the end of the due date (UTC); "
+        "null without a submission or a due date."
+    )
+
+
+class Participation(_Closed):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "description": "Every member country's status in the cycle as the secretariat may know it, by name. "
+            "A draft is private to its country: a country with a draft and one that has not started are both "
+            "`not_submitted`, with no dates."
+        }
+    )
+
+    cycle: str
+    due_date: date | None = Field(description="The day answers are due (ISO 8601), or null.")
+    summary: ParticipationSummary
+    countries: list[CountryParticipation]
+
+    @classmethod
+    def of(cls, view: participation.Participation) -> Participation:
+        summary = view.summary
+        return cls(
+            cycle=view.cycle.code,
+            due_date=view.due_date,
+            summary=ParticipationSummary(
+                members=summary.members,
+                not_submitted=summary.not_submitted,
+                submitted=summary.submitted,
+                returned=summary.returned,
+                accepted=summary.accepted,
+                late=summary.late,
+            ),
+            countries=[
+                CountryParticipation(
+                    iso3=line.iso3,
+                    name=line.name,
+                    region=line.region,
+                    status=line.status,
+                    first_submitted_at=line.first_submitted_at,
+                    submitted_at=line.submitted_at,
+                    returned_at=line.returned_at,
+                    accepted_at=line.accepted_at,
+                    late=line.late,
+                )
+                for line in view.countries
+            ],
+        )
+
+
+# ---------------------------------------------------------------------------
 # History and comments
 # ---------------------------------------------------------------------------
 
@@ -691,6 +901,92 @@ class Comment(_Closed):
 class CommentList(_Closed):
     item: str
     comments: list[Comment]
+
+
+# ---------------------------------------------------------------------------
+# Recommendations and their follow-up (services.recommendations)
+# ---------------------------------------------------------------------------
+
+
+class RecommendationComment(_Closed):
+    id: int
+    at: Timestamp
+    author: str | None = Field(description="E-mail address of who wrote it.")
+    role: str | None
+    body: str
+
+
+class Recommendation(_Closed):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "description": "A recommendation and its follow-up. `status` comes from the country's next assessment "
+            "(the first later one, or the one in `target_cycle`): `implemented` when every item assessing the "
+            "obligation is rated at the top of the scale or the obligation scores 100, `progress` when the "
+            "obligation's score rose since the recommendation was made, `no_progress` when it did not, `pending` "
+            "without later answers. For reviewers the follow-up comes only from assessments submitted to them; "
+            "the country's respondents also see it from their own draft."
+        }
+    )
+
+    id: int
+    country: str
+    obligation: str = Field(description="The obligation's id.")
+    instrument: str | None = Field(description="The obligation's instrument, in the edition it was made in.")
+    paragraph: str | None = Field(description="The obligation's paragraph, as printed.")
+    text: str
+    priority: Literal["high", "medium", "low"]
+    target_cycle: str | None = Field(description="The cycle by which it should be done; null for the next one.")
+    made_in: str = Field(description="The code of the cycle whose assessment it was made on.")
+    created_at: Timestamp
+    created_by: str | None = Field(description="E-mail address of the reviewer who made it.")
+    status: Literal["implemented", "progress", "no_progress", "pending"]
+    followed_up_in: str | None = Field(description="The code of the cycle whose answers the status comes from.")
+    score_before: Score = Field(description="The obligation's score on the assessment it was made on.")
+    score_after: Score = Field(description="The obligation's score on the assessment that follows it up.")
+    comments: list[RecommendationComment]
+
+    @classmethod
+    def of(cls, row: FollowedUp) -> Recommendation:
+        return cls(
+            id=row.id,
+            country=row.country_iso3,
+            obligation=row.obligation_id,
+            instrument=row.obligation.instrument if row.obligation is not None else None,
+            paragraph=row.obligation.paragraph if row.obligation is not None else None,
+            text=row.text,
+            priority=row.priority,  # type: ignore[arg-type]  # one of Priority, checked when made
+            target_cycle=row.target_cycle or None,
+            made_in=row.made_in.code,
+            created_at=row.created_at,
+            created_by=row.author,
+            status=row.status,  # type: ignore[arg-type]  # one of FollowUp
+            followed_up_in=row.followed_up_cycle,
+            score_before=row.score_before,
+            score_after=row.score_after,
+            comments=[
+                RecommendationComment(
+                    id=c.id,
+                    at=c.at,
+                    author=_email(c.user),
+                    role=c.user.role if c.user else None,
+                    body=c.body,
+                )
+                for c in row.comments
+            ],
+        )
+
+
+class RecommendationList(_Closed):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "description": "The recommendations made on the country's assessment in this cycle, and those of "
+            "earlier cycles still followed up (not already found implemented before this cycle)."
+        }
+    )
+
+    cycle: str
+    country: str
+    recommendations: list[Recommendation]
 
 
 # ---------------------------------------------------------------------------

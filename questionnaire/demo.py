@@ -37,6 +37,7 @@ COUNTRIES: list[tuple[str, float, str]] = [
     ("ESP", 0.80, "returned"),
     ("MAR", 0.40, "draft"),
     ("CAN", 0.88, "not started"),
+    ("NZL", 0.80, "new"),  # takes part for the first time in 2026: nothing to carry forward
 ]
 
 _LAWS = {
@@ -181,7 +182,9 @@ def build_demo() -> bool:
     # 2025: closed, every country accepted (a little weaker than in 2026).
     # Due on 30 June 2025; Morocco's submission came late.
     c2025 = _cycle("2025", "Self-assessment 2025", datetime(2025, 3, 1, tzinfo=UTC), date(2025, 6, 30))
-    for n, (iso3, strength, _) in enumerate(COUNTRIES):
+    for n, (iso3, strength, state) in enumerate(COUNTRIES):
+        if state == "new":
+            continue
         user = respondents[iso3]
         assessment, _created = services.start_assessment(user, c2025, iso3)
         _fill(assessment, user, max(0.1, strength - 0.12), rng)
@@ -191,6 +194,7 @@ def build_demo() -> bool:
             datetime(2025, 7, 14, 9, tzinfo=UTC) if iso3 == "MAR" else datetime(2025, 5, 2 + n, 10, tzinfo=UTC),
         )
         services.accept(reviewer, assessment, "Accepted. Thank you for the detailed answers.")
+    _recommend(reviewer, c2025)  # before it closes: recommendations are made while a cycle is open
     services.close_cycle(c2025)
 
     # 2026: open, due four weeks after the demo is made; assessments in every state, each started
@@ -202,7 +206,7 @@ def build_demo() -> bool:
         datetime.now(UTC).date() + timedelta(days=28),
     )
     for iso3, strength, state in COUNTRIES:
-        if state == "not started":
+        if state in ("not started", "new"):
             continue
         user = respondents[iso3]
         assessment, _created = services.start_assessment(user, c2026, iso3)
@@ -225,6 +229,38 @@ def build_demo() -> bool:
                 reviewer, assessment, f"Please complete the legal references for {item} and answer the comments."
             )
     return True
+
+
+# --------------------------------------------------------------------------
+# Recommendations on the 2025 assessments, followed up by the 2026 answers
+# (services.recommendations): their status shows on /cycles/2026/recommendations.
+# --------------------------------------------------------------------------
+
+# The countries whose 2025 acceptance came with recommendations, and how many (their top gaps).
+RECOMMENDED: dict[str, int] = {"FRA": 2, "BRA": 2, "NGA": 1, "MEX": 2, "CAN": 1, "ESP": 1}
+
+
+def _recommend(reviewer: User, cycle: Cycle) -> None:
+    """Recommend, on a few accepted assessments, what to do about their highest-ranked gaps."""
+    from .services import recommendations
+
+    catalogue = catalogue_for(cycle)
+    for iso3, count in RECOMMENDED.items():
+        assessment = services.find_assessment(cycle.code, iso3)
+        if assessment is None:
+            continue
+        for gap in services.scores_of(assessment)["gaps"][:count]:
+            obligation = catalogue.obligation_by_id[gap["obligation"]]
+            item = catalogue.item_by_id[obligation.items[0]]
+            recommendations.add_recommendation(
+                reviewer,
+                assessment,
+                recommendations.RecommendationInput(
+                    obligation=obligation.id,
+                    text=f"{item.action} Report on the steps taken in the next cycle.",
+                    priority="high" if gap["critical"] else "medium",
+                ),
+            )
 
 
 def demo_accounts() -> list[tuple[str, str, str | None]]:

@@ -41,6 +41,7 @@ from .catalogue import Catalogue
 from .catalogue_store import catalogue_for
 from .db import db
 from .models import Answer, Assessment, Cycle, User
+from .services.participation import STATUSES, Participation, status_label
 from .services.scores import scores_of_many
 
 KINDS = ("scores", "answers")
@@ -100,6 +101,10 @@ ANSWER_COLUMNS = [
     "item",
     "section",
     *services.FIELDS,
+    "carried",
+    "previous_cycle",
+    "previous_rating",
+    "rating_change",
     "version",
     "updated_at",
     "updated_by",
@@ -211,16 +216,36 @@ def answers_table(cycle: Cycle, assessments: Sequence[Assessment]) -> Table:
         ),
         "assistance_description": _("The assistance needed"),
         "justification": _("Why the item does not apply"),
+        "carried": _(
+            "Carried forward from the earlier cycle: carried (not yet confirmed), confirmed (unchanged), "
+            "changed; empty: answered in this cycle"
+        ),
+        "previous_cycle": _("The earlier cycle the country's answers are compared with (and were carried from)"),
+        "previous_rating": _("The rating in that earlier cycle"),
+        "rating_change": _("The rating since the earlier cycle: up, down, same; empty when either is missing"),
         "version": _("Version of the answer (0: never answered)"),
         "updated_at": _("Last changed (UTC)"),
         "updated_by": _("Who last changed it (empty: the operator's import command)"),
     }
     table = Table("answers", list(ANSWER_COLUMNS), descriptions=descriptions)
+    earlier = services.carry.previous_assessments(assessments)
+    earlier_ids = [e.id for e in earlier.values() if e is not None]
+    before: dict[int, dict[str, str | None]] = {}
+    if earlier_ids:
+        rows = db.session.execute(
+            select(Answer.assessment_id, Answer.item_id, Answer.rating).where(Answer.assessment_id.in_(earlier_ids))
+        )
+        for assessment_id, item_id, rating in rows:
+            before.setdefault(assessment_id, {})[item_id] = rating
+    values = {level.id: level.value for level in catalogue.scale}
     for assessment in sorted(assessments, key=lambda a: a.country_iso3):
         given = answers.get(assessment.id, {})
+        previous = earlier[assessment.id]
+        previous_ratings = before.get(previous.id, {}) if previous is not None else {}
         for item in catalogue.items:
             answer = given.get(item.id)
             by: User | None = answer.updated_by if answer is not None else None
+            previous_rating = previous_ratings.get(item.id)
             record = {
                 "country": assessment.country_iso3,
                 "country_name": assessment.country.name,
@@ -234,6 +259,10 @@ def answers_table(cycle: Cycle, assessments: Sequence[Assessment]) -> Table:
                 "assistance_kind": answer.assistance_kind if answer else None,
                 "assistance_description": answer.assistance_description if answer else "",
                 "justification": answer.justification if answer else "",
+                "carried": (answer.carry or "") if answer else "",
+                "previous_cycle": previous.cycle.code if previous is not None else "",
+                "previous_rating": previous_rating,
+                "rating_change": rating_change(values, previous_rating, answer.rating if answer else None),
                 "version": answer.version if answer else 0,
                 "updated_at": _time(answer.updated_at) if answer else "",
                 "updated_by": by.email if by is not None else "",
@@ -241,6 +270,14 @@ def answers_table(cycle: Cycle, assessments: Sequence[Assessment]) -> Table:
             table.records.append(record)
             table.rows.append(["\n".join(v) if isinstance(v, list) else v for v in (record[c] for c in ANSWER_COLUMNS)])
     return table
+
+
+def rating_change(values: dict[str, float | None], before: str | None, after: str | None) -> str:
+    """Say how a rating moved on the scale: up, down, same; "" when either is missing or not applicable."""
+    old, new = values.get(before or ""), values.get(after or "")
+    if old is None or new is None:
+        return ""
+    return "up" if new > old else "down" if new < old else "same"
 
 
 def tables(cycle: Cycle, assessments: Sequence[Assessment], what: str) -> list[Table]:
@@ -377,6 +414,98 @@ def export(cycle: Cycle, assessments: Sequence[Assessment], what: str, fmt: str)
     else:
         content = write_json(found, facts)
     return Export(content, FORMATS[fmt], filename(cycle, what, fmt))
+
+
+# --------------------------------------------------------------------------
+# Participation: every member country's status (services.participation)
+# --------------------------------------------------------------------------
+
+PARTICIPATION = "participation"
+PARTICIPATION_COLUMNS = [
+    "country",
+    "country_name",
+    "region",
+    "status",
+    "first_submitted_at",
+    "submitted_at",
+    "returned_at",
+    "accepted_at",
+    "late",
+]
+
+
+def _yes_no(value: bool | None) -> str:
+    return "" if value is None else "true" if value else "false"
+
+
+def _moment(value: datetime | None) -> str | None:
+    return _time(value) if value is not None else None
+
+
+def participation_table(view: Participation) -> Table:
+    """Return one row per member country: its status as the secretariat may know it, with its dates.
+
+    A country with a draft and one that has not started have the same row: `not_submitted`, no date.
+    """
+    descriptions = {
+        "country": _("ISO 3166-1 alpha-3 code"),
+        "country_name": _("Country"),
+        "region": _("UN M49 region"),
+        "status": _(
+            "Status: %(statuses)s (a country with a draft has not submitted)",
+            statuses=", ".join(f"{s} = {status_label(s)}" for s in STATUSES),
+        ),
+        "first_submitted_at": _("First submitted (UTC)"),
+        "submitted_at": _("Last submitted (UTC)"),
+        "returned_at": _("Last returned to the country (UTC)"),
+        "accepted_at": _("Accepted (UTC)"),
+        "late": _(
+            "Whether the first submission came after the due date (%(due)s, UTC): true or false; "
+            "empty without a submission or a due date",
+            due=view.due_date.isoformat() if view.due_date else "—",
+        ),
+    }
+    table = Table(PARTICIPATION, list(PARTICIPATION_COLUMNS), descriptions=descriptions)
+    for line in sorted(view.countries, key=lambda c: c.iso3):
+        record: dict[str, Any] = {
+            "country": line.iso3,
+            "country_name": line.name,
+            "region": line.region,
+            "status": line.status,
+            "first_submitted_at": _moment(line.first_submitted_at),
+            "submitted_at": _moment(line.submitted_at),
+            "returned_at": _moment(line.returned_at),
+            "accepted_at": _moment(line.accepted_at),
+            "late": line.late,
+        }
+        table.records.append(record)
+        table.rows.append([_yes_no(record[c]) if c == "late" else record[c] for c in PARTICIPATION_COLUMNS])
+    return table
+
+
+def export_participation(view: Participation, fmt: str) -> Export:
+    """Build the participation table of a cycle in 'csv', 'xlsx' or 'json'."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format '{fmt}': use csv, xlsx or json")
+    table = participation_table(view)
+    summary = view.summary
+    facts: dict[str, str] = {
+        "cycle": view.cycle.code,
+        "edition": view.cycle.edition_hash,
+        "generated_at": _time(datetime.now(UTC)),
+        "due_date": view.due_date.isoformat() if view.due_date else "",
+        "countries": str(summary.members),
+        **{f"countries:{status}": str(summary.count(status)) for status in STATUSES},
+        "countries:late": str(summary.late),
+        "statuses": _("every member country; a country with a draft counts as not submitted"),
+    }
+    if fmt == "csv":
+        content = write_csv(table)
+    elif fmt == "xlsx":
+        content = write_xlsx([table], facts)
+    else:
+        content = write_json([table], facts)
+    return Export(content, FORMATS[fmt], filename(view.cycle, PARTICIPATION, fmt))
 
 
 # --------------------------------------------------------------------------

@@ -50,17 +50,24 @@ REQUEST_MODELS: tuple[type[BaseModel], ...] = (
     schemas.TransitionInput,
     schemas.ReturnInput,
     schemas.CommentInput,
+    schemas.AcceptInput,  # recommendations (services.recommendations)
+    schemas.RecommendationInput,
+    schemas.ConfirmInput,
 )
 RESPONSE_MODELS: tuple[type[BaseModel], ...] = (
     schemas.Answer,
+    schemas.ConfirmResult,
     schemas.Assessment,
     schemas.Catalogue,
     schemas.CycleList,
     schemas.Scores,
     schemas.Comparison,
+    schemas.Participation,
     schemas.History,
     schemas.Comment,
     schemas.CommentList,
+    schemas.Recommendation,  # recommendations (services.recommendations)
+    schemas.RecommendationList,
     schemas.ImportReport,
     schemas.Error,
 )
@@ -297,6 +304,20 @@ def _paths() -> dict[str, Any]:
                 errors=(404,),
             )
         },
+        # Participation: every member country's status in a cycle (reviewers and admins).
+        f"{API_PREFIX}/cycles/{{cycle}}/participation": {
+            "get": _operation(
+                "getParticipation",
+                "Every member country's status in a cycle, as the secretariat may know it",
+                {200: _ok("Every member country, by name, with the counts by status.", schemas.Participation)},
+                parameters=[_param("cycle")],
+                errors=(403, 404),
+                description=(
+                    "For reviewers and admins; anyone else gets 403. A draft is private to its country: a "
+                    "country with a draft and one that has not started are both `not_submitted`, with no dates."
+                ),
+            )
+        },
         f"{_ASSESSMENT}/assessment": {
             "post": _operation(
                 "startAssessment",
@@ -348,6 +369,20 @@ def _paths() -> dict[str, Any]:
                 ),
             )
         },
+        f"{_ASSESSMENT}/confirm": {
+            "post": _operation(
+                "confirmCarriedAnswers",
+                "Confirm answers carried forward from the earlier cycle, unchanged",
+                {200: _ok("The items confirmed now.", schemas.ConfirmResult)},
+                parameters=_COUNTRY,
+                errors=(400, 403, 404, 409, 413, 415, 422),
+                body=_body(schemas.ConfirmInput),
+                description=(
+                    "By the country's respondents while they may edit. An item whose carried answer was already "
+                    "confirmed or changed is left as it is; an item not in the cycle's questionnaire is refused (422)."
+                ),
+            )
+        },
         f"{_ASSESSMENT}/submit": _transition(
             "submitAssessment",
             "Submit the assessment to the reviewers",
@@ -358,15 +393,18 @@ def _paths() -> dict[str, Any]:
         f"{_ASSESSMENT}/return": _transition(
             "returnAssessment",
             "Return the assessment to the country",
-            "From submitted; by reviewers and admins; the comment is required.",
+            "From submitted; by reviewers and admins; the comment is required. Optional `recommendations` are "
+            "saved with the return, or nothing is (422 names each field at fault, such as "
+            "`recommendations[0].obligation`).",
             schemas.ReturnInput,
             True,
         ),
         f"{_ASSESSMENT}/accept": _transition(
             "acceptAssessment",
             "Accept the assessment (final)",
-            "From submitted; by reviewers and admins.",
-            schemas.TransitionInput,
+            "From submitted; by reviewers and admins. Optional `recommendations` are saved with the acceptance, "
+            "or nothing is.",
+            schemas.AcceptInput,
             False,
         ),
         f"{_ASSESSMENT}/questionnaire.xlsx": {
@@ -452,6 +490,37 @@ def _paths() -> dict[str, Any]:
     }
 
 
+def _recommendation_paths() -> dict[str, Any]:
+    """The operations on recommendations and their follow-up (services.recommendations)."""
+    return {
+        f"{_ASSESSMENT}/recommendations": {
+            "get": _operation(
+                "listRecommendations",
+                "Reviewers' recommendations on the country's obligations, and their follow-up",
+                {200: _ok("Those made in this cycle, and earlier ones still followed up.", schemas.RecommendationList)},
+                parameters=_COUNTRY,
+                errors=(404,),
+                description=(
+                    "Whoever may see the assessment. Reviewers see the follow-up only from assessments submitted "
+                    "to them; the country's respondents also from their own draft."
+                ),
+            ),
+            "post": _operation(
+                "addRecommendation",
+                "Add a recommendation on an obligation",
+                {201: _ok("Added; the recommendation with its follow-up.", schemas.Recommendation)},
+                parameters=_COUNTRY,
+                errors=(400, 403, 404, 409, 413, 415, 422),
+                body=_body(schemas.RecommendationInput),
+                description=(
+                    "By reviewers and admins, on an assessment submitted, returned or accepted, while its cycle is "
+                    "open (respondents get 403). Recommendations are usually made with `…/return` or `…/accept`."
+                ),
+            ),
+        }
+    }
+
+
 def refs_in(value: Any) -> set[str]:
     """Return every `$ref` a part of the document holds."""
     if isinstance(value, dict):
@@ -478,7 +547,7 @@ def _document() -> dict[str, Any]:
             ),
         },
         "security": [{"bearerAuth": []}],
-        "paths": _paths(),
+        "paths": {**_paths(), **_recommendation_paths()},
         "components": {
             "securitySchemes": {
                 "bearerAuth": {

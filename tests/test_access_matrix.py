@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import zipfile
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 import pytest
@@ -18,7 +19,7 @@ from sqlalchemy import func, select
 from questionnaire import jobs, services
 from questionnaire.auth import issue_token
 from questionnaire.db import db
-from questionnaire.models import ApiToken, Assessment, Comment, Cycle, Job, Status, User
+from questionnaire.models import ApiToken, Assessment, Comment, Cycle, Job, RecommendationComment, Status, User
 
 from .conftest import add_user
 
@@ -93,11 +94,13 @@ MATRIX: dict[str, tuple[str, dict[str, dict[str, dict[str, Any]]]]] = {
     "review.compare": ("/cycles/2026/compare", {"GET": {"any": _reviewers()}}),
     "review.side_by_side": ("/cycles/2026/compare/countries?country=FRA&country=DEU", {"GET": {"any": _reviewers()}}),
     "review.export": ("/cycles/2026/export/scores.csv", {"GET": {"any": _reviewers()}}),
+    "review.participation": ("/cycles/2026/participation", {"GET": {"any": _reviewers()}}),
     "admin.users": ("/admin/users", {"GET": {"any": _admins()}, "POST": {"any": _admins(400)}}),
     "admin.set_active": ("/admin/users/{victim}/active", {"POST": {"any": _admins()}}),
     "admin.reset_password": ("/admin/users/{victim}/password", {"POST": {"any": _admins()}}),
     "admin.cycles": ("/admin/cycles", {"GET": {"any": _admins()}, "POST": {"any": _admins(400)}}),
     "admin.close_cycle": ("/admin/cycles/2026/close", {"POST": {"any": _admins()}}),
+    "admin.due_date": ("/admin/cycles/2026/due", {"POST": {"any": _admins()}}),
     "admin.reopen_cycle": ("/admin/cycles/2025/reopen", {"POST": {"any": _admins()}}),
     "admin.delete_cycle": ("/admin/cycles/2030/delete", {"POST": {"any": _admins()}}),
     "admin.revoke_tokens": ("/admin/users/{victim}/tokens/revoke", {"POST": {"any": _admins()}}),
@@ -117,6 +120,8 @@ MATRIX: dict[str, tuple[str, dict[str, dict[str, dict[str, Any]]]]] = {
     "assessment.accept": (f"{A}/accept", {"POST": _country(403, 403, OK)}),
     "assessment.comment": (f"{A}/items/CL-1/comments", {"POST": _country(OK, OK, OK)}),
     "assessment.history": (f"{A}/history", {"GET": _country(OK, OK, OK)}),
+    # France has no earlier assessment in this world: nobody finds a comparison, and nobody learns more.
+    "assessment.changes": (f"{A}/changes", {"GET": _country(404, 404, 404)}),
     "reports.report": (f"{A}/report", {"GET": _country(OK, OK, OK)}),
     "reports.report_pdf": (f"{A}/report.pdf", {"GET": _country(OK, OK, OK)}),
     "reports.meeting_pack": (
@@ -129,6 +134,10 @@ MATRIX: dict[str, tuple[str, dict[str, dict[str, dict[str, Any]]]]] = {
     "offline.download": (f"{A}/questionnaire.xlsx", {"GET": _country(OK, OK, OK)}),
     "offline.upload": (f"{A}/questionnaire.xlsx", {"POST": _country(OK, 409, 403)}),
     "offline.upload_form": (f"{A}/upload", {"GET": _country(OK, 409, 403)}),
+    # Recommendations (views/recommendations.py): {recommendation} is France's, made in an earlier cycle.
+    "recommendations.country": (f"{A}/recommendations", {"GET": _country(OK, OK, OK)}),
+    "recommendations.comment": (f"{A}/recommendations/{{recommendation}}/comments", {"POST": _country(OK, OK, OK)}),
+    "recommendations.across": ("/cycles/2026/recommendations", {"GET": {"any": _reviewers()}}),
 }
 UNCLASSIFIED_OK = {"static"}  # public assets
 OTHER_MATRICES = ("api.",)  # tests/api/test_permissions.py
@@ -205,10 +214,12 @@ def _post_data(endpoint: str) -> dict[str, Any]:
         "assessment.submit": {"comment": "Ready."},
         "assessment.return_": {"comment": "Please cite the law."},
         "assessment.comment": {"body": "A question about this item."},
+        "recommendations.comment": {"body": "A question about this recommendation."},
         "admin.set_active": {"active": "0"},
         "admin.reset_password": {"password": "lantern orbit cactus violin"},
         "admin.close_cycle": {"confirm": "1"},
         "admin.delete_cycle": {"confirm": "1"},
+        "admin.due_date": {"due_date": "2027-01-31"},
     }.get(endpoint, {})
 
 
@@ -243,6 +254,9 @@ EFFECTS: dict[str, Callable[[dict[str, Any], str], bool]] = {
     "admin.reset_password": lambda world, role: _victim(world).password_hash != world["victim_hash"],
     "admin.revoke_tokens": lambda world, role: _count(ApiToken, ApiToken.revoked_at.is_(None)) == 0,
     "admin.close_cycle": lambda world, role: _cycle_open("2026") is False,
+    "admin.due_date": lambda world, role: (
+        db.session.scalar(select(Cycle.due_date).where(Cycle.code == "2026")) == date(2027, 1, 31)
+    ),
     "admin.reopen_cycle": lambda world, role: _cycle_open("2025") is True,
     "admin.delete_cycle": lambda world, role: _cycle_open("2030") is None,
     "assessment.start": lambda world, role: _count(Assessment, Assessment.country_iso3 == "FRA") == 1,
@@ -253,6 +267,9 @@ EFFECTS: dict[str, Callable[[dict[str, Any], str], bool]] = {
     "assessment.return_": lambda world, role: _fra().status == Status.RETURNED,
     "assessment.accept": lambda world, role: _fra().status == Status.ACCEPTED,
     "assessment.comment": lambda world, role: _count(Comment, Comment.body == "A question about this item.") == 1,
+    "recommendations.comment": lambda world, role: (
+        _count(RecommendationComment, RecommendationComment.body == "A question about this recommendation.") == 1
+    ),
     # A new pack for whoever starts one (the reviewer's first one, made by the world, is finished).
     "reports.meeting_pack": lambda world, role: (
         _count(Job, Job.user_id == _user(EMAIL[role])) == (2 if role == "reviewer" else 1)
@@ -269,7 +286,11 @@ def test_access(make_client, world, endpoint, path, method, state, role, expecte
     client = make_client()
     if role != "anonymous":
         client.login(EMAIL[role])
-    url = path.format(victim=world["victim"].id, job=world["job"])
+    url = path.format(
+        victim=world["victim"].id,
+        job=world["job"],
+        recommendation=_earlier_recommendation() if "{recommendation}" in path else "",
+    )
     if method == "GET":
         response = client.get(url)
     else:
@@ -282,6 +303,13 @@ def test_access(make_client, world, endpoint, path, method, state, role, expecte
         assert response.status_code == 200, f"{what}: {response.status_code} {response.headers.get('Location')}"
     if expected == OK and method == "POST":
         assert EFFECTS[endpoint](world, role), f"{what}: answered {response.status_code} but did nothing"
+
+
+def _earlier_recommendation() -> int:
+    """Return the id of a recommendation made on France's assessment of a cycle before 2026."""
+    from .review.conftest import earlier_recommendation
+
+    return earlier_recommendation("FRA")
 
 
 def _user(email: str) -> int:

@@ -279,3 +279,26 @@ def test_the_api_shows_carried_answers_and_confirms_them(app, users, last_year) 
     # Another country's respondent learns nothing, not even that France has a draft.
     other = {"Authorization": f"Bearer {auth.issue_token(users['deu'], 'test')}"}
     assert api.post(f"{url}/confirm", json={"items": ["CL-1"]}, headers=other).status_code == 404
+
+
+def test_exports_give_the_previous_rating_and_the_change(app, users, last_year, make_client) -> None:  # type: ignore[no-untyped-def]
+    assessment, _ = services.start_assessment(users["fra"], services.create_cycle("2026"), "FRA")
+    _answer(users["fra"], assessment, "LE-1", rating="full")
+    carry.confirm(users["fra"], assessment, ["CL-1"])
+    services.submit(users["fra"], assessment)
+    reviewer = make_client()
+    reviewer.login("reviewer@example.org")
+    body = reviewer.get("/cycles/2026/export/answers.json").get_json()
+    rows = {r["item"]: r for r in body["answers"] if r["country"] == "FRA"}
+    assert (rows["CL-2"]["carried"], rows["CL-2"]["previous_rating"], rows["CL-2"]["rating_change"]) == (
+        "carried",
+        "largely",
+        "same",
+    )
+    assert (rows["LE-1"]["carried"], rows["LE-1"]["previous_rating"], rows["LE-1"]["rating_change"]) == (
+        "changed",
+        "none",
+        "up",
+    )
+    assert rows["CL-1"]["carried"] == "confirmed" and rows["CL-1"]["previous_cycle"] == "2025"
+    assert rows["VP-1"]["previous_rating"] is None and rows["VP-1"]["rating_change"] == ""

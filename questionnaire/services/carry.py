@@ -10,12 +10,12 @@ are new in this edition, or whose question changed, start empty.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 
 import scoring
 
@@ -39,39 +39,68 @@ SOURCE_CONFIRMED = "confirmed"
 # --------------------------------------------------------------------------
 
 
-def source_assessment(country_iso3: str, cycle: Cycle) -> Assessment | None:
-    """Return the country's most recent accepted assessment of an earlier cycle, else its most recent submitted one.
+def _earlier(cycle: Cycle) -> ColumnElement[bool]:
+    """The cycles opened before this one (by when they were opened, then by id)."""
+    return or_(Cycle.opened_at < cycle.opened_at, (Cycle.opened_at == cycle.opened_at) & (Cycle.id < cycle.id))
 
-    Cycles are ordered by when they were opened.  Drafts and returned
-    assessments are never a source: what was not sent is not a position.
+
+def _sources(countries: Collection[str], cycle: Cycle) -> dict[str, Assessment]:
+    """Return, by country, its most recent accepted assessment of an earlier cycle, else its most recent submitted one.
+
+    Drafts and returned assessments are never a source: what was not sent is not a position.
     """
-    earlier = or_(Cycle.opened_at < cycle.opened_at, (Cycle.opened_at == cycle.opened_at) & (Cycle.id < cycle.id))
-    rows = list(
-        db.session.scalars(
-            select(Assessment)
-            .join(Cycle, Cycle.id == Assessment.cycle_id)
-            .where(
-                Assessment.country_iso3 == country_iso3,
-                Assessment.cycle_id != cycle.id,
-                earlier,
-                Assessment.status.in_([Status.ACCEPTED, Status.SUBMITTED]),
-            )
-            .order_by(Cycle.opened_at.desc(), Cycle.id.desc())
+    if not countries:
+        return {}
+    rows = db.session.scalars(
+        select(Assessment)
+        .join(Cycle, Cycle.id == Assessment.cycle_id)
+        .where(
+            Assessment.country_iso3.in_(list(countries)),
+            Assessment.cycle_id != cycle.id,
+            _earlier(cycle),
+            Assessment.status.in_([Status.ACCEPTED, Status.SUBMITTED]),
         )
+        .order_by(Cycle.opened_at.desc(), Cycle.id.desc())
     )
+    accepted: dict[str, Assessment] = {}
+    submitted: dict[str, Assessment] = {}
     for row in rows:
-        if row.status == Status.ACCEPTED:
-            return row
-    return rows[0] if rows else None
+        chosen = accepted if row.status == Status.ACCEPTED else submitted
+        chosen.setdefault(row.country_iso3, row)
+    return {**submitted, **accepted}
+
+
+def source_assessment(country_iso3: str, cycle: Cycle) -> Assessment | None:
+    """Return the earlier assessment a country's answers in `cycle` are carried from (see `_sources`)."""
+    return _sources([country_iso3], cycle).get(country_iso3)
 
 
 def previous_assessment(assessment: Assessment) -> Assessment | None:
     """Return the earlier assessment this one is compared with: the one it carried answers from, else the rule's."""
-    if assessment.carried_from_id is not None:
-        found = db.session.get(Assessment, assessment.carried_from_id)
+    return previous_assessments([assessment])[assessment.id]
+
+
+def previous_assessments(assessments: Sequence[Assessment]) -> dict[int, Assessment | None]:
+    """Return, for assessments of one or more cycles, the earlier assessment each is compared with (two queries)."""
+    carried_ids = {a.carried_from_id for a in assessments if a.carried_from_id is not None}
+    carried = (
+        {a.id: a for a in db.session.scalars(select(Assessment).where(Assessment.id.in_(carried_ids)))}
+        if carried_ids
+        else {}
+    )
+    out: dict[int, Assessment | None] = {}
+    rest: dict[int, list[Assessment]] = {}
+    for assessment in assessments:
+        found = carried.get(assessment.carried_from_id) if assessment.carried_from_id is not None else None
         if found is not None:
-            return found
-    return source_assessment(assessment.country_iso3, assessment.cycle)
+            out[assessment.id] = found
+        else:
+            rest.setdefault(assessment.cycle_id, []).append(assessment)
+    for group in rest.values():
+        sources = _sources({a.country_iso3 for a in group}, group[0].cycle)
+        for assessment in group:
+            out[assessment.id] = sources.get(assessment.country_iso3)
+    return out
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from ..catalogue_store import catalogue_for, current_catalogue
 from ..catalogue_texts import LANGUAGES, data_in_language
 from ..models import Assessment, User
 from ..services import AnswerInput, ServiceError, StaleAnswer
+from ..services import recommendations as recs
 from .common import private_download, status_of
 
 bp = Blueprint("api", __name__, url_prefix=openapi.API_PREFIX)
@@ -284,6 +285,16 @@ def cycle_scores(cycle: str) -> Response:
     return reply(schemas.Comparison.model_validate(_titled(comparison, catalogue_for(found))))
 
 
+# Participation: every member country's status in a cycle (reviewers and admins; others 403).
+@bp.get("/cycles/<cycle>/participation")
+def cycle_participation(cycle: str) -> Response:
+    """Return every member country's status in the cycle as the secretariat may know it."""
+    from ..services import participation
+
+    found = services.find_cycle(cycle)
+    return reply(schemas.Participation.of(participation.participation(_user(), found)))
+
+
 @bp.post("/cycles/<cycle>/countries/<iso3>/assessment")
 def start_assessment(cycle: str, iso3: str) -> Response:
     """Start the country's assessment (201), or return the existing one (200)."""
@@ -320,7 +331,19 @@ def save_answer(cycle: str, iso3: str, item: str) -> Response:
             item=item,
         )
     saved = services.save_answer(_user(), assessment, item, values, body.version, source="api")
-    return reply(schemas.Answer.of(item, saved), 201 if existing is None and saved is not None else 200)
+    earlier = services.carry.previous_assessment(assessment)
+    before = services.carry.previous_answers(_user(), earlier, [item]).get(item)
+    answer = schemas.Answer.of(item, saved, before, earlier.cycle.code if earlier is not None else "")
+    return reply(answer, 201 if existing is None and saved is not None else 200)
+
+
+@bp.post("/cycles/<cycle>/countries/<iso3>/confirm")
+def confirm_carried(cycle: str, iso3: str) -> Response:
+    """Confirm carried-forward answers unchanged."""
+    assessment = _load(cycle, iso3)
+    body = _json_body(schemas.ConfirmInput, required=True)
+    done = services.carry.confirm(_user(), assessment, body.items, source="api")
+    return reply(schemas.ConfirmResult(confirmed=done, version=assessment.version))
 
 
 @bp.post("/cycles/<cycle>/countries/<iso3>/submit")
@@ -337,7 +360,7 @@ def return_assessment(cycle: str, iso3: str) -> Response:
     """Return the assessment to the country with a comment."""
     assessment = _load(cycle, iso3)
     body = _json_body(schemas.ReturnInput, required=True)
-    services.return_assessment(_user(), assessment, body.comment)
+    recs.return_assessment(_user(), assessment, body.comment, [r.values() for r in body.recommendations])
     return reply(schemas.Assessment.of(assessment, _user()))
 
 
@@ -345,8 +368,8 @@ def return_assessment(cycle: str, iso3: str) -> Response:
 def accept(cycle: str, iso3: str) -> Response:
     """Accept the assessment (final)."""
     assessment = _load(cycle, iso3)
-    body = _json_body(schemas.TransitionInput, required=False)
-    services.accept(_user(), assessment, body.comment)
+    body = _json_body(schemas.AcceptInput, required=False)
+    recs.accept(_user(), assessment, body.comment, [r.values() for r in body.recommendations])
     return reply(schemas.Assessment.of(assessment, _user()))
 
 
@@ -457,3 +480,33 @@ def add_comment(cycle: str, iso3: str, item: str) -> Response:
     body = _json_body(schemas.CommentInput, required=True)
     comment = services.add_comment(_user(), assessment, item, body.body)
     return reply(schemas.Comment.of(comment), 201)
+
+
+# ---------------------------------------------------------------------------
+# Recommendations and their follow-up (services.recommendations)
+# ---------------------------------------------------------------------------
+
+
+@bp.get("/cycles/<cycle>/countries/<iso3>/recommendations")
+def list_recommendations(cycle: str, iso3: str) -> Response:
+    """Return the recommendations of the country's assessment in this cycle and the earlier ones followed up."""
+    assessment = _load(cycle, iso3)
+    rows = recs.for_country(_user(), assessment)
+    return reply(
+        schemas.RecommendationList(
+            cycle=assessment.cycle.code,
+            country=assessment.country_iso3,
+            recommendations=[schemas.Recommendation.of(r) for r in rows],
+        )
+    )
+
+
+@bp.post("/cycles/<cycle>/countries/<iso3>/recommendations")
+def add_recommendation(cycle: str, iso3: str) -> Response:
+    """Add a recommendation to an assessment that reached the reviewers (reviewers and admins)."""
+    assessment = _load(cycle, iso3)
+    recs.require_reviewer(_user(), assessment)
+    body = _json_body(schemas.RecommendationInput, required=True)
+    made = recs.add_recommendation(_user(), assessment, body.values())
+    row = next(r for r in recs.for_country(_user(), assessment) if r.id == made.id)
+    return reply(schemas.Recommendation.of(row), 201)

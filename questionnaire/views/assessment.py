@@ -24,7 +24,9 @@ from ..catalogue_store import catalogue_for
 from ..forms import field_name, fill, item_fields, section_form_class
 from ..models import Answer, Assessment
 from ..services import AnswerInput, Edit, StaleAnswer
+from ..services.recommendations import recommendations_by_item
 from .common import login_required
+from .recommendations import review_forms, review_step
 
 bp = Blueprint("assessment", __name__, url_prefix="/cycles/<cycle>/countries/<iso3>")
 
@@ -78,6 +80,7 @@ def overview(cycle: str, iso3: str) -> ResponseReturnValue:
         comment_counts={k: len(v) for k, v in services.comments_of(assessment).items()},
         unconfirmed=services.carry.unconfirmed(assessment) if services.can_edit(current_user, assessment) else [],
         previous_cycle=_visible_previous_cycle(assessment),
+        **review_forms(assessment),  # the return and accept forms, with their recommendations
     )
 
 
@@ -636,6 +639,7 @@ def _render_body(
         carry_states={k: v for k, v in states.items() if k in item_ids},
         previous={k: AnswerInput.of(v) for k, v in previous.items()},
         previous_cycle=previous_assessment.cycle.code if previous_assessment else "",
+        recommendations=recommendations_by_item(assessment),  # of earlier cycles, beside the items
         script_messages=script_messages() if editable else {},
     )
     if not mark_tokens:
@@ -701,25 +705,17 @@ def submit(cycle: str, iso3: str) -> ResponseReturnValue:
 @bp.route("/return", methods=["POST"])
 @login_required
 def return_(cycle: str, iso3: str) -> ResponseReturnValue:
-    """Return the assessment to the country with a comment."""
+    """Return the assessment to the country with a comment and any recommendations."""
     assessment = _load(cycle, iso3)
-    try:
-        services.return_assessment(current_user, assessment, request.form.get("comment", ""))
-    except services.InvalidAnswer as error:
-        flash(error.message, "error")
-        return redirect(url_for(".overview", cycle=assessment.cycle.code, iso3=assessment.country_iso3) + "#review")
-    flash(_("The assessment was returned to the country."), "success")
-    return redirect(url_for(".overview", cycle=assessment.cycle.code, iso3=assessment.country_iso3))
+    return review_step(assessment, "return", lambda: overview(cycle, iso3))
 
 
 @bp.route("/accept", methods=["POST"])
 @login_required
 def accept(cycle: str, iso3: str) -> ResponseReturnValue:
-    """Accept the assessment (final)."""
+    """Accept the assessment (final), with any recommendations."""
     assessment = _load(cycle, iso3)
-    services.accept(current_user, assessment, request.form.get("comment", ""))
-    flash(_("The assessment was accepted."), "success")
-    return redirect(url_for(".overview", cycle=assessment.cycle.code, iso3=assessment.country_iso3))
+    return review_step(assessment, "accept", lambda: overview(cycle, iso3))
 
 
 @bp.route("/changes")

@@ -19,6 +19,7 @@ from werkzeug.wrappers import Response
 from .. import exports, services
 from ..catalogue import Band, Catalogue
 from ..catalogue_store import catalogue_for
+from ..services import participation as participation_service
 from ..services import review
 from .common import private_download, reviewer_required
 
@@ -130,6 +131,26 @@ def side_by_side(cycle: str) -> str:
 
 
 # --------------------------------------------------------------------------
+# Participation: every member country's status (a draft shows as not submitted)
+# --------------------------------------------------------------------------
+
+
+@bp.route("/cycles/<cycle>/participation")
+@reviewer_required
+def participation(cycle: str) -> str:
+    """List every member country's status in the cycle, with its dates, on time or late, and the counts."""
+    found = services.find_cycle(cycle)
+    view = participation_service.participation(current_user, found)
+    return render_template(
+        "review/participation.html",
+        cycle=found,
+        view=view,
+        statuses=participation_service.STATUSES,
+        status_label=participation_service.status_label,
+    )
+
+
+# --------------------------------------------------------------------------
 # Exports
 # --------------------------------------------------------------------------
 
@@ -137,7 +158,12 @@ def side_by_side(cycle: str) -> str:
 @bp.route("/cycles/<cycle>/export/<kind>.<fmt>")
 @reviewer_required
 def export(cycle: str, kind: str, fmt: str) -> Response:
-    """Download the scores or the full answers of the countries shown on the comparison page."""
+    """Download the scores or the full answers of the countries shown on the comparison page, or the
+    participation of every member country."""
+    if kind == exports.PARTICIPATION and fmt in exports.FORMATS:
+        found = services.find_cycle(cycle)
+        made = exports.export_participation(participation_service.participation(current_user, found), fmt)
+        return private_download(BytesIO(made.content), made.content_type, made.filename)
     if kind not in exports.KINDS or fmt not in exports.FORMATS:
         abort(404)
     found = services.find_cycle(cycle)

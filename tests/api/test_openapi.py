@@ -304,7 +304,9 @@ def reviewer(app: Flask, users, tokens, cycle) -> Iterator[Persona]:
     persona = Persona(
         app,
         tokens["reviewer"],
-        (READS - {("POST", f"{COUNTRY}/assessment")}) | {("POST", f"{COUNTRY}/return"), ("POST", f"{COUNTRY}/accept")},
+        (READS - {("POST", f"{COUNTRY}/assessment")})
+        | {("POST", f"{COUNTRY}/return"), ("POST", f"{COUNTRY}/accept")}
+        | {("GET", "/api/v1/cycles/{cycle}/participation")},  # reviewers only: respondents get 403
     )
     yield persona
     persona.check_reached()

@@ -167,6 +167,19 @@ MATRIX: dict[tuple[str, str], tuple[str, object, dict[str, dict[str, int]]]] = {
             accepted=(401, 409, 404, 409, 409),
         ),
     ),
+    # Recommendations (services.recommendations): reviewers make them on what reached them.
+    ("GET", f"{COUNTRY}/recommendations"): ("recommendations", None, READ),
+    ("POST", f"{COUNTRY}/recommendations"): (
+        "recommendations",
+        {"obligation": "ga-1988.1", "text": "Share data through I-24/7.", "priority": "high"},
+        table(
+            none=NOBODY,
+            draft=(401, 403, 404, 404, 404),
+            submitted=(401, 403, 404, 201, 201),
+            returned=(401, 403, 404, 201, 201),
+            accepted=(401, 403, 404, 201, 201),
+        ),
+    ),
 }
 
 CASES = [

@@ -70,9 +70,9 @@ def _settle_autosave(ui: Any) -> None:
 
 def test_a_respondent_completes_a_section_with_the_keyboard_alone_and_resumes_it(ui) -> None:  # type: ignore[no-untyped-def]
     page = ui.page
-    _keyboard_sign_in(ui, "can@demo.test")
+    _keyboard_sign_in(ui, "nzl@demo.test")
 
-    # Canada has not started the 2026 assessment: start it from the start page.
+    # New Zealand takes part for the first time and has not started: start it from the start page.
     ui.tab_to(_is(tag="button", text="Start the assessment"))
     with page.expect_navigation():
         page.keyboard.press("Enter")
@@ -105,7 +105,7 @@ def test_a_respondent_completes_a_section_with_the_keyboard_alone_and_resumes_it
     page.keyboard.press("Tab")
     page.keyboard.type("Proceeds of Crime Act, art. 12")
     page.keyboard.press("Tab")
-    page.keyboard.type("https://legislation.example.org/can/poca")
+    page.keyboard.type("https://legislation.example.org/nzl/poca")
     ui.tab_to(_is(id="item_PC_1-assistance_kind"))
     page.keyboard.press("ArrowDown")  # from "No" to the first kind of assistance
     assert page.input_value("#item_PC_1-assistance_kind") != "none"
@@ -138,7 +138,7 @@ def test_a_respondent_completes_a_section_with_the_keyboard_alone_and_resumes_it
     assert link["tag"] == "a" and "Justification" in link["text"], link
     page.keyboard.press("Enter")
     assert ui.focused()["id"] == "item_PC_3-justification"
-    page.keyboard.type("Canada has no confiscated assets of trafficking cases to share in this period.")
+    page.keyboard.type("New Zealand has no confiscated assets of trafficking cases to share in this period.")
     _settle_autosave(ui)
     ui.tab_to(_is(tag="button", text="Save"))
     with page.expect_navigation():
@@ -148,7 +148,7 @@ def test_a_respondent_completes_a_section_with_the_keyboard_alone_and_resumes_it
     assert page.locator("#section-progress").inner_text().startswith("3 of 3 items in this section answered")
     ui.check()
 
-    saved = _answers("CAN")
+    saved = _answers("NZL")
     assert {k: saved[k].rating for k in ("PC-1", "PC-2", "PC-3")} == {
         "PC-1": "largely",
         "PC-2": "full",
@@ -164,7 +164,7 @@ def test_a_respondent_completes_a_section_with_the_keyboard_alone_and_resumes_it
     ui.check()
 
     # Resume: sign in again, open the assessment and the section; the answers are there.
-    _keyboard_sign_in(ui, "can@demo.test")
+    _keyboard_sign_in(ui, "nzl@demo.test")
     ui.tab_to(lambda now: now["text"] == "Open the assessment" and "/2026/" in now["href"])
     with page.expect_navigation():
         page.keyboard.press("Enter")
@@ -180,7 +180,7 @@ def test_a_respondent_completes_a_section_with_the_keyboard_alone_and_resumes_it
         page.input_value("#item_PC_1-description")
         == "Confiscation orders are issued by the criminal courts; 214 in 2025."
     )
-    assert page.input_value("#item_PC_3-justification").startswith("Canada has no confiscated assets")
+    assert page.input_value("#item_PC_3-justification").startswith("New Zealand has no confiscated assets")
 
 
 def test_a_respondent_fills_in_the_offline_questionnaire_and_uploads_it(ui, tmp_path) -> None:  # type: ignore[no-untyped-def]

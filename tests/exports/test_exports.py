@@ -32,7 +32,18 @@ NUMERIC = {
     "unjustified_not_applicable",
 }
 # Columns whose values come from the catalogue or the lifecycle, never from what people type.
-CONTROLLED = {"status", "band", "item", "section", "rating", "updated_at"}
+CONTROLLED = {
+    "status",
+    "band",
+    "item",
+    "section",
+    "rating",
+    "updated_at",
+    "carried",
+    "previous_cycle",
+    "previous_rating",
+    "rating_change",
+}
 
 
 def numeric(column: str) -> bool:

@@ -14,6 +14,7 @@ from questionnaire.db import Base, db
 
 from ..conftest import add_user
 from ..offline.conftest import Book
+from ..review.conftest import earlier_recommendation
 
 A = "/cycles/2026/countries/FRA"
 # A request each state-changing route would accept, with who sends it.
@@ -42,6 +43,7 @@ ROUTES: dict[str, tuple[str, str, dict[str, str]]] = {
     "admin.revoke_tokens": ("/admin/users/{fra}/tokens/revoke", "admin@example.org", {}),
     "admin.cycles": ("/admin/cycles", "admin@example.org", {"code": "2030", "title": "x"}),
     "admin.close_cycle": ("/admin/cycles/2026/close", "admin@example.org", {"confirm": "1"}),
+    "admin.due_date": ("/admin/cycles/2026/due", "admin@example.org", {"due_date": "2027-01-31"}),
     "admin.reopen_cycle": ("/admin/cycles/2025/reopen", "admin@example.org", {}),
     "admin.delete_cycle": ("/admin/cycles/2031/delete", "admin@example.org", {"confirm": "1"}),
     "assessment.start": ("/cycles/2026/countries/DEU/start", "deu@example.org", {}),
@@ -56,6 +58,7 @@ ROUTES: dict[str, tuple[str, str, dict[str, str]]] = {
     "assessment.accept": ("/cycles/2026/countries/ITA/accept", "reviewer@example.org", {}),
     "reports.meeting_pack": ("/cycles/2026/meeting-pack", "reviewer@example.org", {}),
     "offline.upload": (f"{A}/questionnaire.xlsx", "fra@example.org", {"file": "WORKBOOK"}),
+    "recommendations.comment": (f"{A}/recommendations/{{recommendation}}/comments", "fra@example.org", {"body": "x"}),
 }
 EXEMPT = ("api.", "static")  # the API takes bearer tokens only (tests/api checks cookies get 401)
 
@@ -78,6 +81,7 @@ def world(app, users, cycle, monkeypatch) -> dict[str, Any]:  # type: ignore[no-
         "victim": add_user("victim@example.org", "reviewer").id,
         "token": tokens_of(users["fra"])[0].id,
         "fra": users["fra"].id,
+        "recommendation": earlier_recommendation("FRA"),  # France's, made in a cycle before 2026
     }
 
 

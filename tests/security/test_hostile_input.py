@@ -139,6 +139,7 @@ def world(app, users, cycle, monkeypatch):  # type: ignore[no-untyped-def]
         "token_id": 1,
         "user_id": victim.id,
         "job_id": job.id,
+        "recommendation_id": 1,
         "kind": "scores",
         "fmt": "csv",
         "filename": "css/app.css",
