@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -55,7 +56,8 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 class Role(enum.StrEnum):
-    RESPONDENT = "respondent"
+    RESPONDENT = "respondent"  # a country's focal point
+    CONTRIBUTOR = "contributor"  # an officer of another agency, answering what a focal point assigns
     REVIEWER = "reviewer"
     ADMIN = "admin"
 
@@ -128,6 +130,10 @@ class User(Base):
     @property
     def is_respondent(self) -> bool:
         return self.role == Role.RESPONDENT
+
+    @property
+    def is_contributor(self) -> bool:
+        return self.role == Role.CONTRIBUTOR
 
 
 class LoginSession(Base):
@@ -323,6 +329,104 @@ class Comment(Base):
     body: Mapped[str] = mapped_column(Text)
 
     user: Mapped[User | None] = relationship(lazy="joined")
+
+
+class ThreadResolution(Base):
+    """An item's comment thread marked resolved (by either side); a new message opens it again."""
+
+    __tablename__ = "thread_resolution"
+    __table_args__ = (UniqueConstraint("assessment_id", "item_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"))
+    item_id: Mapped[str] = mapped_column(String(64))
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
+    resolved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    resolved_by: Mapped[User | None] = relationship(lazy="joined")
+
+
+class Assignment(Base):
+    """A section (or a single item) of an assessment that a focal point gave a contributor to answer."""
+
+    __tablename__ = "assignment"
+    __table_args__ = (UniqueConstraint("assessment_id", "user_id", "section_id", "item_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    section_id: Mapped[str] = mapped_column(String(64))
+    item_id: Mapped[str] = mapped_column(String(64), default="")  # "" for the whole section
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(lazy="joined", foreign_keys=[user_id])
+
+
+class SectionState(enum.StrEnum):
+    """Where a section stands in the country's internal review (never shown to reviewers)."""
+
+    IN_PROGRESS = "in_progress"
+    READY = "ready"  # a contributor says it is ready
+    APPROVED = "approved"  # the focal point approved it
+    SENT_BACK = "sent_back"  # the focal point sent it back with a note
+
+
+class SectionReview(Base):
+    """The internal review of one section of one assessment: its state, the last note, who and when."""
+
+    __tablename__ = "section_review"
+    __table_args__ = (UniqueConstraint("assessment_id", "section_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), index=True)
+    section_id: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(20), default=SectionState.IN_PROGRESS)
+    note: Mapped[str] = mapped_column(Text, default="")
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    updated_by: Mapped[User | None] = relationship(lazy="joined")
+
+
+class EvidenceFile(Base):
+    """A file attached to one answer: a law, a decree, statistics.  Its bytes are in `content` or object storage."""
+
+    __tablename__ = "evidence_file"
+    __table_args__ = (Index("ix_evidence_file_assessment_item", "assessment_id", "item_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"))
+    item_id: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(300))
+    document_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    shared: Mapped[bool] = mapped_column(Boolean, default=False)  # shared with reviewers, else internal
+    filename: Mapped[str] = mapped_column(String(255))
+    media_type: Mapped[str] = mapped_column(String(100))  # as found from the content
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage: Mapped[str] = mapped_column(String(10), default="db")  # db or s3
+    storage_key: Mapped[str] = mapped_column(String(300), default="")
+    content: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True, deferred=True)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    uploaded_by: Mapped[User | None] = relationship(lazy="joined")
+
+
+class Declaration(Base):
+    """Who stands behind a submission: name, position and ministry, recorded with it."""
+
+    __tablename__ = "declaration"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), index=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("assessment_event.id"), nullable=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
+    name: Mapped[str] = mapped_column(String(200))
+    position: Mapped[str] = mapped_column(String(200))
+    ministry: Mapped[str] = mapped_column(String(300))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Carry(enum.StrEnum):

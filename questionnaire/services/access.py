@@ -15,8 +15,9 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import contains_eager, defer, lazyload
 
+from ..catalogue_store import catalogue_for
 from ..db import db
-from ..models import Assessment, Country, Cycle, Role, Status, User
+from ..models import Assessment, Assignment, Country, Cycle, Role, Status, User
 from .errors import CycleClosed, Forbidden, InvalidTransition, NotFound
 
 REVIEWABLE = (Status.SUBMITTED, Status.RETURNED, Status.ACCEPTED)
@@ -62,13 +63,66 @@ def can_comment(user: User, assessment: Assessment) -> bool:
     return assessment.cycle.is_open
 
 
-def require_edit(user: User, assessment: Assessment) -> None:
-    """Raise unless the user may change the answers now."""
-    if not can_view(user, assessment):
+# --------------------------------------------------------------------------
+# Contributors: only what a focal point assigned them
+# --------------------------------------------------------------------------
+#
+# A contributor is not allowed to see the assessment as a whole: `can_view` says
+# no, so every page and API operation about the whole assessment (overview,
+# scores, report, history, workbook, exports) answers "not found".  Only the
+# entry points below let a contributor in, item by item.
+
+
+def assigned_items(user: User, assessment: Assessment) -> frozenset[str]:
+    """Return the items of the assessment assigned to a contributor of its country (empty for anyone else)."""
+    if user.role != Role.CONTRIBUTOR or user.country_iso3 != assessment.country_iso3:
+        return frozenset()
+    rows = db.session.execute(
+        select(Assignment.section_id, Assignment.item_id).where(
+            Assignment.assessment_id == assessment.id, Assignment.user_id == user.id
+        )
+    ).all()
+    if not rows:
+        return frozenset()
+    catalogue = catalogue_for(assessment.cycle, "en")
+    items: set[str] = set()
+    for section_id, item_id in rows:
+        if item_id:
+            if item_id in catalogue.item_by_id:
+                items.add(item_id)
+        elif section_id in catalogue.section_by_id:
+            items.update(i.id for i in catalogue.items_in(section_id))
+    return frozenset(items)
+
+
+def can_view_item(user: User, assessment: Assessment, item: str) -> bool:
+    """Tell whether the user may read one item's answer, its thread and its evidence."""
+    return can_view(user, assessment) or item in assigned_items(user, assessment)
+
+
+def can_edit_item(user: User, assessment: Assessment, item: str) -> bool:
+    """Tell whether the user may change one item's answer now (a focal point, or a contributor it is assigned to)."""
+    if can_edit(user, assessment):
+        return True
+    return (
+        user.role == Role.CONTRIBUTOR
+        and assessment.status in EDITABLE
+        and assessment.cycle.is_open
+        and item in assigned_items(user, assessment)
+    )
+
+
+def require_edit(user: User, assessment: Assessment, items: Iterable[str] | None = None) -> None:
+    """Raise unless the user may change the answers now (a contributor: only `items`, all assigned to them)."""
+    if user.role == Role.CONTRIBUTOR:
+        wanted = set(items) if items is not None else None
+        if not wanted or not wanted <= assigned_items(user, assessment):
+            raise NotFound(_("No such assessment."))
+    elif not can_view(user, assessment):
         raise NotFound(_("No such assessment."))
     if not assessment.cycle.is_open:
         raise CycleClosed(_("Cycle %(code)s is closed; its answers can no longer change.", code=assessment.cycle.code))
-    if user.role != Role.RESPONDENT:
+    if user.role not in (Role.RESPONDENT, Role.CONTRIBUTOR):
         raise Forbidden(_("Only the country's respondents can change its answers."))
     if assessment.status not in EDITABLE:
         raise InvalidTransition(

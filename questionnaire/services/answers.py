@@ -326,7 +326,7 @@ def save_answers(user: User | None, assessment: Assessment, edits: Sequence[Edit
     if user is None:
         require_operator_edit(assessment)
     else:
-        require_edit(user, assessment)
+        require_edit(user, assessment, [e.item for e in edits])
     catalogue = catalogue_for(assessment.cycle)
     for edit in edits:
         if edit.item not in catalogue.item_by_id:

@@ -222,9 +222,9 @@ def confirm(user: User, assessment: Assessment, items: Iterable[str], source: st
     Each confirmation moves the answer's version on and is recorded in the
     audit trail; confirming an item that is not carried does nothing.
     """
-    require_edit(user, assessment)
-    catalogue = catalogue_for(assessment.cycle)
     wanted = list(dict.fromkeys(items))
+    require_edit(user, assessment, wanted)
+    catalogue = catalogue_for(assessment.cycle)
     for item in wanted:
         if item not in catalogue.item_by_id:
             raise UnknownChecklistItem(
