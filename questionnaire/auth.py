@@ -311,12 +311,15 @@ def create_user(email: str, password: str, role: str, country: str | None = None
     if not email or "@" not in email or len(email) > 254 or any(c.isspace() for c in email):
         raise AccountError(_("'%(email)s' is not a valid e-mail address.", email=email))
     if role not in {r.value for r in Role}:
-        raise AccountError(_("Unknown role '%(role)s': use respondent, reviewer or admin.", role=role), field="role")
+        raise AccountError(
+            _("Unknown role '%(role)s': use respondent, contributor, reviewer or admin.", role=role), field="role"
+        )
     iso3 = country.upper() if country else None
-    if role == Role.RESPONDENT:
+    if role in (Role.RESPONDENT, Role.CONTRIBUTOR):
         if not iso3:
             raise AccountError(
-                _("A respondent must belong to a country (give its ISO 3166-1 alpha-3 code)."), field="country"
+                _("A respondent or contributor must belong to a country (give its ISO 3166-1 alpha-3 code)."),
+                field="country",
             )
         if db.session.get(Country, iso3) is None:
             raise AccountError(
@@ -324,7 +327,7 @@ def create_user(email: str, password: str, role: str, country: str | None = None
                 field="country",
             )
     elif iso3:
-        raise AccountError(_("Only respondents belong to a country."), field="country")
+        raise AccountError(_("Only respondents and contributors belong to a country."), field="country")
     check_password_policy(password, email, name)
     if find_user(email) is not None:
         raise AccountError(_("An account for %(email)s already exists.", email=email))

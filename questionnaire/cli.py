@@ -140,7 +140,7 @@ users_cli = AppGroup("users", help="Manage accounts.")
 
 @users_cli.command("create")
 @click.argument("email")
-@click.option("--role", required=True, type=click.Choice(["respondent", "reviewer", "admin"]))
+@click.option("--role", required=True, type=click.Choice(["respondent", "contributor", "reviewer", "admin"]))
 @click.option("--country", "country", default=None, help="ISO 3166-1 alpha-3 code (respondents only).")
 @click.option("--name", default="", help="The person's name.")
 def users_create(email: str, role: str, country: str | None, name: str) -> None:

@@ -39,7 +39,7 @@ def test_short_passwords_are_refused(app) -> None:  # type: ignore[no-untyped-de
         ("x@example.org", "owner", None, "Unknown role"),
         ("x@example.org", "respondent", None, "must belong to a country"),
         ("x@example.org", "respondent", "XXX", "Unknown country code 'XXX'"),
-        ("x@example.org", "reviewer", "FRA", "Only respondents belong to a country"),
+        ("x@example.org", "reviewer", "FRA", "Only respondents and contributors belong to a country"),
     ],
 )
 def test_account_creation_checks_every_field(app, email, role, country, message) -> None:  # type: ignore[no-untyped-def]

@@ -3,7 +3,7 @@
 Views, the API, the spreadsheet import and the command line all call these.
 """
 
-from . import carry
+from . import carry, team
 from .access import (
     EDITABLE,
     REVIEWABLE,
@@ -72,6 +72,7 @@ from .scores import compute, scores_of
 
 __all__ = [
     "carry",
+    "team",
     "EDITABLE",
     "REVIEWABLE",
     "FIELDS",

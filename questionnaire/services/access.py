@@ -112,6 +112,24 @@ def can_edit_item(user: User, assessment: Assessment, item: str) -> bool:
     )
 
 
+def can_comment_on(user: User, assessment: Assessment, items: Iterable[str]) -> bool:
+    """Tell whether the user may write in these items' threads (a contributor: only on items assigned to them)."""
+    if user.role != Role.CONTRIBUTOR:
+        return can_comment(user, assessment)
+    wanted = set(items)
+    return (
+        bool(wanted)
+        and wanted <= assigned_items(user, assessment)
+        and assessment.status != Status.ACCEPTED
+        and assessment.cycle.is_open
+    )
+
+
+def in_team(user: User, assessment: Assessment) -> bool:
+    """Tell whether the user belongs to the country's own team (focal point or contributor): who sees internal work."""
+    return user.role in (Role.RESPONDENT, Role.CONTRIBUTOR) and user.country_iso3 == assessment.country_iso3
+
+
 def require_edit(user: User, assessment: Assessment, items: Iterable[str] | None = None) -> None:
     """Raise unless the user may change the answers now (a contributor: only `items`, all assigned to them)."""
     if user.role == Role.CONTRIBUTOR:

@@ -94,7 +94,7 @@ def _nul_in_request() -> str | None:
 
 def init_app(app: Flask) -> None:
     """Register every blueprint and the error handlers."""
-    from . import admin, api, assessment, auth, catalogue, main, offline, recommendations, reports, review
+    from . import admin, api, assessment, auth, catalogue, main, offline, recommendations, reports, review, team
 
     app.url_map.converters["int"] = IdConverter  # before any rule is added
 
@@ -115,7 +115,7 @@ def init_app(app: Flask) -> None:
     csrf.exempt(api.bp)  # bearer tokens only, never the session cookie: no CSRF possible
     app.before_request(signed_tokens.before_request)
     app.after_request(signed_tokens.after_request)
-    for module in (auth, main, catalogue, assessment, review, admin, api, offline, reports, recommendations):
+    for module in (auth, main, catalogue, assessment, review, admin, api, offline, reports, recommendations, team):
         app.register_blueprint(module.bp)
 
     @app.errorhandler(ServiceError)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, render_template, request, session
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import select
@@ -19,6 +19,8 @@ bp = Blueprint("main", __name__)
 @login_required
 def home() -> ResponseReturnValue:
     """Show a respondent their assessments, and a reviewer the cycles."""
+    if current_user.is_contributor:
+        return redirect(url_for("team.assigned"))
     cycles = services.list_cycles()
     if current_user.is_respondent:
         return render_template("home_respondent.html", rows=services.own_assessments(current_user, cycles))
