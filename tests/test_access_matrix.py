@@ -19,7 +19,17 @@ from sqlalchemy import func, select
 from questionnaire import jobs, services
 from questionnaire.auth import issue_token
 from questionnaire.db import db
-from questionnaire.models import ApiToken, Assessment, Comment, Cycle, Job, RecommendationComment, Status, User
+from questionnaire.models import (
+    ApiToken,
+    Assessment,
+    Comment,
+    Cycle,
+    Job,
+    RecommendationComment,
+    SectionReview,
+    Status,
+    User,
+)
 
 from .conftest import add_user
 
@@ -120,6 +130,19 @@ MATRIX: dict[str, tuple[str, dict[str, dict[str, dict[str, Any]]]]] = {
     "assessment.accept": (f"{A}/accept", {"POST": _country(403, 403, OK)}),
     "assessment.comment": (f"{A}/items/CL-1/comments", {"POST": _country(OK, OK, OK)}),
     "assessment.history": (f"{A}/history", {"GET": _country(OK, OK, OK)}),
+    # A country's team: its focal point only, never another country or the secretariat.
+    "team.page": (f"{A}/team", {"GET": _country(OK, OK, 404)}),
+    "team.invite": (f"{A}/team/invite", {"POST": _country(OK, OK, 404)}),
+    "team.assign": (f"{A}/team/assign", {"POST": _country(422, 422, 404)}),
+    "team.unassign": (f"{A}/team/assignments/999999/remove", {"POST": _country(404, 409, 404)}),
+    "team.ready": (f"{A}/sections/criminal-law/ready", {"POST": _country(OK, 409, 404)}),
+    "team.approve": (f"{A}/sections/criminal-law/approve", {"POST": _country(OK, 409, 404)}),
+    "team.send_back": (f"{A}/sections/criminal-law/send-back", {"POST": _country(OK, 409, 404)}),
+    "team.assigned": (
+        "/assigned",
+        {"GET": {"any": {"anonymous": LOGIN, "own": OK, "other": OK, "reviewer": 404, "admin": 404}}},
+    ),
+    "team.accept_invitation": ("/invitations/not-a-token", {"GET": {"any": _same(404)}, "POST": {"any": _same(404)}}),
     # France has no earlier assessment in this world: nobody finds a comparison, and nobody learns more.
     "assessment.changes": (f"{A}/changes", {"GET": _country(404, 404, 404)}),
     "reports.report": (f"{A}/report", {"GET": _country(OK, OK, OK)}),
@@ -220,6 +243,8 @@ def _post_data(endpoint: str) -> dict[str, Any]:
         "admin.close_cycle": {"confirm": "1"},
         "admin.delete_cycle": {"confirm": "1"},
         "admin.due_date": {"due_date": "2027-01-31"},
+        "team.invite": {"email": "new.contributor@example.org"},
+        "team.send_back": {"note": "Look at the border figures again."},
     }.get(endpoint, {})
 
 
@@ -238,6 +263,11 @@ def _count(model: Any, *where: Any) -> int:
     return int(db.session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
 
 
+def _review_state(section: str) -> str | None:
+    db.session.expire_all()
+    return db.session.scalar(select(SectionReview.state).where(SectionReview.section_id == section))
+
+
 def _victim(world: dict[str, Any]) -> User:
     db.session.expire_all()
     return db.session.get(User, world["victim"].id)
@@ -254,6 +284,10 @@ EFFECTS: dict[str, Callable[[dict[str, Any], str], bool]] = {
     "admin.reset_password": lambda world, role: _victim(world).password_hash != world["victim_hash"],
     "admin.revoke_tokens": lambda world, role: _count(ApiToken, ApiToken.revoked_at.is_(None)) == 0,
     "admin.close_cycle": lambda world, role: _cycle_open("2026") is False,
+    "team.invite": lambda world, role: _count(User, User.email == "new.contributor@example.org") == 1,
+    "team.ready": lambda world, role: _review_state("criminal-law") == "ready",
+    "team.approve": lambda world, role: _review_state("criminal-law") == "approved",
+    "team.send_back": lambda world, role: _review_state("criminal-law") == "sent_back",
     "admin.due_date": lambda world, role: (
         db.session.scalar(select(Cycle.due_date).where(Cycle.code == "2026")) == date(2027, 1, 31)
     ),

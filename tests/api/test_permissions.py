@@ -117,6 +117,29 @@ MATRIX: dict[tuple[str, str], tuple[str, object, dict[str, dict[str, int]]]] = {
         {"version": 0, "rating": "partially", "description": "A pilot in two regions."},
         EDIT,
     ),
+    # Internal to the country: its focal points only; the secretariat learns nothing, not even that it exists.
+    ("GET", f"{COUNTRY}/assignments"): (
+        "assignments",
+        None,
+        table(
+            none=NOBODY,
+            draft=(401, 200, 404, 404, 404),
+            submitted=(401, 200, 404, 404, 404),
+            returned=(401, 200, 404, 404, 404),
+            accepted=(401, 200, 404, 404, 404),
+        ),
+    ),
+    ("PUT", f"{COUNTRY}/assignments"): (
+        "assignments",
+        {"criminal-law": []},
+        table(
+            none=NOBODY,
+            draft=(401, 200, 404, 404, 404),
+            submitted=(401, 409, 404, 404, 404),
+            returned=(401, 200, 404, 404, 404),
+            accepted=(401, 409, 404, 404, 404),
+        ),
+    ),
     ("POST", f"{COUNTRY}/confirm"): (
         "confirm",
         {"items": ["CL-1"]},

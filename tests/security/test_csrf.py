@@ -59,6 +59,21 @@ ROUTES: dict[str, tuple[str, str, dict[str, str]]] = {
     "reports.meeting_pack": ("/cycles/2026/meeting-pack", "reviewer@example.org", {}),
     "offline.upload": (f"{A}/questionnaire.xlsx", "fra@example.org", {"file": "WORKBOOK"}),
     "recommendations.comment": (f"{A}/recommendations/{{recommendation}}/comments", "fra@example.org", {"body": "x"}),
+    "team.invite": (f"{A}/team/invite", "fra@example.org", {"email": "new.contributor@example.org"}),
+    "team.assign": (
+        f"{A}/team/assign",
+        "fra@example.org",
+        {"contributor": "{contributor}", "section": "criminal-law", "item": ""},
+    ),
+    "team.unassign": (f"{A}/team/assignments/{{assignment}}/remove", "fra@example.org", {}),
+    "team.ready": (f"{A}/sections/criminal-law/ready", "fra@example.org", {}),
+    "team.approve": (f"{A}/sections/criminal-law/approve", "fra@example.org", {}),
+    "team.send_back": (f"{A}/sections/criminal-law/send-back", "fra@example.org", {"note": "x"}),
+    "team.accept_invitation": (
+        "/invitations/{invitation}",
+        "",
+        {"password": "a long enough password", "confirm": "a long enough password"},
+    ),
 }
 EXEMPT = ("api.", "static")  # the API takes bearer tokens only (tests/api checks cookies get 401)
 
@@ -68,7 +83,11 @@ def world(app, users, cycle, monkeypatch) -> dict[str, Any]:  # type: ignore[no-
     from questionnaire import jobs
 
     monkeypatch.setattr(jobs, "dispatch", lambda job_id: None)  # the job's record is the state change
-    services.start_assessment(users["fra"], cycle, "FRA")
+    france, _ = services.start_assessment(users["fra"], cycle, "FRA")
+    from questionnaire.services import team
+
+    contributor, invitation = team.invite_contributor(users["fra"], france, "contrib@example.org")
+    assignment = team.assign(users["fra"], france, contributor, "law-enforcement")
     ita_user = add_user("ita@example.org", "respondent", "ITA")
     ita, _ = services.start_assessment(ita_user, cycle, "ITA")
     services.submit(ita_user, ita)
@@ -82,6 +101,9 @@ def world(app, users, cycle, monkeypatch) -> dict[str, Any]:  # type: ignore[no-
         "token": tokens_of(users["fra"])[0].id,
         "fra": users["fra"].id,
         "recommendation": earlier_recommendation("FRA"),  # France's, made in a cycle before 2026
+        "contributor": contributor.id,
+        "assignment": assignment.id,
+        "invitation": invitation,
     }
 
 
@@ -111,8 +133,9 @@ def _changed_workbook() -> Any:
     return (io.BytesIO(book.edit(data, {("CL-1", "rating"): "full"})), "questionnaire.xlsx")
 
 
-def _form(data: dict[str, Any]) -> dict[str, Any]:
-    return {k: (_changed_workbook() if v == "WORKBOOK" else v) for k, v in data.items()}
+def _form(data: dict[str, Any], world: dict[str, Any]) -> dict[str, Any]:
+    """The form to send: the workbook made now, and the world's ids put in where a value names one."""
+    return {k: (_changed_workbook() if v == "WORKBOOK" else v.format(**world)) for k, v in data.items()}
 
 
 def _client(make_client: Any, email: str) -> Any:
@@ -131,7 +154,7 @@ def test_without_a_token(make_client, world, endpoint) -> None:  # type: ignore[
     path, email, data = ROUTES[endpoint]
     client = _client(make_client, email)
     before = fingerprint()
-    response = client.post(path.format(**world), data=_form(data))
+    response = client.post(path.format(**world), data=_form(data, world))
     assert response.status_code == 400
     assert fingerprint() == before
 
@@ -145,7 +168,7 @@ def test_with_another_sessions_token(make_client, world, endpoint) -> None:  # t
     client = _client(make_client, email)
     _token(client, email)  # the victim has a token of their own
     before = fingerprint()
-    response = client.post(path.format(**world), data={**_form(data), "csrf_token": stolen})
+    response = client.post(path.format(**world), data={**_form(data, world), "csrf_token": stolen})
     assert response.status_code == 400
     assert fingerprint() == before
 
@@ -156,7 +179,7 @@ def test_by_get(make_client, world, endpoint) -> None:  # type: ignore[no-untype
     client = _client(make_client, email)
     token = _token(client, email)
     before = fingerprint()
-    query = {k: v for k, v in data.items() if v != "WORKBOOK"}
+    query = {k: v.format(**world) for k, v in data.items() if v != "WORKBOOK"}
     response = client.get(path.format(**world), query_string={**query, "csrf_token": token})
     assert response.status_code in (200, 302, 405), response.status_code
     assert fingerprint() == before
@@ -168,7 +191,7 @@ def test_with_the_right_token_it_works(make_client, world, endpoint) -> None:  #
     path, email, data = ROUTES[endpoint]
     client = _client(make_client, email)
     before = fingerprint()
-    response = client.post(path.format(**world), data={**_form(data), "csrf_token": _token(client, email)})
+    response = client.post(path.format(**world), data={**_form(data, world), "csrf_token": _token(client, email)})
     assert response.status_code in (200, 302), response.status_code
     if endpoint not in ("main.set_language",):  # the language lives in the session only
         assert fingerprint() != before
