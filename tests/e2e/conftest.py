@@ -43,7 +43,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 AXE = HERE / "node_modules" / "axe-core" / "axe.min.js"
 VNU = HERE / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
-ARTIFACTS = ROOT / "test-artifacts" / "e2e"
+# Where screenshots, saved documents and the report go; CI gives each database's run its own folder.
+ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS_DIR") or ROOT / "test-artifacts") / "e2e"
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - the documented demo password
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 360, "height": 800}
