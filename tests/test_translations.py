@@ -225,7 +225,7 @@ def test_a_bad_account_is_refused_on_the_right_field_in_any_language(client, use
     )
     page = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert "Seuls les répondants relèvent d’un pays." in page
+    assert "Seuls les répondants et les contributeurs relèvent d’un pays." in page
     # The message sits by the country field (its error id), not by the e-mail address.
     country_block = page[page.index('id="country"') - 600 : page.index('id="country"') + 600]
     assert "Seuls les répondants" in country_block
