@@ -19,12 +19,15 @@ write the file can recompute it), so keep backups where only operators can
 write.
 
 Sign-in sessions are not backed up: after a restore everyone signs in again.
+Evidence files kept in the database (the default storage) are in the backup: binary
+columns are written as base64 text, and their rows are read and loaded a few at a time.
 Finished meeting-pack files live in the instance folder, not the database:
 their job rows are restored, the files are not (generate the pack again).
 """
 
 from __future__ import annotations
 
+import base64
 import gzip
 import hashlib
 import json
@@ -32,7 +35,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -40,9 +43,11 @@ import click
 from sqlalchemy import (
     JSON,
     Column,
+    Date,
     DateTime,
     Engine,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -137,12 +142,28 @@ def schema_revision(connection: Connection) -> str | None:
 
 
 def _dump_value(value: Any) -> Any:
+    if isinstance(value, bytes | bytearray | memoryview):  # a binary column (evidence files): base64 text
+        return base64.b64encode(bytes(value)).decode("ascii")
     if isinstance(value, datetime):
         return value.astimezone(UTC).isoformat() if value.tzinfo else value.isoformat()
+    if isinstance(value, date):  # a day (a cycle's due date, an evidence file's date): YYYY-MM-DD
+        return value.isoformat()
     return value
 
 
 def _loader(column: Column[Any]) -> Any:
+    if isinstance(column.type, LargeBinary):
+
+        def to_bytes(value: Any) -> Any:
+            return None if value is None else base64.b64decode(value, validate=True)
+
+        return to_bytes
+    if isinstance(column.type, Date):
+
+        def to_date(value: Any) -> Any:
+            return None if value is None else date.fromisoformat(value)
+
+        return to_date
     if isinstance(column.type, DateTime) or isinstance(getattr(column.type, "impl", None), DateTime):
 
         def to_datetime(value: Any) -> Any:
@@ -167,6 +188,16 @@ def _restore_table(table: Table) -> Table:
 # --------------------------------------------------------------------------
 # Writing
 # --------------------------------------------------------------------------
+
+
+# Rows holding files (evidence) are read and loaded this many at a time, and a batch of rows
+# being loaded is written once its files reach _BINARY_BYTES, so memory stays bounded.
+_BINARY_BATCH = 4
+_BINARY_BYTES = 64 * 1024 * 1024
+
+
+def _has_binary(table: Table) -> bool:
+    return any(isinstance(c.type, LargeBinary) for c in table.columns)
 
 
 class _HashingWriter:
@@ -207,7 +238,8 @@ def write_backup(url: str, stream: IO[bytes], path: str = "") -> Summary:
             for table in tables:
                 count = 0
                 query = select(table).order_by(*table.primary_key.columns)
-                for row in connection.execution_options(yield_per=BATCH).execute(query):
+                per = _BINARY_BATCH if _has_binary(table) else BATCH  # files: a few rows in memory at a time
+                for row in connection.execution_options(yield_per=per).execute(query):
                     writer.line({"table": table.name, "row": [_dump_value(v) for v in row]})
                     count += 1
                 summary.rows[table.name] = count
@@ -505,11 +537,14 @@ def _load(connection: Connection, path: Path, header: _Header, tables: dict[str,
     loaders = {name: [_loader(target.columns[c]) for c in header.columns[name]] for name, target in targets.items()}
     batch: list[dict[str, Any]] = []
     current: str | None = None
+    held = 0  # bytes of files in the batch
 
     def flush() -> None:
+        nonlocal held
         if batch and current is not None:
             connection.execute(insert(targets[current]), batch)
             batch.clear()
+        held = 0
 
     for name, values in _rows(path, header):
         if name != current:
@@ -520,7 +555,8 @@ def _load(connection: Connection, path: Path, header: _Header, tables: dict[str,
         for column, value, load in zip(names, values, loaders[name], strict=True):
             row[column] = load(value) if load else value
         batch.append(row)
-        if len(batch) >= BATCH:
+        held += sum(len(v) for v in row.values() if isinstance(v, bytes))
+        if len(batch) >= BATCH or held >= _BINARY_BYTES:
             flush()
     flush()
 

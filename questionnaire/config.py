@@ -99,7 +99,8 @@ def from_environment() -> dict[str, Any]:
     for name in ("REPORT_QUEUE", "MEETING_PACK_FOLDER"):
         if env.get(name):
             config[name] = env[name]
-    for name in ("REPORT_CONCURRENCY", "REPORT_TIMEOUT_SECONDS", "REPORT_MEMORY_MB", "MEETING_PACK_TIMEOUT_SECONDS"):
+    numbers = ("REPORT_CONCURRENCY", "REPORT_TIMEOUT_SECONDS", "REPORT_MEMORY_MB", "MEETING_PACK_TIMEOUT_SECONDS")
+    for name in (*numbers, "EVIDENCE_MAX_BYTES"):  # EVIDENCE_MAX_BYTES: services.evidence, default 20 MiB
         if env.get(name):
             try:
                 value = int(env[name])

@@ -23,7 +23,7 @@ import io
 import re
 import unicodedata
 import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -34,6 +34,7 @@ from flask import current_app, has_app_context, has_request_context
 from flask_babel import force_locale, gettext
 from flask_babel import ngettext as _ngettext
 from openpyxl import Workbook, load_workbook
+from openpyxl.comments import Comment as CellComment
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
@@ -48,6 +49,7 @@ from .catalogue_texts import LANGUAGES
 from .exports import starts_like_formula
 from .i18n import current_language, format_number, text_direction
 from .models import Answer, Assessment, User, utcnow
+from .services import evidence
 from .services.answers import (
     MAX_ASSISTANCE,
     MAX_DESCRIPTION,
@@ -256,10 +258,15 @@ def _guidance_text(catalogue: Catalogue, item_id: str) -> str:
     return "\n\n".join(p for p in parts if p)
 
 
-def build_workbook(assessment: Assessment) -> bytes:
-    """Return the assessment's questionnaire as an .xlsx pre-filled with its current answers."""
+def build_workbook(assessment: Assessment, viewer: User | None = None) -> bytes:
+    """Return the assessment's questionnaire as an .xlsx pre-filled with its current answers.
+
+    Each item's evidence files are named in a note on its evidence-links cell: those `viewer`
+    may see (the country's team: all; reviewers: the shared ones), the shared ones without a viewer.
+    """
     catalogue = catalogue_for(assessment.cycle)
     answers = services.answers_of(assessment)
+    files = evidence.files_by_item(viewer, assessment) if viewer is not None else evidence.shared_by_item(assessment)
     headers = _headers()
     none_label = _("None")
     rating_labels = [level.label for level in catalogue.scale]
@@ -285,6 +292,7 @@ def build_workbook(assessment: Assessment) -> bytes:
             answers,
             headers,
             none_label,
+            files,
         )
     wb.move_sheet(META, offset=len(wb.sheetnames) - 1 - wb.sheetnames.index(META))
 
@@ -493,6 +501,7 @@ def _write_section(
     answers: Mapping[str, Answer],
     headers: Mapping[str, str],
     none_label: str,
+    files: Mapping[str, Sequence[evidence.FileInfo]] | None = None,
 ) -> None:
     section = catalogue.section_by_id[section_id]
     items = catalogue.items_in(section_id)
@@ -563,6 +572,7 @@ def _write_section(
                 )
         # Room to type: at least four lines in every row, and one spare.
         ws.row_dimensions[row].height = min(_MAX_ROW_HEIGHT, (max(4, lines) + 1) * _LINE_HEIGHT)
+        _note_evidence(ws.cell(row, COLUMN["evidence_links"].index), (files or {}).get(item.id, ()))
 
     if items:
         _drop_down(
@@ -616,6 +626,20 @@ def _write_section(
     ws.oddHeader.left.font = f"{_FONT},Bold"
     ws.oddHeader.right.text = _("Sheet %(sheet)s", sheet="&A")
     _protect(ws)
+
+
+def _note_evidence(cell: Any, files: Sequence[evidence.FileInfo]) -> None:
+    """Name an item's evidence files in a note on its evidence-links cell (read only: files change on the platform)."""
+    if not files:
+        return
+    lines = [
+        "• " + (f"{f.title} ({f.filename})" if f.shared else _("%(file)s, internal", file=f"{f.title} ({f.filename})"))
+        for f in files
+    ]
+    text = _("Files attached on the platform (add or remove them there):") + "\n" + "\n".join(lines)
+    cell.comment = CellComment(
+        text, _("THB self-assessment platform"), width=320, height=min(400, 40 + 18 * len(lines))
+    )
 
 
 # --------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from ..offline import WorkbookRefused, WorkbookTooLarge
 from ..services import errors
+from ..services.evidence import EvidenceTooLarge
 
 # The HTTP status of each failure of a use case, decided here at the edge and nowhere else;
 # a failure takes the status of its nearest listed class (CycleExists is an InvalidTransition: 409).
@@ -25,6 +26,7 @@ STATUS_OF: dict[type[errors.ServiceError], int] = {
     errors.UnknownChecklistItem: 422,
     WorkbookRefused: 422,
     WorkbookTooLarge: 413,
+    EvidenceTooLarge: 413,  # evidence files (services.evidence)
 }
 
 

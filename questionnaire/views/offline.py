@@ -45,7 +45,7 @@ def _load(cycle: str, iso3: str) -> Assessment:
 def download(cycle: str, iso3: str) -> ResponseReturnValue:
     """Send the questionnaire as an Excel workbook pre-filled with the current answers."""
     assessment = _load(cycle, iso3)
-    data = offline.build_workbook(assessment)
+    data = offline.build_workbook(assessment, viewer=current_user)  # its evidence files, as the user sees them
     return private_download(BytesIO(data), offline.XLSX_MIMETYPE, offline.filename_for(assessment))
 
 

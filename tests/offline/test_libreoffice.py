@@ -92,11 +92,13 @@ def test_libreoffice_prints_the_questions_and_answers_readably(assessment, book,
 
     pdf = PdfReader(io.BytesIO(soffice(book.download(assessment), "pdf")))
     text = "\n".join(page.extract_text() for page in pdf.pages)
-    assert "Self-assessment questionnaire: France, cycle 2026" in text
-    assert "Is your country a party to the United Nations" in text
-    assert "Largely implemented" in text and "Décret n° 2004-446" in text
+    # Where a cell's text wraps depends on the fonts installed: compare words, not line breaks.
+    words = " ".join(text.split())
+    assert "Self-assessment questionnaire: France, cycle 2026" in words
+    assert "Is your country a party to the United Nations" in words
+    assert "Largely implemented" in words and "Décret n° 2004-446" in words
     # The repeated header row and item column: every section page names its columns.
-    assert text.count("Rating (choose from the") >= len(assessment_sections(assessment))
+    assert words.count("Rating (choose from the") >= len(assessment_sections(assessment))
 
 
 def assessment_sections(assessment: Any) -> list[str]:
