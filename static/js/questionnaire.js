@@ -9,7 +9,72 @@
 //  - the page tells the server which answers autosave stored, so Save can say
 //    exactly what is stored and what is not;
 //  - saving uses the same endpoint and rules as the Save button.
+//  - a field only some answers need (the justification of "not applicable", the
+//    description of assistance requested) stays folded until that answer is chosen,
+//    unless it holds text or an error; it is in the page all along, for the form
+//    without this script;
+//  - Save comes back to the item being worked on (the page sends its id, `at_item`);
+//  - marking a comment thread resolved or reopening it waits for autosave first.
 // Every word it shows comes from the page (data-messages), in the reader's language.
+(function () {
+  "use strict";
+  var form = document.getElementById("section-form");
+  if (!form) {
+    return;
+  }
+  var folding = form.querySelectorAll("[data-reveal-name]");
+  var at = form.querySelector('input[name="at_item"]');
+
+  function chosen(name) {
+    var fields = form.querySelectorAll('[name="' + CSS.escape(name) + '"]');
+    for (var i = 0; i < fields.length; i += 1) {
+      if (fields[i].type !== "radio") { return fields[i].value; }
+      if (fields[i].checked) { return fields[i].value; }
+    }
+    return "";
+  }
+
+  function wanted(box) {
+    var value = chosen(box.dataset.revealName);
+    if (box.dataset.revealValues !== undefined) {
+      return box.dataset.revealValues.split(" ").indexOf(value) !== -1;
+    }
+    return value !== "" && value !== box.dataset.revealUnless;
+  }
+
+  function holdsSomething(box) {
+    var input = box.querySelector("textarea, input, select");
+    return (input && input.value.trim() !== "") || !!box.querySelector(".field__error");
+  }
+
+  // Hidden (so neither seen nor reached with Tab) unless its answer is chosen or it holds text or an error.
+  function fold(box) {
+    box.hidden = !(wanted(box) || holdsSomething(box));
+  }
+
+  function foldAll() { Array.prototype.forEach.call(folding, fold); }
+
+  function choiceChanged(event) {
+    var name = event.target && event.target.name;
+    Array.prototype.forEach.call(folding, function (box) {
+      if (box.dataset.revealName === name) { fold(box); }
+    });
+  }
+
+  foldAll();
+  form.addEventListener("input", choiceChanged);
+  form.addEventListener("change", choiceChanged);
+  form.addEventListener("thbq:restored", foldAll);  // answers put back from this browser's copy
+
+  // The item being worked on (focused, or changed: some browsers do not focus a clicked radio button).
+  function workingOn(event) {
+    var item = event.target.closest && event.target.closest(".item");
+    if (item && at) { at.value = item.id.replace(/^item-/, ""); }
+  }
+  form.addEventListener("focusin", workingOn);
+  form.addEventListener("input", workingOn);
+})();
+
 (function () {
   "use strict";
   var form = document.getElementById("section-form");
@@ -74,6 +139,7 @@
         else { el.value = values[name]; }
       });
     });
+    form.dispatchEvent(new Event("thbq:restored"));
   }
 
   function offerRestore() {
@@ -158,7 +224,7 @@
       described.push(message.id);
       target.setAttribute("aria-describedby", described.join(" "));
       var holder = target.closest(".field, fieldset");
-      if (holder) { holder.classList.add("field--error"); }
+      if (holder) { holder.classList.add("field--error"); holder.hidden = false; }
     });
   }
 
@@ -257,5 +323,35 @@
       HTMLFormElement.prototype.submit.call(form);
     });
   });
+  // Resolving or reopening a comment thread leaves the page: what is typed is stored first.
+  function stored() {
+    if (inFlight) { return inFlight.then(stored); }
+    if (timer) { return save(); }
+    return Promise.resolve();
+  }
+  Array.prototype.forEach.call(document.querySelectorAll("form[data-thread-form]"), function (threadForm) {
+    threadForm.addEventListener("submit", function (event) {
+      if (!inFlight && !timer) { return; }
+      event.preventDefault();
+      var submitter = event.submitter;
+      say(word("savingFirst"));
+      stored().then(function () {
+        if (submitter && submitter.name) {
+          var carried = document.createElement("input");
+          carried.type = "hidden";
+          carried.name = submitter.name;
+          carried.value = submitter.value;
+          threadForm.appendChild(carried);
+        }
+        HTMLFormElement.prototype.submit.call(threadForm);
+      });
+    });
+  });
+
+  // Back on the item after Save: what was saved is said beside the Save button too.
+  if (location.hash.indexOf("#item-") === 0) {
+    var flash = document.querySelector(".flashes .notice");
+    if (flash) { say(flash.textContent.trim()); }
+  }
   offerRestore();
 })();
