@@ -51,6 +51,9 @@ from .services.answers import (
     MAX_REFERENCE,
     MAX_REFERENCES,
 )
+from .services.declarations import MAX_MINISTRY, MAX_NAME, MAX_POSITION
+from .services.declarations import DeclarationInput as DeclarationValues
+from .services.evidence import FileInfo as EvidenceInfo
 from .services.lifecycle import MAX_COMMENT
 from .services.recommendations import MAX_PER_STEP, MAX_TEXT, FollowedUp
 from .services.recommendations import RecommendationInput as RecommendationValues
@@ -263,6 +266,37 @@ class TransitionInput(_Request):
     model_config = ConfigDict(json_schema_extra={"description": "An optional comment recorded with the step."})
 
     comment: Annotated[str, Field(max_length=MAX_COMMENT), UNICODE] = ""
+
+
+class DeclarationInput(_Request):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "description": "Who submits: recorded with the submission and printed on the gap report's cover."
+        }
+    )
+
+    name: Annotated[str, Field(min_length=1, max_length=MAX_NAME), UNICODE] = Field(description="Your name.")
+    position: Annotated[str, Field(min_length=1, max_length=MAX_POSITION), UNICODE] = Field(
+        description="Your position, such as `Director of International Cooperation`."
+    )
+    ministry: Annotated[str, Field(min_length=1, max_length=MAX_MINISTRY), UNICODE] = Field(
+        description="The ministry or agency you submit for."
+    )
+
+    def values(self) -> DeclarationValues:
+        """Return the declaration as the service takes it."""
+        return DeclarationValues(self.name, self.position, self.ministry)
+
+
+class SubmitInput(TransitionInput):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "description": "An optional comment, and the declaration of who submits (recorded with the submission; "
+            "left out, none is recorded)."
+        }
+    )
+
+    declaration: DeclarationInput | None = None
 
 
 class ReturnInput(_Request):
@@ -846,6 +880,12 @@ class AnswerChange(_Closed):
         )
 
 
+class Declaration(_Closed):
+    name: str
+    position: str
+    ministry: str
+
+
 class Event(_Closed):
     action: str
     from_status: str | None
@@ -853,9 +893,17 @@ class Event(_Closed):
     at: Timestamp
     user: str | None
     comment: str
+    declaration: Declaration | None = Field(
+        default=None, description="On a submission: the declaration signed with it, if the submitter gave one."
+    )
 
     @classmethod
-    def of(cls, event: orm.Event) -> Event:
+    def of(cls, event: orm.Event, declaration: orm.Declaration | None = None) -> Event:
+        signed = (
+            Declaration(name=declaration.name, position=declaration.position, ministry=declaration.ministry)
+            if declaration is not None
+            else None
+        )
         return cls(
             action=event.action,
             from_status=event.from_status,
@@ -863,6 +911,7 @@ class Event(_Closed):
             at=event.at,
             user=_email(event.user),
             comment=event.comment or "",
+            declaration=signed,
         )
 
 
@@ -898,9 +947,19 @@ class Comment(_Closed):
         )
 
 
+class ThreadResolved(_Closed):
+    by: str | None = Field(description="E-mail address of who marked the thread resolved.")
+    at: Timestamp
+
+
 class CommentList(_Closed):
     item: str
     comments: list[Comment]
+    resolved: ThreadResolved | None = Field(
+        default=None,
+        description="Set when the thread is marked resolved (in the browser, by either side); a new comment "
+        "opens it again.",
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -1181,3 +1240,85 @@ def problems_of(error: ValidationError, model: type[BaseModel]) -> dict[str, str
     for detail in error.errors(include_url=False):
         problems.setdefault(path_of(tuple(detail["loc"])), _message(detail, model))
     return problems
+
+
+# ---------------------------------------------------------------------------
+# A country's team: which contributors answer which sections (services.team)
+# ---------------------------------------------------------------------------
+
+
+class Assignments(ApiModel):
+    """Which contributors (by e-mail) are assigned which sections: `{"<section>": ["email", …]}`."""
+
+    model_config = ConfigDict(
+        extra="allow",
+        strict=True,
+        json_schema_extra={
+            "description": "Which contributors (by e-mail address) are assigned which sections: "
+            '`{"<section>": ["email", …]}`. Every section of the edition is listed in a reply; a PUT replaces '
+            "the whole-section assignments with the ones sent (sections left out lose theirs); single-item "
+            "assignments made on the team page are kept."
+        },
+    )
+    __pydantic_extra__: dict[
+        str, Annotated[list[Annotated[str, Field(min_length=3, max_length=254)]], Field(max_length=200)]
+    ] = Field(  # noqa: E501
+        init=False
+    )
+
+    def sections(self) -> dict[str, list[str]]:
+        """Return the assignments sent, by section."""
+        return dict(self.__pydantic_extra__ or {})
+
+
+# ---------------------------------------------------------------------------
+# Evidence files attached to answers (services.evidence)
+# ---------------------------------------------------------------------------
+
+_Date = date  # the type, under a name the field `date` below does not hide
+
+
+class EvidenceFile(_Closed):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "description": "A file attached to an answer. Reviewers and admins see only files shared with them, and "
+            "only once the assessment is submitted; files internal to the country are seen by its own team only."
+        }
+    )
+
+    id: int
+    item: str
+    title: str
+    date: _Date | None = Field(description="The document's date (YYYY-MM-DD), if given.")
+    shared: bool = Field(description="Shared with the reviewers; false: internal to the country.")
+    filename: str = Field(
+        description="The name it is downloaded under (the original's, cleaned, with the real type's extension)."
+    )
+    media_type: str = Field(description="The type found from the file's content (never the name or the client's).")
+    size: int = Field(description="In bytes.")
+    sha256: str = Field(description="The SHA-256 of the content, in hexadecimal.")
+    uploaded_by: str | None = Field(description="E-mail address of who attached it.")
+    uploaded_at: Timestamp
+    download: str = Field(description="Where to download the file through the API.")
+
+    @classmethod
+    def of(cls, info: EvidenceInfo, download: str) -> EvidenceFile:
+        return cls(
+            id=info.id,
+            item=info.item,
+            title=info.title,
+            date=info.document_date,
+            shared=info.shared,
+            filename=info.filename,
+            media_type=info.media_type,
+            size=info.size,
+            sha256=info.sha256,
+            uploaded_by=info.uploaded_by,
+            uploaded_at=info.uploaded_at,
+            download=download,
+        )
+
+
+class EvidenceList(_Closed):
+    item: str
+    files: list[EvidenceFile] = Field(description="The files you may see, oldest first.")

@@ -16,7 +16,7 @@ from . import auth, services
 from .catalogue import Catalogue, Item
 from .catalogue_store import catalogue_for
 from .db import db
-from .models import Cycle, Role, User
+from .models import Assessment, Cycle, Role, User
 from .seed import ensure_schema
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - the documented demo password
@@ -25,7 +25,7 @@ REVIEWER = "reviewer@demo.test"
 
 # (ISO3, how far along the country is (0–1), its 2026 state)
 COUNTRIES: list[tuple[str, float, str]] = [
-    ("FRA", 0.85, "accepted"),
+    ("FRA", 0.85, "returned"),  # its team revises it: a contributor of the interior ministry (CONTRIBUTOR)
     ("NGA", 0.55, "submitted"),
     ("BRA", 0.70, "returned"),
     ("IND", 0.60, "submitted"),
@@ -228,7 +228,86 @@ def build_demo() -> bool:
             services.return_assessment(
                 reviewer, assessment, f"Please complete the legal references for {item} and answer the comments."
             )
+    _team(respondents["FRA"], c2026)
     return True
+
+
+# --------------------------------------------------------------------------
+# France's team: a contributor of the interior ministry, assigned the police and
+# Interpol sections of the returned 2026 assessment (services.team)
+# --------------------------------------------------------------------------
+
+CONTRIBUTOR = "fra.interior@demo.test"
+
+
+def _team(focal: User, cycle: Cycle) -> None:
+    """Invite the interior ministry's contributor, assign sections, and leave the internal review half done."""
+    from .services import team
+
+    assessment = services.find_assessment(cycle.code, "FRA")
+    assert assessment is not None
+    contributor = auth.create_user(
+        CONTRIBUTOR, DEMO_PASSWORD, Role.CONTRIBUTOR, "FRA", name="Ministry of the Interior (police and borders)"
+    )
+    team.assign(focal, assessment, contributor, "law-enforcement")
+    team.assign(focal, assessment, contributor, "information-exchange")
+    team.mark_ready(contributor, assessment, "law-enforcement")
+    team.mark_ready(contributor, assessment, "information-exchange")
+    team.send_back(
+        focal,
+        assessment,
+        "information-exchange",
+        "Please add the number of I-24/7 terminals outside the capital and the date of the last HSTM message.",
+    )
+    team.approve(focal, assessment, "criminal-law")
+    _evidence(contributor, focal, assessment)
+
+
+def _pdf(title: str) -> bytes:
+    """A one-page PDF whose text is the title (a stand-in for a scanned law or report)."""
+    text = title.replace("\\", "").replace("(", "").replace(")", "").encode("latin-1", "replace")
+    stream = b"BT /F1 14 Tf 72 760 Td (" + text + b") Tj ET"
+    objects = [
+        b"<</Type/Catalog/Pages 2 0 R>>",
+        b"<</Type/Pages/Kids[3 0 R]/Count 1>>",
+        b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Contents 4 0 R/Resources<</Font<</F1 5 0 R>>>>>>",
+        b"<</Length " + str(len(stream)).encode() + b">>stream\n" + stream + b"\nendstream",
+        b"<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += str(number).encode() + b" 0 obj\n" + body + b"\nendobj\n"
+    table = len(out)
+    out += b"xref\n0 " + str(len(objects) + 1).encode() + b"\n0000000000 65535 f \n"
+    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
+    out += b"trailer<</Size " + str(len(objects) + 1).encode() + b"/Root 1 0 R>>\nstartxref\n"
+    out += str(table).encode() + b"\n%%EOF\n"
+    return bytes(out)
+
+
+def _evidence(contributor: User, focal: User, assessment: Assessment) -> None:
+    """Evidence files on France's answers: shared with the reviewers, and one kept internal."""
+    from .services import evidence
+
+    files = [
+        (contributor, "LE-1", "Decree on the national anti-trafficking police unit", date(2024, 9, 12), True),
+        (contributor, "IX-1", "NCB standing order on the HSTM message", date(2025, 1, 20), True),
+        (contributor, "IX-1", "Draft reply on I-24/7 terminals (internal)", None, False),
+        (focal, "CL-2", "Criminal Code, articles 225-4-1 to 225-4-9", date(2023, 3, 1), True),
+    ]
+    for who, item, title, when, shared in files:
+        evidence.attach(
+            who,
+            assessment,
+            item,
+            data=_pdf(title),
+            filename=title.lower().replace(" ", "-")[:60] + ".pdf",
+            title=title,
+            document_date=when,
+            shared=shared,
+        )
 
 
 # --------------------------------------------------------------------------

@@ -77,11 +77,12 @@ class UserForm(FlaskForm):
         _l("Role"),
         choices=[
             SelectChoice("respondent", _l("Respondent")),
+            SelectChoice("contributor", _l("Contributor")),
             SelectChoice("reviewer", _l("Reviewer")),
             SelectChoice("admin", _l("Admin")),
         ],
     )
-    country = SelectField(_l("Country (respondents only)"), choices=[], validate_choice=True)
+    country = SelectField(_l("Country (respondents and contributors)"), choices=[], validate_choice=True)
     password = PasswordField(
         _l("Initial password"),
         validators=[
@@ -109,6 +110,15 @@ class DueDateForm(FlaskForm):
 
 class CommentForm(FlaskForm):
     body = TextAreaField(_l("Comment"), validators=[DataRequired(_l("Write a comment.")), Length(max=5000)])
+
+
+class DeclarationForm(FlaskForm):
+    """Submitting: the declaration (its rules are `services.declarations.check_declaration`'s) and a message."""
+
+    name = StringField(_l("Your name"), id="declaration-name")
+    position = StringField(_l("Your position"), id="declaration-position")
+    ministry = StringField(_l("Your ministry or agency"), id="declaration-ministry")
+    comment = TextAreaField(_l("Message to the reviewers (optional)"), id="submit-comment")
 
 
 # --------------------------------------------------------------------------

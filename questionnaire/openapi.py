@@ -47,12 +47,13 @@ JsonSchema = dict[str, Any]
 # the models they hold are added to the components by the generator.
 REQUEST_MODELS: tuple[type[BaseModel], ...] = (
     schemas.AnswerInput,
-    schemas.TransitionInput,
+    schemas.SubmitInput,  # a TransitionInput with the declaration
     schemas.ReturnInput,
     schemas.CommentInput,
     schemas.AcceptInput,  # recommendations (services.recommendations)
     schemas.RecommendationInput,
     schemas.ConfirmInput,
+    schemas.Assignments,
 )
 RESPONSE_MODELS: tuple[type[BaseModel], ...] = (
     schemas.Answer,
@@ -69,6 +70,8 @@ RESPONSE_MODELS: tuple[type[BaseModel], ...] = (
     schemas.Recommendation,  # recommendations (services.recommendations)
     schemas.RecommendationList,
     schemas.ImportReport,
+    schemas.EvidenceFile,  # evidence files (services.evidence)
+    schemas.EvidenceList,
     schemas.Error,
 )
 
@@ -196,7 +199,9 @@ def _operation(
     if body is not None:
         result["requestBody"] = body
     all_responses = {str(k): v for k, v in responses.items()}
-    for status in (401, *errors) if not public else errors:
+    # Every operation may answer 400: a request holding a NUL character anywhere (path, query or
+    # body) is refused before it reaches the operation (views/__init__.py).
+    for status in (400, 401, *errors) if not public else (400, *errors):
         all_responses[str(status)] = _error_response(status)
     result["responses"] = dict(sorted(all_responses.items()))
     if public:
@@ -369,6 +374,33 @@ def _paths() -> dict[str, Any]:
                 ),
             )
         },
+        f"{_ASSESSMENT}/assignments": {
+            "get": _operation(
+                "getAssignments",
+                "Which contributors are assigned which sections",
+                {
+                    200: _ok(
+                        "Every section of the edition with the e-mail addresses assigned to it.", schemas.Assignments
+                    )
+                },
+                parameters=_COUNTRY,
+                errors=(404,),
+                description="The country's focal points only: assignments are internal to the country.",
+            ),
+            "put": _operation(
+                "setAssignments",
+                "Replace which contributors are assigned which sections",
+                {200: _ok("The assignments as they now stand.", schemas.Assignments)},
+                parameters=_COUNTRY,
+                errors=(400, 404, 409, 413, 415, 422),
+                body=_body(schemas.Assignments),
+                description=(
+                    "The country's focal points only, while the assessment is a draft or returned and the cycle "
+                    "open. Every address must be a contributor of the country (invited on the team page); all or "
+                    "nothing."
+                ),
+            ),
+        },
         f"{_ASSESSMENT}/confirm": {
             "post": _operation(
                 "confirmCarriedAnswers",
@@ -386,8 +418,11 @@ def _paths() -> dict[str, Any]:
         f"{_ASSESSMENT}/submit": _transition(
             "submitAssessment",
             "Submit the assessment to the reviewers",
-            "From draft or returned; by the country's respondents.",
-            schemas.TransitionInput,
+            "From draft or returned; by the country's respondents. An optional `declaration` (`name`, `position`, "
+            "`ministry`, each required in it) is recorded with the submission, in the same transaction, and printed "
+            "on the gap report's cover; without one, none is recorded. A declaration blank after trimming is refused "
+            "with 422 naming `declaration.name` and so on.",
+            schemas.SubmitInput,
             False,
         ),
         f"{_ASSESSMENT}/return": _transition(
@@ -521,6 +556,138 @@ def _recommendation_paths() -> dict[str, Any]:
     }
 
 
+# ---------------------------------------------------------------------------
+# Evidence files attached to answers (services.evidence)
+# ---------------------------------------------------------------------------
+
+
+def _evidence_form() -> JsonSchema:
+    """The multipart form of an upload, written from the service's rules (no JSON model: a file is sent)."""
+    from .services import evidence
+
+    return {
+        "type": "object",
+        "required": ["file", "title"],
+        "additionalProperties": False,
+        "properties": {
+            "file": {
+                "type": "string",
+                "contentMediaType": "application/octet-stream",
+                "description": (
+                    "The file, up to EVIDENCE_MAX_BYTES (20 MiB unless configured): PDF; Word, Excel or PowerPoint "
+                    "(.docx, .xlsx, .pptx); OpenDocument (.odt, .ods, .odp); PNG, JPEG, GIF or WebP. Its type is "
+                    "found from its content, never its name; HTML, SVG, scripts, macros, polyglots and ZIP bombs "
+                    "are refused (docs/evidence.md)."
+                ),
+            },
+            "title": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": evidence.MAX_TITLE,
+                "description": "What the document is, such as the name of the law or report.",
+            },
+            "date": {"type": "string", "format": "date", "description": "The document's date, YYYY-MM-DD (optional)."},
+            "shared": {
+                "type": "boolean",
+                "description": "true: shared with the reviewers; false (the default): internal to the country.",
+            },
+        },
+    }
+
+
+def _evidence_paths() -> dict[str, Any]:
+    """The operations on evidence files (services.evidence)."""
+    from .services import evidence
+
+    file_parameter = {
+        "name": "evidence",
+        "in": "path",
+        "required": True,
+        "description": "The file's id.",
+        "schema": {"type": "integer", "minimum": 0, "maximum": 2**31 - 1},
+        "example": 1,
+    }
+    item = [*_COUNTRY, _param("item")]
+    return {
+        f"{_ASSESSMENT}/answers/{{item}}/evidence": {
+            "post": _operation(
+                "attachEvidence",
+                "Attach a file to an answer",
+                {
+                    201: _ok(
+                        "Attached.",
+                        schemas.EvidenceFile,
+                        headers={"Location": {"description": "Where to download it.", "schema": {"type": "string"}}},
+                    )
+                },
+                parameters=item,
+                errors=(400, 403, 404, 409, 413, 415, 422),
+                body={
+                    "required": True,
+                    "content": {
+                        "multipart/form-data": {
+                            "schema": _evidence_form(),
+                            "encoding": {"file": {"contentType": ", ".join(evidence.MEDIA_TYPES)}},
+                        }
+                    },
+                },
+                description=(
+                    "By the country's respondents (and contributors on their items) while answers may change. "
+                    "A file or field that breaks a rule is refused with 422 (413 when too large), each field at fault "
+                    "named in `errors`; nothing is saved. The attachment is recorded in the answer's audit trail."
+                ),
+            ),
+            "get": _operation(
+                "listEvidence",
+                "The files attached to an answer",
+                {200: _ok("The files you may see, oldest first.", schemas.EvidenceList)},
+                parameters=item,
+                errors=(404,),
+                description=(
+                    "Whoever may see the answer. Reviewers and admins see only the files shared with them; files "
+                    "internal to the country are left out, not counted."
+                ),
+            ),
+        },
+        f"{_ASSESSMENT}/answers/{{item}}/evidence/{{evidence}}": {
+            "get": _operation(
+                "downloadEvidence",
+                "Download a file",
+                {
+                    200: {
+                        "description": (
+                            "The file, as an attachment of the type found from its content, with "
+                            "`Cache-Control: no-store`, `X-Content-Type-Options: nosniff` and a sandboxing "
+                            "`Content-Security-Policy`."
+                        ),
+                        "headers": {
+                            "Content-Disposition": {
+                                "description": "`attachment` and the file name (RFC 6266 `filename*` if not ASCII).",
+                                "schema": {"type": "string"},
+                            }
+                        },
+                        "content": {
+                            media_type: {"schema": {"type": "string", "contentMediaType": media_type}}
+                            for media_type in evidence.MEDIA_TYPES
+                        },
+                    }
+                },
+                parameters=[*item, file_parameter],
+                errors=(404,),
+                description="An internal file answers 404 to reviewers, as a file that does not exist does.",
+            ),
+            "delete": _operation(
+                "deleteEvidence",
+                "Remove a file from its answer",
+                {204: {"description": "Removed; the audit trail keeps its title and SHA-256."}},
+                parameters=[*item, file_parameter],
+                errors=(403, 404, 409),
+                description="By the country's respondents (and contributors on their items) while answers may change.",
+            ),
+        },
+    }
+
+
 def refs_in(value: Any) -> set[str]:
     """Return every `$ref` a part of the document holds."""
     if isinstance(value, dict):
@@ -547,7 +714,7 @@ def _document() -> dict[str, Any]:
             ),
         },
         "security": [{"bearerAuth": []}],
-        "paths": {**_paths(), **_recommendation_paths()},
+        "paths": {**_paths(), **_recommendation_paths(), **_evidence_paths()},
         "components": {
             "securitySchemes": {
                 "bearerAuth": {

@@ -27,6 +27,12 @@ from questionnaire.models import Role, User
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery staple"
+# The declaration the submit form asks for (services/declarations.py), as the browser posts it.
+DECLARATION = {
+    "name": "Claire Martin",
+    "position": "Head of the anti-trafficking unit",
+    "ministry": "Ministry of the Interior",
+}
 _PASSWORD_HASH = hash_password(PASSWORD)  # argon2id is slow on purpose: hash once per run
 _KEEP = {"country", "alembic_version"}
 

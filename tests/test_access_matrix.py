@@ -24,14 +24,16 @@ from questionnaire.models import (
     Assessment,
     Comment,
     Cycle,
+    EvidenceFile,
     Job,
     RecommendationComment,
     SectionReview,
     Status,
+    ThreadResolution,
     User,
 )
 
-from .conftest import add_user
+from .conftest import DECLARATION, add_user
 
 ROLES = ("anonymous", "own", "other", "reviewer", "admin")
 EMAIL = {
@@ -129,6 +131,8 @@ MATRIX: dict[str, tuple[str, dict[str, dict[str, dict[str, Any]]]]] = {
     "assessment.return_": (f"{A}/return", {"POST": _country(403, 403, OK)}),
     "assessment.accept": (f"{A}/accept", {"POST": _country(403, 403, OK)}),
     "assessment.comment": (f"{A}/items/CL-1/comments", {"POST": _country(OK, OK, OK)}),
+    # Marking a thread resolved: whoever may write in it (the world has a comment on CL-2).
+    "assessment.resolve_thread": (f"{A}/items/CL-2/resolution", {"POST": _country(OK, OK, OK)}),
     "assessment.history": (f"{A}/history", {"GET": _country(OK, OK, OK)}),
     # A country's team: its focal point only, never another country or the secretariat.
     "team.page": (f"{A}/team", {"GET": _country(OK, OK, 404)}),
@@ -194,6 +198,8 @@ def world(app, users, cycle, monkeypatch) -> dict[str, Any]:  # type: ignore[no-
     # Access is decided before anything is rendered; the real renderer has tests of its own.
     monkeypatch.setattr(report_views.documents, "pdf_of", lambda html: b"%PDF-1.7 stub")
     assessment, _ = services.start_assessment(users["fra"], cycle, "FRA")
+    services.add_comment(users["fra"], assessment, "CL-2", "A note on CL-2.")  # a thread to resolve
+    _attach_evidence(users["fra"], assessment)  # evidence files: {evidence}
     victim = add_user("victim@example.org", "reviewer")
     issue_token(victim, "a script")
     job, _ = jobs.start_meeting_pack(users["reviewer"], cycle)
@@ -225,6 +231,10 @@ def _workbook() -> tuple[io.BytesIO, str]:
 def _post_data(endpoint: str) -> dict[str, Any]:
     if endpoint == "offline.upload":
         return {"file": _workbook()}
+    if endpoint == "evidence.upload":
+        from .evidence.conftest import pdf
+
+        return {"file": (io.BytesIO(pdf()), "loi.pdf"), "title": "A law, attached", "shared": "true"}
     return {
         "main.set_language": {"lang": "fr", "next": "/"},
         "auth.login": {"email": "nobody@example.org", "password": "wrong password"},
@@ -234,9 +244,10 @@ def _post_data(endpoint: str) -> dict[str, Any]:
             "item_CL_1-description": "In force since 2002.",
             "item_CL_1-version": "0",
         },
-        "assessment.submit": {"comment": "Ready."},
+        "assessment.submit": {"comment": "Ready.", **DECLARATION},
         "assessment.return_": {"comment": "Please cite the law."},
         "assessment.comment": {"body": "A question about this item."},
+        "assessment.resolve_thread": {"resolved": "yes"},
         "recommendations.comment": {"body": "A question about this recommendation."},
         "admin.set_active": {"active": "0"},
         "admin.reset_password": {"password": "lantern orbit cactus violin"},
@@ -301,6 +312,7 @@ EFFECTS: dict[str, Callable[[dict[str, Any], str], bool]] = {
     "assessment.return_": lambda world, role: _fra().status == Status.RETURNED,
     "assessment.accept": lambda world, role: _fra().status == Status.ACCEPTED,
     "assessment.comment": lambda world, role: _count(Comment, Comment.body == "A question about this item.") == 1,
+    "assessment.resolve_thread": lambda world, role: _count(ThreadResolution, ThreadResolution.item_id == "CL-2") == 1,
     "recommendations.comment": lambda world, role: (
         _count(RecommendationComment, RecommendationComment.body == "A question about this recommendation.") == 1
     ),
@@ -310,6 +322,30 @@ EFFECTS: dict[str, Callable[[dict[str, Any], str], bool]] = {
     ),
     "offline.upload": lambda world, role: services.answers_of(_fra())["CL-3"].rating == "full",
 }
+
+# Evidence files (views/evidence.py): {evidence} is a file France shared on CL-1 while a draft.
+MATRIX |= {
+    "evidence.upload": (f"{A}/items/CL-1/evidence", {"POST": _country(OK, 409, 403)}),
+    "evidence.download": (f"{A}/evidence/{{evidence}}", {"GET": _country(OK, OK, OK)}),
+    "evidence.delete": (f"{A}/evidence/{{evidence}}/delete", {"POST": _country(OK, 409, 403)}),
+}
+EFFECTS |= {
+    "evidence.upload": lambda world, role: _count(EvidenceFile, EvidenceFile.title == "A law, attached") == 1,
+    "evidence.delete": lambda world, role: _count(EvidenceFile) == 0,
+}
+
+
+def _attach_evidence(user: User, assessment: Assessment) -> None:
+    """Share a small PDF on France's CL-1 (evidence files)."""
+    from questionnaire.services import evidence
+
+    from .evidence.conftest import pdf
+
+    evidence.attach(user, assessment, "CL-1", data=pdf(), filename="loi.pdf", title="Loi", shared=True)
+
+
+def _evidence_id() -> int:
+    return int(db.session.scalar(select(EvidenceFile.id)) or 0)
 
 
 @pytest.mark.parametrize(("endpoint", "path", "method", "state", "role", "expected"), _cases())
@@ -324,6 +360,7 @@ def test_access(make_client, world, endpoint, path, method, state, role, expecte
         victim=world["victim"].id,
         job=world["job"],
         recommendation=_earlier_recommendation() if "{recommendation}" in path else "",
+        evidence=_evidence_id() if "{evidence}" in path else "",
     )
     if method == "GET":
         response = client.get(url)

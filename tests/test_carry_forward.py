@@ -16,6 +16,8 @@ from questionnaire.models import Answer, AnswerChange, Assessment, Event
 from questionnaire.services import carry
 from questionnaire.services.answers import AnswerInput
 
+from .conftest import DECLARATION
+
 FULL = {"rating": "full", "description": "In force.", "legal_references": ("Criminal Code, art. 1",)}
 
 
@@ -238,7 +240,7 @@ def test_the_changes_page_for_the_country_and_the_reviewers(started, make_client
     reviewer = make_client()
     reviewer.login("reviewer@example.org")
     assert reviewer.get(f"{BASE}/changes").status_code == 404  # a draft is private
-    started.post_form(f"{BASE}/submit", {}, page=f"{BASE}/submit")
+    started.post_form(f"{BASE}/submit", DECLARATION, page=f"{BASE}/submit")
     assert "Ratings up (1)" in reviewer.get(f"{BASE}/changes").get_data(as_text=True)
     germany = make_client()
     germany.login("deu@example.org")

@@ -132,8 +132,8 @@ def test_demo_builds_every_state_and_the_documented_accounts(app) -> None:  # ty
     assert build_demo() is True
     assert build_demo() is False  # idempotent
     emails = {email for email, _, _ in demo_accounts()}
-    assert {"admin@demo.test", "reviewer@demo.test", "fra@demo.test"} <= emails
-    assert len(emails) == 2 + len(COUNTRIES) == 15
+    assert {"admin@demo.test", "reviewer@demo.test", "fra@demo.test", "fra.interior@demo.test"} <= emails
+    assert len(emails) == 2 + len(COUNTRIES) + 1 == 16  # with France's contributor
     fra = auth.find_user("fra@demo.test")
     assert auth.verify_password(fra, DEMO_PASSWORD)
     cycles = {c.code: c for c in db.session.scalars(select(Cycle))}

@@ -10,6 +10,8 @@ from questionnaire import services
 from questionnaire.db import db
 from questionnaire.models import Assessment, Cycle, CycleEvent
 
+from .conftest import DECLARATION
+
 
 def test_days_left_and_late() -> None:
     cycle = Cycle(code="x", due_date=date(2026, 3, 31))
@@ -72,7 +74,7 @@ def test_a_late_submission_is_accepted_and_marked(app, users, make_client) -> No
     base = "/cycles/2026/countries/FRA"
     client.post_form(f"{base}/start", page="/")
     assert "1 day past the due date" in client.get(f"{base}/").get_data(as_text=True)
-    assert client.post_form(f"{base}/submit", {}, page=f"{base}/submit").status_code == 302
+    assert client.post_form(f"{base}/submit", DECLARATION, page=f"{base}/submit").status_code == 302
     assessment = db.session.scalar(select(Assessment))
     assert assessment.status == "submitted" and assessment.first_submitted_at is not None
     assert assessment.cycle.is_late(assessment.first_submitted_at)
@@ -81,7 +83,7 @@ def test_a_late_submission_is_accepted_and_marked(app, users, make_client) -> No
     reviewer = make_client()
     reviewer.login("reviewer@example.org")
     reviewer.post_form(f"{base}/return", {"comment": "Cite the law."}, page=f"{base}/")
-    client.post_form(f"{base}/submit", {}, page=f"{base}/submit")
+    client.post_form(f"{base}/submit", DECLARATION, page=f"{base}/submit")
     db.session.expire_all()
     assessment = db.session.scalar(select(Assessment))
     assert assessment.first_submitted_at == first and assessment.submitted_at > first

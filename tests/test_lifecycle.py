@@ -9,6 +9,8 @@ from questionnaire import services
 from questionnaire.db import db
 from questionnaire.models import Assessment, Event
 
+from .conftest import DECLARATION
+
 BASE = "/cycles/2026/countries/FRA"
 
 
@@ -47,7 +49,7 @@ def test_submitting_warns_of_unanswered_items(respondent) -> None:  # type: igno
 
 def test_the_whole_review_cycle(respondent, reviewer) -> None:  # type: ignore[no-untyped-def]
     assert reviewer.get(f"{BASE}/").status_code == 404  # a draft is private
-    assert respondent.post_form(f"{BASE}/submit", {"comment": "Ready."}).status_code == 302
+    assert respondent.post_form(f"{BASE}/submit", {"comment": "Ready.", **DECLARATION}).status_code == 302
     assert status() == "submitted"
     assert reviewer.get(f"{BASE}/").status_code == 200
     # the country can no longer edit
@@ -72,7 +74,7 @@ def test_the_whole_review_cycle(respondent, reviewer) -> None:  # type: ignore[n
     respondent.post_form(
         f"{BASE}/items/CL-2/comments", {"body": "Article 225-4-1 of the Criminal Code."}, page=f"{BASE}/"
     )
-    assert respondent.post_form(f"{BASE}/submit", {"comment": ""}).status_code == 302
+    assert respondent.post_form(f"{BASE}/submit", {"comment": "", **DECLARATION}).status_code == 302
     assert status() == "submitted"
 
     assert reviewer.post_form(f"{BASE}/accept", {"comment": "Thank you."}, page=f"{BASE}/").status_code == 302
@@ -94,7 +96,7 @@ def test_the_whole_review_cycle(respondent, reviewer) -> None:  # type: ignore[n
 
 
 def test_every_transition_records_who_and_when(respondent, reviewer, users) -> None:  # type: ignore[no-untyped-def]
-    respondent.post_form(f"{BASE}/submit", {})
+    respondent.post_form(f"{BASE}/submit", DECLARATION)
     reviewer.post_form(f"{BASE}/accept", {}, page=f"{BASE}/")
     rows = db.session.scalars(select(Event).order_by(Event.id)).all()
     assert [r.user_id for r in rows] == [users["fra"].id, users["fra"].id, users["reviewer"].id]
@@ -103,7 +105,7 @@ def test_every_transition_records_who_and_when(respondent, reviewer, users) -> N
 
 
 def test_comments_are_closed_once_accepted(respondent, reviewer) -> None:  # type: ignore[no-untyped-def]
-    respondent.post_form(f"{BASE}/submit", {})
+    respondent.post_form(f"{BASE}/submit", DECLARATION)
     reviewer.post_form(f"{BASE}/accept", {}, page=f"{BASE}/")
     assert reviewer.post_form(f"{BASE}/items/CL-1/comments", {"body": "Late"}, page=f"{BASE}/").status_code == 409
 

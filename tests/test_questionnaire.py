@@ -12,6 +12,8 @@ from questionnaire import services
 from questionnaire.db import db
 from questionnaire.models import Answer, AnswerChange, Assessment
 
+from .conftest import DECLARATION
+
 BASE = "/cycles/2026/countries/FRA"
 SECTION = f"{BASE}/sections/criminal-law"
 
@@ -286,6 +288,21 @@ def test_save_and_go_to_the_next_section(client, started) -> None:  # type: igno
     assert response.headers["Location"].endswith("/sections/law-enforcement")
 
 
+def test_save_comes_back_to_the_item_being_worked_on(client, started) -> None:  # type: ignore[no-untyped-def]
+    page = client.get(SECTION).get_data(as_text=True)
+    # Every field is in the page (the script only folds them): the form works without it.
+    assert 'data-reveal-name="item_CL_1-rating" data-reveal-values="not_applicable"' in page
+    assert 'data-reveal-name="item_CL_1-assistance_kind" data-reveal-unless="none"' in page
+    assert 'id="item_CL_1-justification"' in page and 'id="item_CL_1-assistance_description"' in page
+    assert '<p class="section-jump"><a href="#sections-title">' in page
+    data = load(client)
+    data.update({"then": "stay", "at_item": "CL-4", "item_CL_4-rating": "full"})
+    assert client.post(SECTION, data=data).headers["Location"].endswith(f"{SECTION}#item-CL-4")
+    data = load(client)
+    data.update({"then": "stay", "at_item": "VP-1", "item_CL_4-rating": "largely"})  # not in this section
+    assert client.post(SECTION, data=data).headers["Location"].endswith(SECTION)
+
+
 def test_the_next_unanswered_item_link(client, started) -> None:  # type: ignore[no-untyped-def]
     data = load(client)
     data["item_CL_1-rating"] = "full"
@@ -370,7 +387,7 @@ def test_a_reviewer_never_gets_the_respondents_editable_page(make_client, starte
     respondent = make_client()
     respondent.login("fra@example.org")
     load(respondent)  # cached: the editable variant
-    respondent.post_form(f"{BASE}/submit", {}, page=f"{BASE}/")
+    respondent.post_form(f"{BASE}/submit", DECLARATION, page=f"{BASE}/")
     reviewer = make_client()
     reviewer.login("reviewer@example.org")
     page = reviewer.get(SECTION).get_data(as_text=True)

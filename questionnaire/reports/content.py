@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from unicodedata import bidirectional
 from urllib.parse import urlsplit
@@ -37,6 +37,22 @@ class CommentView:
 
 
 @dataclass(frozen=True)
+class EvidenceEntry:
+    """A file shared with the reviewers, as a report lists it (never an internal one: services.evidence)."""
+
+    item_id: str
+    title: str
+    document_date: date | None
+    filename: str
+    sha256: str
+
+
+def evidence_entry(info: Any) -> EvidenceEntry:
+    """Describe a shared evidence file (a `services.evidence.FileInfo`)."""
+    return EvidenceEntry(info.item, info.title, info.document_date, info.filename, info.sha256)
+
+
+@dataclass(frozen=True)
 class ItemAnswer:
     """A checklist item with what the country answered about it."""
 
@@ -51,6 +67,7 @@ class ItemAnswer:
     assistance: AssistanceKind | None
     assistance_description: str
     comments: tuple[CommentView, ...]
+    evidence_files: tuple[EvidenceEntry, ...] = ()  # shared with the reviewers only
 
     @property
     def answered(self) -> bool:
@@ -145,6 +162,16 @@ def recommendation_entry(row: Any) -> RecommendationEntry:
 
 
 @dataclass(frozen=True)
+class DeclarationView:
+    """Who signed the latest submission: printed on the cover."""
+
+    name: str
+    position: str
+    ministry: str
+    at: datetime
+
+
+@dataclass(frozen=True)
 class AssistanceGroup:
     kind: AssistanceKind
     items: tuple[ItemAnswer, ...]
@@ -219,6 +246,10 @@ class CountryReport:
     # Reviewers' recommendations: made on this assessment, and earlier ones followed up (services.recommendations).
     recommendations: tuple[RecommendationEntry, ...] = ()
     earlier_recommendations: tuple[RecommendationEntry, ...] = ()
+    # The evidence files shared with the reviewers, item by item in the catalogue's order (services.evidence).
+    evidence: tuple[EvidenceEntry, ...] = ()
+    # The declaration signed with the latest submission (services.declarations), None without one.
+    declaration: DeclarationView | None = None
 
 
 def text_direction_of(text: str | None, default: str = "ltr") -> str:
@@ -259,7 +290,9 @@ def comment_author(role: str | None) -> str:
     return ""
 
 
-def item_answer(catalogue: Catalogue, item_id: str, answer: Any | None, comments: Sequence[Any] = ()) -> ItemAnswer:
+def item_answer(
+    catalogue: Catalogue, item_id: str, answer: Any | None, comments: Sequence[Any] = (), files: Sequence[Any] = ()
+) -> ItemAnswer:
     """Describe an item and the stored answer (an Answer row, or None when unanswered)."""
     item = catalogue.item_by_id[item_id]
     rating = getattr(answer, "rating", None) if answer is not None else None
@@ -279,6 +312,7 @@ def item_answer(catalogue: Catalogue, item_id: str, answer: Any | None, comments
         comments=tuple(
             CommentView(author=comment_author(getattr(c.user, "role", None)), at=c.at, body=c.body) for c in comments
         ),
+        evidence_files=tuple(evidence_entry(f) for f in files if f.shared),
     )
 
 
@@ -346,6 +380,8 @@ def build_country_report(
     overall_title: str = "Overall",
     means_published_at: datetime | None = None,
     recommendations: Sequence[Any] = (),
+    declaration: Any | None = None,
+    evidence: Mapping[str, Sequence[Any]] | None = None,
 ) -> CountryReport:
     """Assemble a country's gap report from its scores, answers, comments and the means beside them."""
     if audience not in AUDIENCES:
@@ -353,7 +389,9 @@ def build_country_report(
     region = assessment.country.region or "—"
 
     def answer_of(item_id: str) -> ItemAnswer:
-        return item_answer(catalogue, item_id, answers.get(item_id), comments.get(item_id, ()))
+        return item_answer(
+            catalogue, item_id, answers.get(item_id), comments.get(item_id, ()), (evidence or {}).get(item_id, ())
+        )
 
     gaps = []
     for gap in scores.get("gaps", []):
@@ -425,6 +463,14 @@ def build_country_report(
         ),
         earlier_recommendations=tuple(
             recommendation_entry(r) for r in recommendations if r.recommendation.assessment_id != assessment.id
+        ),
+        evidence=tuple(
+            evidence_entry(f) for item in catalogue.items for f in (evidence or {}).get(item.id, ()) if f.shared
+        ),
+        declaration=(
+            DeclarationView(declaration.name, declaration.position, declaration.ministry, declaration.at)
+            if declaration is not None and str(assessment.status) != "draft"
+            else None
         ),
     )
 

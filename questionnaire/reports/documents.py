@@ -23,7 +23,7 @@ from .. import services
 from ..catalogue_store import catalogue_for, translation
 from ..i18n import current_language, format_number, text_direction
 from ..models import Assessment, Cycle, Status, User
-from ..services import recommendations
+from ..services import declarations, evidence, recommendations
 from . import chart, content
 from .methodology import methodology_html
 from .pdf import STATIC_PATH, Limits, render_pdf
@@ -67,6 +67,9 @@ def country_report(
         means_published_at=published_at,
         # Reviewers' follow-up never comes from a draft; the country's own report may use its drafts.
         recommendations=recommendations.for_country(None, assessment, country_view=audience == content.COUNTRY),
+        declaration=declarations.latest_declaration(assessment),
+        # Files shared with the reviewers only, whoever reads the report (services.evidence).
+        evidence=evidence.shared_by_item(assessment),
     )
 
 

@@ -58,6 +58,9 @@ def field_labels() -> dict[str, str]:
         "assistance_description": _("Assistance needed"),
         "justification": _("Justification"),
         "carried_forward": _("Awaiting confirmation (carried forward)"),
+        # Evidence files attached or removed (services.evidence); internal ones only the country sees.
+        "evidence": _("Evidence file"),
+        "evidence_internal": _("Evidence file (internal)"),
     }
 
 

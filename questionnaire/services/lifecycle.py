@@ -6,16 +6,26 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from ..catalogue import Catalogue
 from ..catalogue_store import catalogue_for
 from ..db import db, table_of
-from ..models import Answer, Assessment, Comment, Cycle, Event, Role, Status, User, utcnow
-from .access import can_comment, can_review, can_view, find_assessment, find_country, status_word
+from ..models import Answer, Assessment, Comment, Cycle, Event, Role, Status, ThreadResolution, User, utcnow
+from .access import (
+    can_comment_on,
+    can_review,
+    can_view,
+    can_view_item,
+    find_assessment,
+    find_country,
+    status_word,
+)
 from .answers import answers_of, bump_version, clean_text, rated_items
 from .carry import carry_forward
+from .declarations import DeclarationInput, check_declaration
+from .declarations import record as record_declaration
 from .errors import CommentTooLong, CycleClosed, EmptyComment, Forbidden, InvalidAnswer, InvalidTransition, NotFound
 
 MAX_COMMENT = 5_000
@@ -56,7 +66,13 @@ def start_assessment(user: User, cycle: Cycle, iso3: str) -> tuple[Assessment, b
 
 
 def _transition(
-    user: User, assessment: Assessment, action: str, allowed_from: tuple[str, ...], to: str, comment: str
+    user: User,
+    assessment: Assessment,
+    action: str,
+    allowed_from: tuple[str, ...],
+    to: str,
+    comment: str,
+    declaration: DeclarationInput | None = None,
 ) -> Event:
     now = utcnow()
     values: dict[str, object] = {"status": to}
@@ -83,6 +99,9 @@ def _transition(
         comment=comment,
     )
     db.session.add(event)
+    if declaration is not None:
+        db.session.flush()  # the event's id, for the declaration signed with it (one commit for both)
+        record_declaration(assessment, event.id, user, declaration, now)
     db.session.commit()
     db.session.refresh(assessment)
     return event
@@ -95,17 +114,33 @@ def unanswered_items(assessment: Assessment, catalogue: Catalogue | None = None)
     return [i.id for i in catalogue.items if not (answers.get(i.id) and answers[i.id].rating)]
 
 
-def submit(user: User, assessment: Assessment, comment: str = "") -> Event:
-    """Send the assessment to the reviewers (from draft or returned)."""
+def require_submit(user: User, assessment: Assessment) -> None:
+    """Raise unless the user may submit the assessment now (submitting checks its state again, atomically)."""
     if not can_view(user, assessment):
         raise NotFound(_("No such assessment."))
     if user.role != Role.RESPONDENT:
         raise Forbidden(_("Only the country's respondents can submit its assessment."))
     if not assessment.cycle.is_open:
         raise CycleClosed(_("Cycle %(code)s is closed.", code=assessment.cycle.code))
-    return _transition(
-        user, assessment, "submitted", (Status.DRAFT, Status.RETURNED), Status.SUBMITTED, _comment(comment)
-    )
+    if assessment.status not in (Status.DRAFT, Status.RETURNED):
+        raise InvalidTransition(
+            _(
+                "The assessment is %(status)s: it cannot be %(action)s now.",
+                status=status_word(assessment.status),
+                action=status_word("submitted"),
+            )
+        )
+
+
+def submit(user: User, assessment: Assessment, comment: str = "", declaration: DeclarationInput | None = None) -> Event:
+    """Send the assessment to the reviewers (from draft or returned), with the declaration signed if given.
+
+    The declaration (InvalidDeclaration when incomplete) is recorded in the same transaction as the submission.
+    """
+    require_submit(user, assessment)
+    text = _comment(comment)
+    signed = check_declaration(declaration) if declaration is not None else None
+    return _transition(user, assessment, "submitted", (Status.DRAFT, Status.RETURNED), Status.SUBMITTED, text, signed)
 
 
 def return_assessment(user: User, assessment: Assessment, comment: str) -> Event:
@@ -174,16 +209,22 @@ def events(assessment: Assessment) -> list[Event]:
 
 def add_comment(user: User, assessment: Assessment, item: str, body: str) -> Comment:
     """Add a message to an item's thread."""
-    if not can_view(user, assessment):
+    if not can_view_item(user, assessment, item):
         raise NotFound(_("No such assessment."))
     if item not in catalogue_for(assessment.cycle).item_by_id:
         raise NotFound(_("There is no checklist item '%(item)s' in this cycle.", item=item))
-    if not can_comment(user, assessment):
+    if not can_comment_on(user, assessment, [item]):
         raise InvalidTransition(_("Comments are closed for this assessment."))
     text = check_comment(body)
     now = utcnow()
     comment = Comment(assessment_id=assessment.id, item_id=item, user_id=user.id, body=text, at=now)
     db.session.add(comment)
+    # A new message opens a thread marked resolved again (services/threads.py).
+    db.session.execute(
+        delete(ThreadResolution).where(
+            ThreadResolution.assessment_id == assessment.id, ThreadResolution.item_id == item
+        )
+    )
     bump_version(assessment, now)  # a comment changes what the assessment's pages show
     db.session.commit()
     return comment
@@ -222,8 +263,10 @@ class SectionProgress:
         return self.answered == self.total
 
 
-def progress(assessment: Assessment, answers: dict[str, Answer] | None = None) -> list[SectionProgress]:
-    """Return how many items of each section have a rating."""
+def progress(
+    assessment: Assessment, answers: dict[str, Answer] | None = None, only: frozenset[str] | None = None
+) -> list[SectionProgress]:
+    """Return how many items of each section have a rating (`only` those items, and their sections, if given)."""
     catalogue = catalogue_for(assessment.cycle)
     if answers is not None:
         rated = {item for item, a in answers.items() if a.rating}
@@ -232,6 +275,10 @@ def progress(assessment: Assessment, answers: dict[str, Answer] | None = None) -
     out = []
     for section in catalogue.sections:
         items = catalogue.items_in(section.id)
+        if only is not None:
+            items = tuple(i for i in items if i.id in only)
+            if not items:
+                continue
         missing = [i.id for i in items if i.id not in rated]
         out.append(
             SectionProgress(

@@ -117,6 +117,9 @@ def init_app(app: Flask) -> None:
     app.after_request(signed_tokens.after_request)
     for module in (auth, main, catalogue, assessment, review, admin, api, offline, reports, recommendations, team):
         app.register_blueprint(module.bp)
+    from . import evidence  # evidence files (views/evidence.py)
+
+    app.register_blueprint(evidence.bp)
 
     @app.errorhandler(ServiceError)
     def _service_error(error: ServiceError) -> ResponseReturnValue:

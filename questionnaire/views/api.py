@@ -29,7 +29,8 @@ from ..catalogue import Catalogue
 from ..catalogue_store import catalogue_for, current_catalogue
 from ..catalogue_texts import LANGUAGES, data_in_language
 from ..models import Assessment, User
-from ..services import AnswerInput, ServiceError, StaleAnswer
+from ..services import AnswerInput, ServiceError, StaleAnswer, declarations, threads
+from ..services import evidence as evidence_files
 from ..services import recommendations as recs
 from .common import private_download, status_of
 
@@ -350,8 +351,14 @@ def confirm_carried(cycle: str, iso3: str) -> Response:
 def submit(cycle: str, iso3: str) -> Response:
     """Submit the assessment to the reviewers."""
     assessment = _load(cycle, iso3)
-    body = _json_body(schemas.TransitionInput, required=False)
-    services.submit(_user(), assessment, body.comment)
+    body = _json_body(schemas.SubmitInput, required=False)
+    declaration = body.declaration.values() if body.declaration is not None else None
+    try:
+        services.submit(_user(), assessment, body.comment, declaration)
+    except declarations.InvalidDeclaration as refused:  # blank after cleaning: named as the body spells it
+        raise ApiError(
+            422, refused.message, errors={f"declaration.{field}": message for field, message in refused.errors.items()}
+        ) from None
     return reply(schemas.Assessment.of(assessment, _user()))
 
 
@@ -379,7 +386,7 @@ def download_questionnaire(cycle: str, iso3: str) -> Response:
     from .. import offline
 
     assessment = _load(cycle, iso3)
-    data = offline.build_workbook(assessment)
+    data = offline.build_workbook(assessment, viewer=_user())  # its evidence files, as the user sees them
     return private_download(BytesIO(data), openapi.XLSX, offline.filename_for(assessment))
 
 
@@ -453,10 +460,15 @@ def history(cycle: str, iso3: str) -> Response:
     item = request.args.get("item")
     if item is not None:
         _item_of(assessment, item)
+    signed = declarations.declarations_by_event(assessment)
     return reply(
         schemas.History(
-            changes=[schemas.AnswerChange.of(c) for c in services.history(assessment, item)],
-            events=[schemas.Event.of(e) for e in services.events(assessment)],
+            changes=[
+                schemas.AnswerChange.of(c)
+                # Internal evidence files leave no trace for anyone outside the country (services.evidence).
+                for c in evidence_files.visible_changes(_user(), assessment, services.history(assessment, item))
+            ],
+            events=[schemas.Event.of(e, signed.get(e.id)) for e in services.events(assessment)],
         )
     )
 
@@ -467,7 +479,15 @@ def list_comments(cycle: str, iso3: str, item: str) -> Response:
     assessment = _load(cycle, iso3)
     _item_of(assessment, item)
     thread = services.comments_of(assessment).get(item, [])
-    return reply(schemas.CommentList(item=item, comments=[schemas.Comment.of(c) for c in thread]))
+    resolution = threads.resolution_of(assessment, item) if thread else None
+    resolved = (
+        schemas.ThreadResolved(
+            by=resolution.resolved_by.email if resolution.resolved_by else None, at=resolution.resolved_at
+        )
+        if resolution is not None
+        else None
+    )
+    return reply(schemas.CommentList(item=item, comments=[schemas.Comment.of(c) for c in thread], resolved=resolved))
 
 
 @bp.post("/cycles/<cycle>/countries/<iso3>/items/<item>/comments")
@@ -510,3 +530,122 @@ def add_recommendation(cycle: str, iso3: str) -> Response:
     made = recs.add_recommendation(_user(), assessment, body.values())
     row = next(r for r in recs.for_country(_user(), assessment) if r.id == made.id)
     return reply(schemas.Recommendation.of(row), 201)
+
+
+# ---------------------------------------------------------------------------
+# A country's team (services.team): internal to the country, for its focal points
+# ---------------------------------------------------------------------------
+
+
+@bp.get("/cycles/<cycle>/countries/<iso3>/assignments")
+def get_assignments(cycle: str, iso3: str) -> Response:
+    """Return which contributors are assigned which sections."""
+    assessment = _load(cycle, iso3)
+    services.team.require_focal_point(_user(), assessment)
+    return reply(schemas.Assignments.model_validate(services.team.section_assignments(assessment)))
+
+
+@bp.put("/cycles/<cycle>/countries/<iso3>/assignments")
+def put_assignments(cycle: str, iso3: str) -> Response:
+    """Replace the section assignments (all or nothing)."""
+    assessment = _load(cycle, iso3)
+    services.team.require_focal_point(_user(), assessment)
+    body = _json_body(schemas.Assignments, required=True)
+    services.team.set_assignments(_user(), assessment, body.sections())
+    return reply(schemas.Assignments.model_validate(services.team.section_assignments(assessment)))
+
+
+# ---------------------------------------------------------------------------
+# Evidence files attached to answers (services.evidence): multipart in, the file itself out
+# ---------------------------------------------------------------------------
+
+_EVIDENCE_TEXT_FIELDS = ("title", "date", "shared")
+# Room for the multipart envelope and the text fields around the file itself.
+_EVIDENCE_OVERHEAD = 256 * 1024
+
+
+def _evidence_url(assessment: Assessment, info: evidence_files.FileInfo) -> str:
+    return url_for(
+        ".evidence_file",
+        cycle=assessment.cycle.code,
+        iso3=assessment.country_iso3,
+        item=info.item,
+        evidence=info.id,
+    )
+
+
+def _evidence_form() -> tuple[bytes | None, str | None, dict[str, str]]:
+    """Read the multipart form of an upload: the file's bytes and name, and the text fields (415, 422)."""
+    if request.mimetype != "multipart/form-data":
+        raise ApiError(415, _("Send the file as multipart/form-data, with the fields file, title, date and shared."))
+    request.max_content_length = evidence_files.max_bytes() + _EVIDENCE_OVERHEAD
+    problems: dict[str, str] = {}
+    for name in set(request.form) | set(request.files):
+        if name not in (*_EVIDENCE_TEXT_FIELDS, "file"):
+            problems[name[:80]] = _("is not a field of this form (use file, title, date and shared).")
+        elif len(request.form.getlist(name)) + len(request.files.getlist(name)) > 1:
+            problems[name] = _("is sent more than once.")
+    values = {name: request.form[name] for name in _EVIDENCE_TEXT_FIELDS if name in request.form}
+    if len(values.get("title", "")) > evidence_files.MAX_TITLE:
+        problems["title"] = _("Keep the title under %(max)d characters.", max=evidence_files.MAX_TITLE)
+    if "date" in values and not values["date"].strip():
+        problems["date"] = _("Give the document's date as YYYY-MM-DD, for example 2024-03-31.")
+    if "shared" in values and evidence_files.parse_shared(values["shared"])[1]:
+        problems["shared"] = _("Say true or false: whether the file is shared with the reviewers.")
+    if problems:
+        raise ApiError(422, _("The file was not attached: the form needs correcting."), errors=problems)
+    sent = request.files.get("file")
+    if sent is not None:
+        return sent.stream.read(), sent.filename, values  # the request is capped just above the limit
+    if "file" in request.form:  # a client that sent the file as a plain field
+        return request.form["file"].encode("utf-8"), None, values
+    return None, None, values
+
+
+@bp.post("/cycles/<cycle>/countries/<iso3>/answers/<item>/evidence")
+def attach_evidence(cycle: str, iso3: str, item: str) -> Response:
+    """Attach a file to an answer (multipart: file, title, date, shared)."""
+    assessment = evidence_files.assessment_for(_user(), cycle, iso3)
+    services.access.require_edit(_user(), assessment, [item])  # before the body is read
+    _item_of(assessment, item)
+    data, filename, values = _evidence_form()
+    info = evidence_files.attach(
+        _user(),
+        assessment,
+        item,
+        data=data,
+        filename=filename,
+        title=values.get("title", ""),
+        document_date=values.get("date"),
+        shared=values.get("shared"),
+        source="api",
+    )
+    response = reply(schemas.EvidenceFile.of(info, _evidence_url(assessment, info)), 201)
+    response.headers["Location"] = _evidence_url(assessment, info)
+    return response
+
+
+@bp.get("/cycles/<cycle>/countries/<iso3>/answers/<item>/evidence")
+def list_evidence(cycle: str, iso3: str, item: str) -> Response:
+    """List the files of an answer the user may see (reviewers: the shared ones)."""
+    assessment = evidence_files.assessment_for(_user(), cycle, iso3)
+    _item_of(assessment, item)
+    files = evidence_files.list_files(_user(), assessment, item)
+    return reply(
+        schemas.EvidenceList(item=item, files=[schemas.EvidenceFile.of(f, _evidence_url(assessment, f)) for f in files])
+    )
+
+
+# One rule for both methods: an id beyond any row then matches no rule (404), never the other method's (405).
+@bp.route("/cycles/<cycle>/countries/<iso3>/answers/<item>/evidence/<int:evidence>", methods=["GET", "DELETE"])
+def evidence_file(cycle: str, iso3: str, item: str, evidence: int) -> Response:
+    """GET: download a file, an attachment of the type found from its content.
+    DELETE: remove it from its answer (the country's editors, while answers may change)."""
+    assessment = evidence_files.assessment_for(_user(), cycle, iso3)
+    if request.method == "DELETE":
+        evidence_files.remove(_user(), assessment, evidence, item=item, source="api")
+        return Response(status=204)
+    from .evidence import send_evidence
+
+    info, data = evidence_files.open_file(_user(), assessment, evidence, item=item)
+    return send_evidence(info, data)

@@ -21,9 +21,10 @@ from .. import services
 from ..caching import LruCache
 from ..catalogue import Catalogue, Item, Section
 from ..catalogue_store import catalogue_for
-from ..forms import field_name, fill, item_fields, section_form_class
+from ..forms import DeclarationForm, field_name, fill, item_fields, section_form_class
 from ..models import Answer, Assessment
-from ..services import AnswerInput, Edit, StaleAnswer
+from ..services import AnswerInput, Edit, StaleAnswer, checklist, declarations, threads
+from ..services import evidence as evidence_files
 from ..services.recommendations import recommendations_by_item
 from .common import login_required
 from .recommendations import review_forms, review_step
@@ -80,6 +81,9 @@ def overview(cycle: str, iso3: str) -> ResponseReturnValue:
         comment_counts={k: len(v) for k, v in services.comments_of(assessment).items()},
         unconfirmed=services.carry.unconfirmed(assessment) if services.can_edit(current_user, assessment) else [],
         previous_cycle=_visible_previous_cycle(assessment),
+        returned=threads.return_notice(assessment),  # the reviewers' reason and the threads still open
+        declaration=declarations.latest_declaration(assessment),
+        declared=declarations.declarations_by_event(assessment),
         **review_forms(assessment),  # the return and accept forms, with their recommendations
     )
 
@@ -97,6 +101,26 @@ def _next_unanswered(progress: list[services.lifecycle.SectionProgress]) -> tupl
     return None
 
 
+def _load_section(cycle: str, iso3: str, section: str) -> tuple[Assessment, tuple[str, ...] | None]:
+    """Return the assessment, and for a contributor the items of the section assigned to them (else None)."""
+    if not current_user.is_contributor:
+        return _load(cycle, iso3), None
+    assessment = services.find_assessment(cycle, iso3)
+    if assessment is None:
+        raise services.NotFound(_("No such assessment."))
+    return assessment, tuple(services.team.require_contributor_section(current_user, assessment, section))
+
+
+def _load_item(cycle: str, iso3: str, item: str) -> Assessment:
+    """Return the assessment if the user may read this item of it (a contributor: an item assigned to them)."""
+    if not current_user.is_contributor:
+        return _load(cycle, iso3)
+    assessment = services.find_assessment(cycle, iso3)
+    if assessment is None or not services.access.can_view_item(current_user, assessment, item):
+        raise services.NotFound(_("No such assessment."))
+    return assessment
+
+
 def _section_or_404(catalogue: Catalogue, section: str) -> Any:
     found = catalogue.section_by_id.get(section)
     if found is None:
@@ -108,16 +132,21 @@ def _section_or_404(catalogue: Catalogue, section: str) -> Any:
 @login_required
 def section(cycle: str, iso3: str, section: str) -> ResponseReturnValue:
     """Show one section of the questionnaire; save it (explicitly or by autosave)."""
-    assessment = _load(cycle, iso3)
+    assessment, shown = _load_section(cycle, iso3, section)
     catalogue = catalogue_for(assessment.cycle)
     found = _section_or_404(catalogue, section)
     items = catalogue.items_in(found.id)
-    form_class = section_form_class(catalogue, found.id)
-    editable = services.can_edit(current_user, assessment)
+    if shown is None:
+        form_class = section_form_class(catalogue, found.id)
+        editable = services.can_edit(current_user, assessment)
+    else:  # a contributor: only the items assigned to them
+        items = tuple(i for i in items if i.id in shown)
+        form_class = section_form_class(catalogue, found.id, shown)
+        editable = services.access.can_edit_item(current_user, assessment, shown[0])
     autosave = request.headers.get("X-Autosave") == "1"
 
     if request.method == "POST":
-        services.access.require_edit(current_user, assessment)
+        services.access.require_edit(current_user, assessment, [i.id for i in items])
         if autosave:
             # Autosave answers in JSON: parse only the items it sent.
             posted = tuple(i.id for i in items if f"{field_name(i.id)}-version" in request.form)
@@ -270,6 +299,7 @@ def _save_section(
                 return redirect(url_for(".overview", cycle=assessment.cycle.code, iso3=assessment.country_iso3))
             return redirect(
                 url_for(".section", cycle=assessment.cycle.code, iso3=assessment.country_iso3, section=found.id)
+                + _place_kept(items)
             )
 
     # Errors or a conflict: nothing was saved; give the typed text back.
@@ -309,6 +339,12 @@ def _save_section(
             comment_held=comment_on,
         ),
     )
+
+
+def _place_kept(items: tuple[Item, ...]) -> str:
+    """Return the anchor of the item the user was working on when they saved (the script sends it), or ""."""
+    at = request.form.get("at_item", "")
+    return f"#item-{at}" if at in {i.id for i in items} else ""
 
 
 def _send_comment(
@@ -486,6 +522,7 @@ class Attention:
     save_state: dict[str, list[str]] = field(default_factory=lambda: {"kept": [], "waiting": []})
     comments_typed: dict[str, str] = field(default_factory=dict)  # item -> the comment typed beside it
     comment_held: str | None = None  # the item whose comment waits for the answers to be saved
+    evidence: Any = None  # an evidence upload refused (services.evidence.Attempt), shown beside its form
 
     @property
     def any(self) -> bool:
@@ -513,7 +550,9 @@ def _render_section(
     address), unless a message is waiting to be shown.
     """
     attention = attention or Attention()
-    can_comment = services.can_comment(current_user, assessment)
+    contributor = current_user.is_contributor
+    can_comment = services.access.can_comment_on(current_user, assessment, [i.id for i in items])
+    in_team = services.access.in_team(current_user, assessment)
     cacheable = build is not None and not attention.any
     # created_at and updated_at make the key unique even if ids and versions repeat (another database).
     key = (
@@ -528,6 +567,8 @@ def _render_section(
         editable,
         can_comment,
         assessment.carried_from_id,
+        in_team,  # the country's internal review is shown to its team only
+        tuple(i.id for i in items) if contributor else None,  # a contributor sees only their items
     )
     page_key = (key, current_user.role, request.full_path)
     whole_page = cacheable and not session.get("_flashes")
@@ -595,7 +636,8 @@ def _render_body(
     attention: Attention,
     mark_tokens: bool,
 ) -> str:
-    progress = services.progress(assessment)
+    mine = services.access.assigned_items(current_user, assessment) if current_user.is_contributor else None
+    progress = services.progress(assessment, only=mine)
     error_list = []
     error_items = set()
     for item, subform in item_fields(form, items):
@@ -603,9 +645,10 @@ def _render_body(
             for message in sub.errors:
                 error_list.append((sub.id, f"{item.id} – {sub.label.text}", message))
                 error_items.add(item.id)
-    ids = [s.id for s in catalogue.sections]
+    ids = [p.id for p in progress]  # a contributor moves only between sections holding their items
     index = ids.index(found.id)
     item_ids = [i.id for i in items]
+    in_team = services.access.in_team(current_user, assessment)
     stored = answers if answers is not None else services.answers_of(assessment, item_ids)
     states = services.carry.carry_states(assessment, stored)
     previous_assessment = services.carry.previous_assessment(assessment)
@@ -637,10 +680,18 @@ def _render_body(
         comment_field=comment_field,
         field_name=field_name,
         carry_states={k: v for k, v in states.items() if k in item_ids},
+        # The country's internal review of the section: shown to its own team only, never to reviewers.
+        team_review=services.team.section_reviews(assessment).get(found.id) if in_team else None,
+        in_team=in_team,
+        can_mark_ready=in_team and editable,
+        can_approve=in_team and services.team.can_manage(current_user, assessment),
         previous={k: AnswerInput.of(v) for k, v in previous.items()},
         previous_cycle=previous_assessment.cycle.code if previous_assessment else "",
         recommendations=recommendations_by_item(assessment),  # of earlier cycles, beside the items
+        resolutions=threads.resolutions_of(assessment),  # resolved threads fold (services/threads.py)
         script_messages=script_messages() if editable else {},
+        # Evidence files of the items shown (services.evidence): part of what the assessment's version covers.
+        evidence=evidence_files.section_panel(current_user, assessment, item_ids, editable, attention.evidence),
     )
     if not mark_tokens:
         return render_template("assessment/_section_body.html", **context)
@@ -674,6 +725,36 @@ def render_expired_section(cycle: str, iso3: str, section: str) -> ResponseRetur
 
 
 # --------------------------------------------------------------------------
+# A section shown again with a message of another page's form (views/evidence.py: a refused upload)
+# --------------------------------------------------------------------------
+
+
+def render_section_with(
+    cycle: str, iso3: str, section: str, attention: Attention, status: int
+) -> tuple[Response | str, int]:
+    """Render a section with its stored answers and `attention` (never cached), as its GET would show it."""
+    assessment, shown = _load_section(cycle, iso3, section)
+    catalogue = catalogue_for(assessment.cycle)
+    found = _section_or_404(catalogue, section)
+    items = catalogue.items_in(found.id)
+    if shown is None:
+        form_class = section_form_class(catalogue, found.id)
+        editable = services.can_edit(current_user, assessment)
+    else:  # a contributor: only the items assigned to them
+        items = tuple(i for i in items if i.id in shown)
+        form_class = section_form_class(catalogue, found.id, shown)
+        editable = services.access.can_edit_item(current_user, assessment, shown[0])
+    answers = services.answers_of(assessment, [i.id for i in items])
+    form = form_class(formdata=None)
+    for item, subform in item_fields(form, items):
+        answer = answers.get(item.id)
+        fill(subform, AnswerInput.of(answer), answer.version if answer else 0)
+    return _render_section(
+        assessment, catalogue, found, items, form, answers, editable, status=status, attention=attention
+    )
+
+
+# --------------------------------------------------------------------------
 # Lifecycle
 # --------------------------------------------------------------------------
 
@@ -681,23 +762,44 @@ def render_expired_section(cycle: str, iso3: str, section: str) -> ResponseRetur
 @bp.route("/submit", methods=["GET", "POST"])
 @login_required
 def submit(cycle: str, iso3: str) -> ResponseReturnValue:
-    """Confirm and submit the assessment, warning of unanswered items."""
+    """Check your answers (what needs attention, item by item), then sign the declaration and submit."""
     assessment = _load(cycle, iso3)
-    catalogue = catalogue_for(assessment.cycle)
     if request.method == "POST":
-        services.submit(current_user, assessment, request.form.get("comment", ""))
+        # Who may submit, and whether it can be submitted now, is decided before the form is read.
+        services.lifecycle.require_submit(current_user, assessment)
+        form = DeclarationForm()
+        if not form.validate():
+            abort(400)  # only the CSRF token can fail here; the expired-token handler covers it
+        typed = declarations.DeclarationInput(
+            form["name"].data or "", form.position.data or "", form.ministry.data or ""
+        )
+        try:
+            services.submit(current_user, assessment, form.comment.data or "", typed)
+        except services.InvalidAnswer as refused:  # the declaration is incomplete, or the message too long
+            for name, message in refused.errors.items():
+                if name in form:
+                    form[name].errors = [message]
+            return _check_page(assessment, form), 422
         flash(_("The assessment was submitted to the reviewers."), "success")
         return redirect(url_for(".overview", cycle=assessment.cycle.code, iso3=assessment.country_iso3))
     if not services.can_edit(current_user, assessment):
         abort(404 if not current_user.is_respondent else 409)
-    unanswered = [catalogue.item_by_id[i] for i in services.unanswered_items(assessment, catalogue)]
+    suggested = declarations.suggested(current_user)
+    form = DeclarationForm(
+        formdata=None, data={"name": suggested.name, "position": suggested.position, "ministry": suggested.ministry}
+    )
+    return _check_page(assessment, form)
+
+
+def _check_page(assessment: Assessment, form: DeclarationForm) -> str:
+    """Render the check-your-answers page with the declaration form."""
     previous = services.carry.previous_assessment(assessment)
     return render_template(
         "assessment/submit.html",
         assessment=assessment,
-        catalogue=catalogue,
-        unanswered=unanswered,
-        unconfirmed=[catalogue.item_by_id[i] for i in services.carry.unconfirmed(assessment)],
+        catalogue=catalogue_for(assessment.cycle),
+        check=checklist.check(assessment),
+        form=form,
         previous_cycle=previous.cycle.code if previous else "",
     )
 
@@ -739,7 +841,7 @@ def changes(cycle: str, iso3: str) -> ResponseReturnValue:
 @login_required
 def comment(cycle: str, iso3: str, item: str) -> ResponseReturnValue:
     """Add a comment to an item's thread."""
-    assessment = _load(cycle, iso3)
+    assessment = _load_item(cycle, iso3, item)
     catalogue = catalogue_for(assessment.cycle)
     if item not in catalogue.item_by_id:
         abort(404)
@@ -756,6 +858,34 @@ def comment(cycle: str, iso3: str, item: str) -> ResponseReturnValue:
     )
 
 
+@bp.route("/items/<item>/resolution", methods=["POST"])
+@login_required
+def resolve_thread(cycle: str, iso3: str, item: str) -> ResponseReturnValue:
+    """Mark an item's comment thread resolved (`resolved=yes`) or open it again (`resolved=no`)."""
+    assessment = _load_item(cycle, iso3, item)  # whoever may read the item's thread (services.threads decides the rest)
+    catalogue = catalogue_for(assessment.cycle)
+    if item not in catalogue.item_by_id:
+        abort(404)
+    wanted = request.form.get("resolved")
+    if wanted not in ("yes", "no"):
+        abort(400)
+    if wanted == "yes":
+        threads.resolve(current_user, assessment, item)
+        flash(_("The comments on %(item)s are marked resolved.", item=item), "success")
+    else:
+        threads.reopen(current_user, assessment, item)
+        flash(_("The comments on %(item)s are open again.", item=item), "success")
+    return redirect(
+        url_for(
+            ".section",
+            cycle=assessment.cycle.code,
+            iso3=assessment.country_iso3,
+            section=catalogue.item_by_id[item].section,
+        )
+        + f"#thread-{item}"
+    )
+
+
 @bp.route("/history")
 @login_required
 def history(cycle: str, iso3: str) -> ResponseReturnValue:
@@ -769,8 +899,12 @@ def history(cycle: str, iso3: str) -> ResponseReturnValue:
         "assessment/history.html",
         assessment=assessment,
         catalogue=catalogue,
-        changes=list(reversed(services.history(assessment, item))),
+        # Internal evidence files leave no trace for anyone outside the country (services.evidence).
+        changes=list(
+            reversed(evidence_files.visible_changes(current_user, assessment, services.history(assessment, item)))
+        ),
         events=services.events(assessment),
+        declared=declarations.declarations_by_event(assessment),
         item=item,
         labels=services.field_labels(),
     )

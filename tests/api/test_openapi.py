@@ -189,7 +189,8 @@ def test_every_operation_references_model_generated_schemas():
             for body in bodies:
                 for media, content in body.get("content", {}).items():
                     schema = content["schema"]
-                    if media != "application/json" or path.endswith("/openapi.json"):
+                    document = path.endswith("/openapi.json") and body is operation["responses"].get("200")
+                    if media != "application/json" or document:
                         assert "$ref" not in schema, (method, path)
                         continue
                     # Every JSON body is a model, named and nothing more: no schema is written by hand.

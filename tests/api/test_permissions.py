@@ -19,10 +19,10 @@ from sqlalchemy import func, select
 from questionnaire import create_app, services
 from questionnaire.auth import limiter
 from questionnaire.db import db
-from questionnaire.models import AnswerChange, Comment, Event
+from questionnaire.models import AnswerChange, Comment, Event, EvidenceFile
 
 from ..conftest import _config, _empty_tables
-from .conftest import start
+from .conftest import put_state, start
 
 ACTORS = ("anonymous", "respondent-own-country", "respondent-other-country", "reviewer", "admin")
 TOKEN_OF = {
@@ -204,6 +204,24 @@ MATRIX: dict[tuple[str, str], tuple[str, object, dict[str, dict[str, int]]]] = {
         ),
     ),
 }
+# Evidence files (services.evidence): France's CL-1 holds a shared file, attached while a draft.
+EVIDENCE = f"{COUNTRY}/answers/<item>/evidence"
+MATRIX |= {
+    ("POST", EVIDENCE): ("answers/CL-1/evidence", "evidence-upload", EDIT),
+    ("GET", EVIDENCE): ("answers/CL-1/evidence", None, READ),
+    ("GET", f"{EVIDENCE}/<int:evidence>"): ("answers/CL-1/evidence/{evidence}", None, READ),
+    ("DELETE", f"{EVIDENCE}/<int:evidence>"): (
+        "answers/CL-1/evidence/{evidence}",
+        None,
+        table(
+            none=NOBODY,
+            draft=(401, 204, 404, 404, 404),
+            submitted=(401, 409, 404, 403, 403),
+            returned=(401, 204, 404, 403, 403),
+            accepted=(401, 409, 404, 403, 403),
+        ),
+    ),
+}
 
 CASES = [
     pytest.param(route, state, actor, id=f"{route[0]} {route[1].removeprefix(COUNTRY)}-{state}-{actor}")
@@ -271,6 +289,7 @@ def snapshot(iso3: str) -> tuple:
         count(AnswerChange),
         count(Event),
         count(Comment),
+        count(EvidenceFile),
     )
 
 
@@ -278,12 +297,29 @@ def snapshot(iso3: str) -> tuple:
 def test_permission(app, api, users, tokens, cycle, route, state, actor):
     path, body, expected = MATRIX[route]
     start(users, cycle, "DEU", "draft", {"CL-1": "full"})
-    if state != "none":
+    if state != "none" and "/evidence" in route[1]:  # evidence files: a shared one, attached while a draft
+        from questionnaire.services import evidence
+
+        from ..evidence.conftest import pdf
+
+        fra = start(users, cycle, "FRA", "draft", {"CL-1": "largely"})
+        shared = evidence.attach(users["fra"], fra, "CL-1", data=pdf(), filename="loi.pdf", title="Loi", shared=True)
+        path = path.replace("{evidence}", str(shared.id))
+        put_state(fra, state, users)
+    elif state != "none":
         start(users, cycle, "FRA", state, {"CL-1": "largely"})
+    path = path.replace("{evidence}", "1")
     if not path.startswith("/"):
         path = f"/api/v1/cycles/2026/countries/fra/{path}"
     kwargs: dict = {}
-    if body == "workbook":
+    if body == "evidence-upload":
+        import io
+
+        from ..evidence.conftest import pdf
+
+        upload = {"file": (io.BytesIO(pdf()), "loi.pdf"), "title": "Loi n° 2013-711", "shared": "true"}
+        kwargs = {"data": upload, "content_type": "multipart/form-data"}
+    elif body == "workbook":
         from questionnaire import offline
 
         fra = services.find_assessment("2026", "FRA")

@@ -77,6 +77,8 @@ def test_a_country_starts_from_last_cycle_confirms_changes_and_submits(ui) -> No
     still = sum(1 for s in _carry_states().values() if s == "carried")
     assert still > 0
     expect(page.locator("#unconfirmed")).to_contain_text(f"{still} answers carried forward from 2025 are not confirmed")
+    page.fill("#declaration-position", "Director of International Cooperation")
+    page.fill("#declaration-ministry", "Ministry of Public Safety")
     with page.expect_navigation():
         page.locator("main form").get_by_role("button", name=re.compile("^Submit")).click()
     expect(page.locator(".flashes")).to_contain_text("submitted to the reviewers")

@@ -258,6 +258,9 @@ def test_a_respondent_answers_a_reviewer_comment_and_submits_again(ui) -> None: 
     ui.check()
     page.get_by_role("link", name="Review and submit").click()
     ui.check()
+    assert page.input_value("#declaration-name") == "Focal point BRA"  # from the account
+    page.fill("#declaration-position", "Director of International Cooperation")
+    page.fill("#declaration-ministry", "Ministry of Justice and Public Security")
     page.fill("#submit-comment", "Legal references completed as asked.")
     with page.expect_navigation():
         page.locator("main form button[type=submit]").click()

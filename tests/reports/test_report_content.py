@@ -116,6 +116,7 @@ def test_the_pdf_is_tagged_with_title_language_outline_and_page_numbers(client, 
         "Ratings without support",
         "Annex A: how the scores are calculated",
         "Annex B: the catalogue edition",
+        "Annex C: evidence files shared with the reviewers",
     ]
     gaps = outline[
         [o.title if not isinstance(o, list) else None for o in outline].index("Gaps, ranked by priority") + 1
@@ -140,6 +141,7 @@ def test_the_pdf_is_tagged_with_title_language_outline_and_page_numbers(client, 
         "unsupported",
         "annex-method",
         "annex-edition",
+        "annex-evidence",
     }
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from questionnaire import services
 from questionnaire.db import Base, db
 
-from ..conftest import add_user
+from ..conftest import DECLARATION, add_user
 from ..offline.conftest import Book
 from ..review.conftest import earlier_recommendation
 
@@ -52,8 +52,9 @@ ROUTES: dict[str, tuple[str, str, dict[str, str]]] = {
         "fra@example.org",
         {"item_CL_1-rating": "full", "item_CL_1-version": "0"},
     ),
-    "assessment.submit": (f"{A}/submit", "fra@example.org", {"comment": "x"}),
+    "assessment.submit": (f"{A}/submit", "fra@example.org", {"comment": "x", **DECLARATION}),
     "assessment.comment": (f"{A}/items/CL-1/comments", "fra@example.org", {"body": "x"}),
+    "assessment.resolve_thread": (f"{A}/items/CL-2/resolution", "fra@example.org", {"resolved": "yes"}),
     "assessment.return_": ("/cycles/2026/countries/ITA/return", "reviewer@example.org", {"comment": "x"}),
     "assessment.accept": ("/cycles/2026/countries/ITA/accept", "reviewer@example.org", {}),
     "reports.meeting_pack": ("/cycles/2026/meeting-pack", "reviewer@example.org", {}),
@@ -76,6 +77,20 @@ ROUTES: dict[str, tuple[str, str, dict[str, str]]] = {
     ),
 }
 EXEMPT = ("api.", "static")  # the API takes bearer tokens only (tests/api checks cookies get 401)
+# Evidence files (views/evidence.py): {evidence} is a file France shared on CL-1.
+ROUTES |= {
+    "evidence.upload": (f"{A}/items/CL-1/evidence", "fra@example.org", {"file": "PDF", "title": "x"}),
+    "evidence.delete": (f"{A}/evidence/{{evidence}}/delete", "fra@example.org", {}),
+}
+
+
+def _evidence(user: Any, assessment: Any) -> int:
+    """Share a small PDF on France's CL-1; return its id."""
+    from questionnaire.services import evidence
+
+    from ..evidence.conftest import pdf
+
+    return evidence.attach(user, assessment, "CL-1", data=pdf(), filename="loi.pdf", title="Loi", shared=True).id
 
 
 @pytest.fixture
@@ -84,6 +99,7 @@ def world(app, users, cycle, monkeypatch) -> dict[str, Any]:  # type: ignore[no-
 
     monkeypatch.setattr(jobs, "dispatch", lambda job_id: None)  # the job's record is the state change
     france, _ = services.start_assessment(users["fra"], cycle, "FRA")
+    services.add_comment(users["fra"], france, "CL-2", "A note on CL-2.")  # a thread to mark resolved
     from questionnaire.services import team
 
     contributor, invitation = team.invite_contributor(users["fra"], france, "contrib@example.org")
@@ -104,6 +120,7 @@ def world(app, users, cycle, monkeypatch) -> dict[str, Any]:  # type: ignore[no-
         "contributor": contributor.id,
         "assignment": assignment.id,
         "invitation": invitation,
+        "evidence": _evidence(users["fra"], france),  # evidence files
     }
 
 
@@ -135,7 +152,17 @@ def _changed_workbook() -> Any:
 
 def _form(data: dict[str, Any], world: dict[str, Any]) -> dict[str, Any]:
     """The form to send: the workbook made now, and the world's ids put in where a value names one."""
-    return {k: (_changed_workbook() if v == "WORKBOOK" else v.format(**world)) for k, v in data.items()}
+    return {
+        k: (_changed_workbook() if v == "WORKBOOK" else _pdf() if v == "PDF" else v.format(**world))
+        for k, v in data.items()
+    }
+
+
+def _pdf() -> Any:
+    """A small PDF to attach as evidence."""
+    from ..evidence.conftest import pdf
+
+    return (io.BytesIO(pdf()), "loi.pdf")
 
 
 def _client(make_client: Any, email: str) -> Any:

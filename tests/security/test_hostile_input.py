@@ -140,11 +140,25 @@ def world(app, users, cycle, monkeypatch):  # type: ignore[no-untyped-def]
         "user_id": victim.id,
         "job_id": job.id,
         "recommendation_id": 1,
+        "assignment_id": 1,  # the team page's routes
+        "token": "not-an-invitation",  # /invitations/<token>
+        "evidence": _evidence(users["fra"]),  # evidence files: France's, on CL-1 (the API's and the pages' names)
+        "file_id": _evidence(users["fra"]),
         "kind": "scores",
         "fmt": "csv",
         "filename": "css/app.css",
         "tokens": tokens,
     }
+
+
+def _evidence(user: Any) -> int:
+    """Attach a small PDF to France's CL-1; return its id."""
+    from questionnaire.services import evidence
+
+    from ..evidence.conftest import pdf
+
+    fra = services.find_assessment("2026", "FRA")
+    return evidence.attach(user, fra, "CL-1", data=pdf(), filename="loi.pdf", title="Loi", shared=True).id
 
 
 def _path(rule: Any, values: dict[str, Any], hostile: tuple[str, str] | None = None) -> str:
