@@ -145,7 +145,7 @@ def submit(user: User, assessment: Assessment, comment: str = "", declaration: D
 
 def return_assessment(user: User, assessment: Assessment, comment: str) -> Event:
     """Send a submitted assessment back to the country, saying why."""
-    _require_review(user, assessment)
+    require_review(user, assessment)
     text = _comment(comment)
     if not text:
         raise InvalidAnswer(
@@ -157,11 +157,12 @@ def return_assessment(user: User, assessment: Assessment, comment: str) -> Event
 
 def accept(user: User, assessment: Assessment, comment: str = "") -> Event:
     """Accept a submitted assessment; this is final."""
-    _require_review(user, assessment)
+    require_review(user, assessment)
     return _transition(user, assessment, "accepted", (Status.SUBMITTED,), Status.ACCEPTED, _comment(comment))
 
 
-def _require_review(user: User, assessment: Assessment) -> None:
+def require_review(user: User, assessment: Assessment) -> None:
+    """The checks of a return or an acceptance, made before anything is validated or written."""
     if not can_view(user, assessment):
         raise NotFound(_("No such assessment."))
     if not user.is_reviewer:

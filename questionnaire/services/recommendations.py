@@ -49,10 +49,10 @@ from ..models import (
     utcnow,
 )
 from . import lifecycle
-from .access import REVIEWABLE, can_review, can_view, status_word
+from .access import REVIEWABLE, can_view
 from .answers import bump_version, clean_text
-from .errors import CycleClosed, Forbidden, InvalidAnswer, InvalidTransition, NotFound
-from .lifecycle import MAX_COMMENT, check_comment
+from .errors import CycleClosed, Forbidden, InvalidAnswer, NotFound
+from .lifecycle import MAX_COMMENT, check_comment, require_review
 from .scores import scores_of_many
 
 #: The longest recommendation kept (as long as a comment).
@@ -224,23 +224,6 @@ def require_reviewer(user: User, assessment: Assessment) -> None:
         raise NotFound(_("No such assessment."))
     if not user.is_reviewer:
         raise Forbidden(_("Only reviewers can make recommendations."))
-
-
-def require_review(user: User, assessment: Assessment) -> None:
-    """The checks of a return or an acceptance, made before anything is validated or written."""
-    if not can_view(user, assessment):
-        raise NotFound(_("No such assessment."))
-    if not user.is_reviewer:
-        raise Forbidden(_("Only reviewers can return or accept an assessment."))
-    if not assessment.cycle.is_open:
-        raise CycleClosed(_("Cycle %(code)s is closed.", code=assessment.cycle.code))
-    if not can_review(user, assessment):
-        raise InvalidTransition(
-            _(
-                "The assessment is %(status)s; only a submitted assessment can be reviewed.",
-                status=status_word(assessment.status),
-            )
-        )
 
 
 # --------------------------------------------------------------------------

@@ -128,21 +128,44 @@ def _section_or_404(catalogue: Catalogue, section: str) -> Any:
     return found
 
 
-@bp.route("/sections/<section>", methods=["GET", "POST"])
-@login_required
-def section(cycle: str, iso3: str, section: str) -> ResponseReturnValue:
-    """Show one section of the questionnaire; save it (explicitly or by autosave)."""
+def _section_setup(
+    cycle: str, iso3: str, section: str
+) -> tuple[Assessment, Catalogue, Section, tuple[Item, ...], Any, bool]:
+    """Return what a section page starts from: the assessment, its edition, the section, the items the
+    user may see in it (a contributor: those assigned to them), their form class and whether they may edit."""
     assessment, shown = _load_section(cycle, iso3, section)
     catalogue = catalogue_for(assessment.cycle)
     found = _section_or_404(catalogue, section)
     items = catalogue.items_in(found.id)
     if shown is None:
-        form_class = section_form_class(catalogue, found.id)
-        editable = services.can_edit(current_user, assessment)
-    else:  # a contributor: only the items assigned to them
-        items = tuple(i for i in items if i.id in shown)
-        form_class = section_form_class(catalogue, found.id, shown)
-        editable = services.access.can_edit_item(current_user, assessment, shown[0])
+        return (
+            assessment,
+            catalogue,
+            found,
+            items,
+            section_form_class(catalogue, found.id),
+            services.can_edit(current_user, assessment),
+        )
+    items = tuple(i for i in items if i.id in shown)  # a contributor: only the items assigned to them
+    editable = services.access.can_edit_item(current_user, assessment, shown[0])
+    return assessment, catalogue, found, items, section_form_class(catalogue, found.id, shown), editable
+
+
+def _stored_form(assessment: Assessment, items: tuple[Item, ...], form_class: Any) -> tuple[Any, dict[str, Answer]]:
+    """Build a section's form filled with the stored answers."""
+    answers = services.answers_of(assessment, [i.id for i in items])
+    form = form_class(formdata=None)
+    for item, subform in item_fields(form, items):
+        answer = answers.get(item.id)
+        fill(subform, AnswerInput.of(answer), answer.version if answer else 0)
+    return form, answers
+
+
+@bp.route("/sections/<section>", methods=["GET", "POST"])
+@login_required
+def section(cycle: str, iso3: str, section: str) -> ResponseReturnValue:
+    """Show one section of the questionnaire; save it (explicitly or by autosave)."""
+    assessment, catalogue, found, items, form_class, editable = _section_setup(cycle, iso3, section)
     autosave = request.headers.get("X-Autosave") == "1"
 
     if request.method == "POST":
@@ -166,12 +189,7 @@ def section(cycle: str, iso3: str, section: str) -> ResponseReturnValue:
 
     def stored_form() -> tuple[Any, dict[str, Answer]]:
         """Build the form filled with the stored answers (only when the page is not cached)."""
-        answers = services.answers_of(assessment, [i.id for i in items])
-        form = form_class(formdata=None)
-        for item, subform in item_fields(form, items):
-            answer = answers.get(item.id)
-            fill(subform, AnswerInput.of(answer), answer.version if answer else 0)
-        return form, answers
+        return _stored_form(assessment, items, form_class)
 
     return _render_section(assessment, catalogue, found, items, None, None, editable, build=stored_form)
 
@@ -733,22 +751,8 @@ def render_section_with(
     cycle: str, iso3: str, section: str, attention: Attention, status: int
 ) -> tuple[Response | str, int]:
     """Render a section with its stored answers and `attention` (never cached), as its GET would show it."""
-    assessment, shown = _load_section(cycle, iso3, section)
-    catalogue = catalogue_for(assessment.cycle)
-    found = _section_or_404(catalogue, section)
-    items = catalogue.items_in(found.id)
-    if shown is None:
-        form_class = section_form_class(catalogue, found.id)
-        editable = services.can_edit(current_user, assessment)
-    else:  # a contributor: only the items assigned to them
-        items = tuple(i for i in items if i.id in shown)
-        form_class = section_form_class(catalogue, found.id, shown)
-        editable = services.access.can_edit_item(current_user, assessment, shown[0])
-    answers = services.answers_of(assessment, [i.id for i in items])
-    form = form_class(formdata=None)
-    for item, subform in item_fields(form, items):
-        answer = answers.get(item.id)
-        fill(subform, AnswerInput.of(answer), answer.version if answer else 0)
+    assessment, catalogue, found, items, form_class, editable = _section_setup(cycle, iso3, section)
+    form, answers = _stored_form(assessment, items, form_class)
     return _render_section(
         assessment, catalogue, found, items, form, answers, editable, status=status, attention=attention
     )

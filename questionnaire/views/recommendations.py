@@ -111,7 +111,7 @@ def review_step(
     form = ReviewStepForm()
     rows = form.typed()
     if request.form.get("more"):
-        recs.require_review(current_user, assessment)
+        services.lifecycle.require_review(current_user, assessment)
         if len(form.recommendations) < recs.MAX_PER_STEP:
             form.recommendations.append_entry()
         g.held_review = _fresh(assessment, kind, form)
