@@ -10,11 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from questionnaire import auth, services
 from questionnaire.db import db
-from questionnaire.models import Answer, Assessment, SectionReview
+from questionnaire.models import Answer, Assessment, SectionReview, User
 from questionnaire.services import team
 
 from ..conftest import PASSWORD  # type: ignore[import-not-found]  # noqa: TID252
@@ -274,3 +274,24 @@ def test_assignments_api_get_and_put(world, app, users) -> None:  # type: ignore
     assert refused.status_code == 422 and set(refused.get_json()["error"]["errors"]) == {"criminal-law", "nowhere"}
     assert api.get(url, headers=headers).get_json()["criminal-law"] == [INTERIOR]  # nothing changed
     assert api.put(url, json={"criminal-law": "x"}, headers=headers).status_code == 422
+
+
+def test_a_bad_invitation_is_refused_beside_its_field_and_nothing_is_made(world) -> None:  # type: ignore[no-untyped-def]
+    before = db.session.scalar(select(func.count()).select_from(User))
+    page = world["focal"].post_form(f"{BASE}/team/invite", {"email": "not an address"}, page=f"{BASE}/team")
+    assert page.status_code == 422
+    text = page.get_data(as_text=True)
+    assert "Enter a valid e-mail address." in text and 'id="email-error"' in text
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(User)) == before
+
+
+def test_two_different_passwords_keep_the_invitation_usable(world, users, make_client) -> None:  # type: ignore[no-untyped-def]
+    _, token = team.invite_contributor(users["fra"], world["france"], "justice@example.org")
+    anonymous = make_client()
+    path = f"/invitations/{token}"
+    refused = anonymous.post_form(path, {"password": PASSWORD, "confirm": PASSWORD + "x"}, page=path)
+    assert refused.status_code == 400 and "The two passwords differ." in refused.get_data(as_text=True)
+    weak = anonymous.post_form(path, {"password": "password", "confirm": "password"}, page=path)
+    assert weak.status_code == 400
+    assert anonymous.get(path).status_code == 200  # not spent
