@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -99,6 +100,21 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Made by `questionnaire demo`: such accounts are not asked for a second factor.
+    demo: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Two-factor sign-in (TOTP, RFC 6238): the shared secret (base32), when it was confirmed,
+    # and the last time step a code was accepted for, so no code works twice.
+    totp_secret: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    totp_enrolled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    totp_last_step: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Invitations: when the last one was sent, and when its link set the password.
+    invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    invitation_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Notifications: by e-mail at once, in a daily digest, or not at all (NotifyBy);
+    # the unread count is kept here so every page shows it without another query.
+    notify_by: Mapped[str] = mapped_column(String(10), default="instant", server_default="instant")
+    unread_notifications: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    digest_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     country: Mapped[Country | None] = relationship(lazy="joined")
 
@@ -495,3 +511,54 @@ class Job(Base):
     error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class NotifyBy(enum.StrEnum):
+    """How a user wants to hear of notifications by e-mail (they are always in the platform)."""
+
+    INSTANT = "instant"
+    DAILY = "daily"
+    OFF = "off"
+
+
+class RecoveryCode(Base):
+    """A one-time code that stands in for the authenticator app (stored as a SHA-256 digest)."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class Notification(Base):
+    """Something a user should know of: an assessment returned or submitted, a comment, an assignment,
+    a due date.  Kept as a kind and its parameters, so it reads in the user's language when shown."""
+
+    __tablename__ = "notification"
+    __table_args__ = (Index("ix_notification_user_id_created_at", "user_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(40))
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    link: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # When it went out by e-mail (at once or in a digest); None while it is still to be sent.
+    emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class ReminderSent(Base):
+    """A due-date reminder sent to a country for a cycle: each (cycle, country, days before) once."""
+
+    __tablename__ = "reminder_sent"
+    __table_args__ = (UniqueConstraint("cycle_id", "country_iso3", "days_before"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycle.id", ondelete="CASCADE"))
+    country_iso3: Mapped[str] = mapped_column(ForeignKey("country.iso3"))
+    days_before: Mapped[int] = mapped_column(Integer)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
