@@ -29,12 +29,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         os.makedirs(app.instance_path, exist_ok=True)
 
-    from . import auth, catalogue_store, db, i18n, security, views
+    from . import auth, catalogue_store, db, i18n, mail, security, views
 
     db.init_app(app)
     security.init_app(app)
     i18n.init_app(app)
     auth.init_app(app)
+    mail.init_app(app)
     catalogue_store.init_app(app)
     views.init_app(app)
     return app

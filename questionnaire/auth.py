@@ -392,10 +392,16 @@ def init_app(app: Flask) -> None:
     limiter.request_filter(_not_rate_limited)
 
 
-# Only attempts at a password are rate-limited: signing in, and the current-password
-# check of a password change (see views/auth.py); every other request
+# Only attempts at a password or a code are rate-limited: signing in, its second factor, asking
+# for a reset link, and the current-password check of a password change (see views/auth.py);
+# every other request
 # skips the limiter's per-request bookkeeping.
-RATE_LIMITED = {("POST", "auth.login"), ("POST", "auth.account")}
+RATE_LIMITED = {
+    ("POST", "auth.login"),
+    ("POST", "auth.account"),
+    ("POST", "auth.second_factor"),
+    ("POST", "auth.password_reset"),
+}
 
 
 def _not_rate_limited() -> bool:

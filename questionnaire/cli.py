@@ -186,6 +186,61 @@ def users_revoke_tokens(email: str) -> None:
     click.echo(f"revoked {auth.revoke_tokens(user)} token(s) of {user.email}")
 
 
+@users_cli.command("invite")
+@click.argument("email")
+@click.option("--role", required=True, type=click.Choice(["respondent", "contributor", "reviewer", "admin"]))
+@click.option("--country", "country", default=None, help="ISO 3166-1 alpha-3 code (respondents and contributors).")
+@click.option("--name", default="", help="The person's name.")
+@click.option("--resend", is_flag=True, help="Send a new invitation to an account that has not chosen its password.")
+def users_invite(email: str, role: str, country: str | None, name: str, resend: bool) -> None:
+    """E-mail an invitation whose link sets the password (valid 72 hours, works once)."""
+    from flask import current_app
+
+    from . import auth, mail
+    from .services import InvalidAnswer, accounts
+
+    try:
+        if resend:
+            user = auth.find_user(email)
+            if user is None:
+                _fail(f"no account for {email}")
+                return
+            invitation = accounts.resend_invitation(user)
+        else:
+            invitation = accounts.invite_user(email, role, country, name=name)
+    except auth.AccountError as error:
+        _fail(str(error))
+        return
+    except InvalidAnswer as error:
+        _fail(error.message)
+        return
+    user = invitation.user
+    where = f" ({user.country_iso3})" if user.country_iso3 else ""
+    if not invitation.emailed:
+        click.echo(f"invited {user.role} {user.email}{where}; MAIL_SERVER is not set, so pass on this link yourself:")
+        click.echo(invitation.link)
+    elif current_app.config.get("REDIS_URL"):
+        click.echo(f"invited {user.role} {user.email}{where}: the invitation is queued for `questionnaire worker`")
+    elif mail.wait_until_sent():
+        click.echo(f"invited {user.role} {user.email}{where}: the invitation was handed to {mail.server_name()}")
+    else:
+        _fail(f"invited {user.role} {user.email}{where}, but the e-mail could not be sent yet (see the log)")
+
+
+@users_cli.command("mfa-reset")
+@click.argument("email")
+def users_mfa_reset(email: str) -> None:
+    """Remove an account's second factor (a lost phone); it sets up a new one at its next sign-in."""
+    from . import auth, two_factor
+
+    user = auth.find_user(email)
+    if user is None:
+        _fail(f"no account for {email}")
+        return
+    two_factor.reset(user)
+    click.echo(f"removed the second factor of {user.email} and signed it out everywhere")
+
+
 main.add_command(users_cli)
 
 
@@ -394,9 +449,10 @@ def _add_commands() -> None:
     from .exports import register as register_export
     from .offline_commands import register as register_import
     from .reports.commands import register as register_reports
+    from .services.reminders import register as register_reminders
 
     main.add_command(db_group, "db")
-    for register in (register_backup, register_export, register_import, register_reports):
+    for register in (register_backup, register_export, register_import, register_reports, register_reminders):
         register(main)
 
 

@@ -76,6 +76,11 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "LANGUAGES": ["en", "fr", "es", "ar"],
         "PREFERRED_URL_SCHEME": "http",
         "BEHIND_HTTPS_PROXY": False,
+        # Reviewers and admins sign in with a second factor.  Only demo and test configurations
+        # may turn this off (`check` refuses it elsewhere); demo accounts are never asked.
+        "SECOND_FACTOR_REQUIRED": True,
+        # Where links in e-mail sent outside a request (reminders, digests) point to.
+        "BASE_URL": "http://127.0.0.1:5000/",
         "REPORT_TIMEOUT_SECONDS": 60,
         "REPORT_MEMORY_MB": 1024,
     }
@@ -96,11 +101,19 @@ def from_environment() -> dict[str, Any]:
         config["SECRET_KEY_FALLBACKS"] = [k.strip() for k in keys if k.strip()]
     if env.get("BEHIND_HTTPS_PROXY", "").lower() in ("1", "true", "yes"):
         config["BEHIND_HTTPS_PROXY"] = True
-    for name in ("REPORT_QUEUE", "MEETING_PACK_FOLDER"):
+    for name in ("REPORT_QUEUE", "MEETING_PACK_FOLDER", *TEXT_MAIL_SETTINGS, "BASE_URL"):
         if env.get(name):
             config[name] = env[name]
+    for name in ("MAIL_USE_TLS", "MAIL_USE_SSL"):
+        if env.get(name):
+            config[name] = _flag(name, env[name])
+    if config.get("MAIL_USE_TLS") and config.get("MAIL_USE_SSL"):
+        raise ConfigurationError(
+            "MAIL_USE_TLS (STARTTLS) and MAIL_USE_SSL cannot both be on: choose the one your server speaks"
+        )
     numbers = ("REPORT_CONCURRENCY", "REPORT_TIMEOUT_SECONDS", "REPORT_MEMORY_MB", "MEETING_PACK_TIMEOUT_SECONDS")
-    for name in (*numbers, "EVIDENCE_MAX_BYTES"):  # EVIDENCE_MAX_BYTES: services.evidence, default 20 MiB
+    # EVIDENCE_MAX_BYTES: services.evidence, default 20 MiB; MAIL_PORT and MAIL_TIMEOUT: questionnaire.mail.
+    for name in (*numbers, "EVIDENCE_MAX_BYTES", "MAIL_PORT", "MAIL_TIMEOUT"):
         if env.get(name):
             try:
                 value = int(env[name])
@@ -110,6 +123,19 @@ def from_environment() -> dict[str, Any]:
                 raise ConfigurationError(f"{name} must be greater than 0, not {value}")
             config[name] = value
     return config
+
+
+# E-mail (questionnaire/mail.py): without MAIL_SERVER messages are written to the log.
+TEXT_MAIL_SETTINGS = ("MAIL_SERVER", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_FROM", "MAIL_QUEUE")
+
+
+def _flag(name: str, value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off", ""):
+        return False
+    raise ConfigurationError(f"{name} must be true or false, not {value!r}")
 
 
 def normalise_database_url(url: str) -> str:
@@ -122,6 +148,10 @@ def normalise_database_url(url: str) -> str:
 
 def check(config: dict[str, Any]) -> None:
     """Refuse to start with settings that are unsafe outside demo and tests."""
+    if not config.get("SECOND_FACTOR_REQUIRED", True) and not (
+        config.get("TESTING") or config.get("ALLOW_INSECURE_SECRET")
+    ):
+        raise ConfigurationError("SECOND_FACTOR_REQUIRED may be turned off only for demo and tests")
     if config.get("ALLOW_INSECURE_SECRET"):
         return
     if config.get("DEBUG"):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from . import auth, services
 from .catalogue import Catalogue, Item
@@ -161,7 +161,17 @@ def _submitted_on(assessment, when: datetime) -> None:  # type: ignore[no-untype
 
 
 def build_demo() -> bool:
-    """Create the demo data unless this database already has it; return whether it was created."""
+    """Create the demo data unless this database already has it; return whether it was created.
+
+    The history it makes notifies people in the platform, but e-mails nobody (even with MAIL_SERVER set).
+    """
+    from .services import notifications
+
+    with notifications.quiet():
+        return _build_demo()
+
+
+def _build_demo() -> bool:
     ensure_schema()
     if db.session.scalar(select(User).where(User.email == ADMIN)) is not None:
         return False
@@ -229,7 +239,27 @@ def build_demo() -> bool:
                 reviewer, assessment, f"Please complete the legal references for {item} and answer the comments."
             )
     _team(respondents["FRA"], c2026)
+    # Every account here is the demo's (the database had none before): none is asked for a second factor.
+    db.session.execute(update(User).values(demo=True))
+    db.session.commit()
+    _notifications_read(c2025)
     return True
+
+
+def _notifications_read(closed: Cycle) -> None:
+    """Leave the closed cycle's notifications read, so each list shows the 2026 ones as new (services.notifications)."""
+    from .models import Notification
+    from .services import notifications
+
+    users = set()
+    for row in db.session.scalars(select(Notification).where(Notification.read_at.is_(None))):
+        if (row.params or {}).get("cycle") == closed.code:
+            row.read_at = row.created_at
+            users.add(row.user_id)
+    db.session.flush()
+    for user_id in users:
+        notifications.recount(user_id)
+    db.session.commit()
 
 
 # --------------------------------------------------------------------------

@@ -63,6 +63,49 @@ class PasswordForm(FlaskForm):
     confirm = PasswordField(_l("New password again"), validators=[EqualTo("new", _l("The two new passwords differ."))])
 
 
+class NewPasswordForm(FlaskForm):
+    """Choose a password (from an invitation or a password reset link)."""
+
+    password = PasswordField(
+        _l("Choose a password"),
+        validators=[
+            DataRequired(_l("Enter a password.")),
+            Length(
+                min=MIN_PASSWORD_LENGTH,
+                max=MAX_PASSWORD_LENGTH,
+                message=_l(
+                    "Use between %(min)d and %(max)d characters.", min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH
+                ),
+            ),
+        ],
+    )
+    confirm = PasswordField(
+        _l("The same password again"), validators=[EqualTo("password", _l("The two passwords differ."))]
+    )
+
+
+class ResetRequestForm(FlaskForm):
+    email = EmailField(
+        _l("E-mail address"), validators=[DataRequired(_l("Enter your e-mail address.")), Length(max=254)]
+    )
+
+
+class CodeForm(FlaskForm):
+    """A code from the authenticator app, or a recovery code."""
+
+    code = StringField(
+        _l("Code"), validators=[DataRequired(_l("Enter the code your authenticator app shows.")), Length(max=40)]
+    )
+
+
+ROLE_CHOICES = [
+    SelectChoice("respondent", _l("Respondent")),
+    SelectChoice("contributor", _l("Contributor")),
+    SelectChoice("reviewer", _l("Reviewer")),
+    SelectChoice("admin", _l("Admin")),
+]
+
+
 class UserForm(FlaskForm):
     email = EmailField(
         _l("E-mail address"),
@@ -73,29 +116,16 @@ class UserForm(FlaskForm):
         ],
     )
     name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
-    role = SelectField(
-        _l("Role"),
-        choices=[
-            SelectChoice("respondent", _l("Respondent")),
-            SelectChoice("contributor", _l("Contributor")),
-            SelectChoice("reviewer", _l("Reviewer")),
-            SelectChoice("admin", _l("Admin")),
-        ],
-    )
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES)
     country = SelectField(_l("Country (respondents and contributors)"), choices=[], validate_choice=True)
-    password = PasswordField(
-        _l("Initial password"),
-        validators=[
-            DataRequired(_l("Enter an initial password.")),
-            Length(
-                min=MIN_PASSWORD_LENGTH,
-                max=MAX_PASSWORD_LENGTH,
-                message=_l(
-                    "Use between %(min)d and %(max)d characters.", min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH
-                ),
-            ),
-        ],
-    )
+
+
+class AccountForm(FlaskForm):
+    """An admin's change of an account's name, role and country."""
+
+    name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES)
+    country = SelectField(_l("Country (respondents and contributors)"), choices=[], validate_choice=True)
 
 
 class CycleForm(FlaskForm):

@@ -68,6 +68,9 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 def _config(url: str, **extra: Any) -> dict[str, Any]:
     return {
         "TESTING": True,
+        # Reviewers and admins of most tests sign in with a password alone; the tests of two-factor
+        # sign-in (tests/accounts/) turn this back on, as it is in production.
+        "SECOND_FACTOR_REQUIRED": False,
         "SECRET_KEY": secrets.token_hex(32),
         "SQLALCHEMY_DATABASE_URI": url,
         "RATELIMIT_STORAGE_URI": "memory://",
@@ -113,10 +116,16 @@ class Client(FlaskClient):
             return super().open(*args, **kwargs)
 
     def login(self, email: str, password: str = PASSWORD) -> Any:
-        """Sign in through the form; fail the test if it does not work."""
+        """Sign in through the form (and the second factor, for an account that has one); fail the test if
+        it does not work."""
         token = self.csrf_token("/login")
         response = self.post("/login", data={"email": email, "password": password, "csrf_token": token})
         assert response.status_code == 302, f"sign-in failed for {email}: {response.status_code}"
+        if response.headers["Location"].endswith("/login/second-factor"):
+            code = next_code(email)
+            token = self.csrf_token("/login/second-factor")
+            response = self.post("/login/second-factor", data={"code": code, "csrf_token": token})
+            assert response.status_code == 302, f"second factor refused for {email}: {response.status_code}"
         return response
 
     def csrf_token(self, page: str = "/login") -> str:
@@ -150,6 +159,37 @@ def make_client(app: Flask) -> Any:
         return app.test_client()  # type: ignore[return-value]
 
     return factory
+
+
+def next_code(email: str, after: int = 0) -> str:
+    """Return a code of the account's authenticator app that it has not used yet (this or a later time step)."""
+    import time
+
+    import pyotp
+
+    with db.engine.connect() as connection:
+        secret, last = connection.execute(
+            text("SELECT totp_secret, totp_last_step FROM user_account WHERE email = :email"), {"email": email}
+        ).one()
+    totp = pyotp.TOTP(secret)
+    now = int(time.time() // totp.interval)
+    step = max(now, (last if last is not None else now - 1) + 1) + after
+    assert step <= now + 1, f"{email} used this time step's code already; the next is not yet accepted"
+    return str(totp.generate_otp(step))
+
+
+def enrol(user: User) -> list[str]:
+    """Give the account a confirmed second factor; return its recovery codes."""
+    import pyotp
+
+    from questionnaire import two_factor
+
+    two_factor.begin_enrolment(user)
+    codes = two_factor.confirm_enrolment(user, pyotp.TOTP(user.totp_secret).now())
+    assert codes is not None
+    user.totp_last_step = None  # the enrolment's code does not count against the first sign-in
+    db.session.commit()
+    return codes
 
 
 def add_user(email: str, role: str, country: str | None = None, active: bool = True) -> User:
@@ -281,3 +321,121 @@ def browser_login(page: Any, base_url: str, email: str, password: str = PASSWORD
     page.fill("#password", password)
     page.locator("main").get_by_role("button", name="Sign in").click()
     page.wait_for_url(lambda url: "/login" not in url)
+
+
+# --------------------------------------------------------------------------
+# A real SMTP server on loopback, for the e-mail tests
+# --------------------------------------------------------------------------
+
+
+class Mailbox:
+    """What the loopback SMTP server received, as parsed messages."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.messages: list[Any] = []
+        self.refuse: set[str] = set()  # addresses the server answers 550 for
+        self.fail_next = 0  # how many next deliveries the server answers 451 (try again later)
+        self._lock = threading.Lock()
+        self.port = 0
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:  # noqa: N802
+        if address in self.refuse:
+            return "550 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        import email
+        from email import policy
+
+        with self._lock:
+            if self.fail_next:
+                self.fail_next -= 1
+                return "451 Try again later"
+            message = email.message_from_bytes(envelope.content, policy=policy.default)
+            self.messages.append(message)
+        return "250 Message accepted for delivery"
+
+    def clear(self) -> None:
+        with self._lock:
+            self.messages.clear()
+            self.refuse.clear()
+            self.fail_next = 0
+
+    def wait_for(self, count: int, timeout: float = 15.0) -> list[Any]:
+        """Wait until the server has received `count` messages; return them (fail the test otherwise)."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while len(self.messages) < count and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert len(self.messages) >= count, f"expected {count} messages, received {len(self.messages)}"
+        return list(self.messages)
+
+    def wait_to(self, address: str, count: int = 1, timeout: float = 15.0) -> list[Any]:
+        """Wait until `count` messages for one address have arrived; return them (fail the test otherwise)."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while len(self.to(address)) < count and time.monotonic() < deadline:
+            time.sleep(0.02)
+        found = self.to(address)
+        assert len(found) >= count, f"expected {count} messages to {address}, received {len(found)}"
+        return found
+
+    def to(self, address: str) -> list[Any]:
+        """Return the messages received for one address."""
+        return [m for m in self.messages if address in str(m["To"])]
+
+
+@pytest.fixture(scope="session")
+def smtp_server() -> Iterator[Mailbox]:
+    """Start a real SMTP server (aiosmtpd) on a free loopback port for the whole run."""
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    mailbox = Mailbox()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    mailbox.port = port
+    try:
+        yield mailbox
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def mailbox(smtp_server: Mailbox) -> Iterator[Mailbox]:
+    """The loopback SMTP server's mailbox, empty at the start of the test."""
+    from questionnaire import mail
+
+    smtp_server.clear()
+    yield smtp_server
+    mail.wait_until_sent(10)
+    smtp_server.clear()
+
+
+def mail_config(mailbox: Mailbox, **extra: Any) -> dict[str, Any]:
+    """Return the settings that send e-mail to the loopback server (retries after 0.1 s and 0.2 s)."""
+    return {
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": mailbox.port,
+        "MAIL_FROM": "THB platform <no-reply@thb.test>",
+        "MAIL_TIMEOUT": 5,
+        "MAIL_RETRY_DELAYS": (0.1, 0.2),
+        **extra,
+    }
+
+
+def link_in(message: Any) -> str:
+    """Return the first link of a received message's plain text."""
+    body = message.get_body(preferencelist=("plain",)).get_content()
+    match = re.search(r"https?://\S+", body)
+    assert match, f"no link in: {body}"
+    return match.group(0)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import zipfile
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -33,7 +33,7 @@ from questionnaire.models import (
     User,
 )
 
-from .conftest import DECLARATION, add_user
+from .conftest import DECLARATION, add_user, enrol
 
 ROLES = ("anonymous", "own", "other", "reviewer", "admin")
 EMAIL = {
@@ -46,6 +46,7 @@ EMAIL = {
 LOGIN = "login"  # redirected to the sign-in page
 HOME = "home"  # redirected to the start page (the sign-in page, once signed in)
 OK = "ok"  # 200, or a redirect somewhere other than the sign-in page
+INVITED = datetime(2026, 1, 1, tzinfo=UTC)
 A = "/cycles/2026/countries/FRA"
 
 
@@ -99,6 +100,19 @@ MATRIX: dict[str, tuple[str, dict[str, dict[str, dict[str, Any]]]]] = {
         {"GET": {"any": _signed_in(OK)}, "POST": {"any": {"anonymous": LOGIN, **dict.fromkeys(ROLES[1:], 400)}}},
     ),
     "auth.create_token": ("/account/tokens", {"POST": {"any": _signed_in(OK)}}),
+    # Accounts reached by e-mail, and the second factor (views/auth.py).
+    "auth.password_reset": ("/password-reset", {"GET": {"any": _same(OK)}, "POST": {"any": _same(400)}}),
+    "auth.reset_password": ("/password-reset/not-a-token", {"GET": {"any": _same(404)}, "POST": {"any": _same(404)}}),
+    "auth.second_factor": ("/login/second-factor", {"GET": {"any": _same(LOGIN)}, "POST": {"any": _same(LOGIN)}}),
+    "auth.two_factor_setup": (
+        "/account/two-factor",
+        {"GET": {"any": _signed_in(OK)}, "POST": {"any": _signed_in(400)}},
+    ),
+    "auth.new_recovery_codes": ("/account/two-factor/recovery-codes", {"POST": {"any": _signed_in(404)}}),
+    "auth.remove_two_factor": ("/account/two-factor/remove", {"POST": {"any": _signed_in(404)}}),
+    "admin.account": ("/admin/users/{victim}", {"GET": {"any": _admins()}, "POST": {"any": _admins(400)}}),
+    "admin.resend_invitation": ("/admin/users/{victim}/invitation", {"POST": {"any": _admins()}}),
+    "admin.reset_second_factor": ("/admin/users/{victim}/second-factor/reset", {"POST": {"any": _admins()}}),
     "auth.revoke_token": ("/account/tokens/999999/revoke", {"POST": {"any": _signed_in(404)}}),
     "catalogue.index": ("/catalogue/", {"GET": {"any": _signed_in(OK)}}),
     "catalogue.method": ("/catalogue/method", {"GET": {"any": _signed_in(OK)}}),
@@ -107,6 +121,8 @@ MATRIX: dict[str, tuple[str, dict[str, dict[str, dict[str, Any]]]]] = {
     "review.side_by_side": ("/cycles/2026/compare/countries?country=FRA&country=DEU", {"GET": {"any": _reviewers()}}),
     "review.export": ("/cycles/2026/export/scores.csv", {"GET": {"any": _reviewers()}}),
     "review.participation": ("/cycles/2026/participation", {"GET": {"any": _reviewers()}}),
+    "review.assistance": ("/cycles/2026/assistance", {"GET": {"any": _reviewers()}}),
+    "review.assistance_export": ("/cycles/2026/assistance/export.csv", {"GET": {"any": _reviewers()}}),
     "admin.users": ("/admin/users", {"GET": {"any": _admins()}, "POST": {"any": _admins(400)}}),
     "admin.set_active": ("/admin/users/{victim}/active", {"POST": {"any": _admins()}}),
     "admin.reset_password": ("/admin/users/{victim}/password", {"POST": {"any": _admins()}}),
@@ -206,7 +222,11 @@ def world(app, users, cycle, monkeypatch) -> dict[str, Any]:  # type: ignore[no-
     _finish(job)
     services.close_cycle(services.create_cycle("2025"))
     services.create_cycle("2030")  # opened by mistake: nobody started it
-    return {"assessment": assessment, "victim": victim, "job": job.id}
+    # The victim was invited and has a second factor: what the admin's buttons act on.
+    victim.invited_at = INVITED
+    db.session.commit()
+    enrol(victim)
+    return {"assessment": assessment, "victim": victim, "job": job.id, "notification": _notification(users["fra"])}
 
 
 def _finish(job: Job) -> None:
@@ -256,6 +276,7 @@ def _post_data(endpoint: str) -> dict[str, Any]:
         "admin.due_date": {"due_date": "2027-01-31"},
         "team.invite": {"email": "new.contributor@example.org"},
         "team.send_back": {"note": "Look at the border figures again."},
+        "notifications.settings": {"notify_by": "daily"},
     }.get(endpoint, {})
 
 
@@ -294,6 +315,8 @@ EFFECTS: dict[str, Callable[[dict[str, Any], str], bool]] = {
     "admin.set_active": lambda world, role: _victim(world).active is False,
     "admin.reset_password": lambda world, role: _victim(world).password_hash != world["victim_hash"],
     "admin.revoke_tokens": lambda world, role: _count(ApiToken, ApiToken.revoked_at.is_(None)) == 0,
+    "admin.resend_invitation": lambda world, role: _victim(world).invited_at > INVITED,
+    "admin.reset_second_factor": lambda world, role: _victim(world).totp_enrolled_at is None,
     "admin.close_cycle": lambda world, role: _cycle_open("2026") is False,
     "team.invite": lambda world, role: _count(User, User.email == "new.contributor@example.org") == 1,
     "team.ready": lambda world, role: _review_state("criminal-law") == "ready",
@@ -348,6 +371,47 @@ def _evidence_id() -> int:
     return int(db.session.scalar(select(EvidenceFile.id)) or 0)
 
 
+# Notifications (views/notifications.py): {notification} is one of France's focal point's, unread.
+MATRIX |= {
+    "notifications.index": ("/notifications", {"GET": {"any": _signed_in(OK)}}),
+    "notifications.read": (
+        "/notifications/{notification}/read",
+        {"POST": {"any": {"anonymous": LOGIN, "own": OK, "other": 404, "reviewer": 404, "admin": 404}}},
+    ),
+    "notifications.read_all": ("/notifications/read-all", {"POST": {"any": _signed_in(OK)}}),
+    "notifications.settings": (
+        "/account/notifications",
+        {"GET": {"any": _signed_in(OK)}, "POST": {"any": _signed_in(OK)}},
+    ),
+}
+EFFECTS |= {
+    "notifications.read": lambda world, role: _notification_read(world["notification"]),
+    "notifications.read_all": lambda world, role: (
+        db.session.scalar(select(User.unread_notifications).where(User.email == EMAIL[role])) == 0
+        and (role != "own" or _notification_read(world["notification"]))
+    ),
+    "notifications.settings": lambda world, role: (
+        db.session.scalar(select(User.notify_by).where(User.email == EMAIL[role])) == "daily"
+    ),
+}
+
+
+def _notification(user: User) -> int:
+    """Give France's focal point an unread notification; return its id."""
+    from questionnaire.services import notifications
+
+    (row,) = notifications.notify([user], notifications.DUE, {"cycle": "2026", "country": "FRA", "days": 7}, "/")
+    db.session.commit()
+    return row.id
+
+
+def _notification_read(notification_id: int) -> bool:
+    from questionnaire.models import Notification
+
+    db.session.expire_all()
+    return db.session.scalar(select(Notification.read_at).where(Notification.id == notification_id)) is not None
+
+
 @pytest.mark.parametrize(("endpoint", "path", "method", "state", "role", "expected"), _cases())
 def test_access(make_client, world, endpoint, path, method, state, role, expected) -> None:  # type: ignore[no-untyped-def]
     if state == "submitted":
@@ -361,6 +425,7 @@ def test_access(make_client, world, endpoint, path, method, state, role, expecte
         job=world["job"],
         recommendation=_earlier_recommendation() if "{recommendation}" in path else "",
         evidence=_evidence_id() if "{evidence}" in path else "",
+        notification=world["notification"],
     )
     if method == "GET":
         response = client.get(url)

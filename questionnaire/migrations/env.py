@@ -10,7 +10,8 @@ from sqlalchemy import Engine, MetaData
 
 config = context.config
 if config.config_file_name is not None:
-    fileConfig(config.config_file_name)
+    # Keep the application's loggers (mail, jobs…) working after a migration in the same process.
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 
 

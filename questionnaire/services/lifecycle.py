@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from blinker import Namespace
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
@@ -13,6 +15,7 @@ from ..catalogue import Catalogue
 from ..catalogue_store import catalogue_for
 from ..db import db, table_of
 from ..models import Answer, Assessment, Comment, Cycle, Event, Role, Status, ThreadResolution, User, utcnow
+from . import notifications
 from .access import (
     can_comment_on,
     can_review,
@@ -29,6 +32,11 @@ from .declarations import record as record_declaration
 from .errors import CommentTooLong, CycleClosed, EmptyComment, Forbidden, InvalidAnswer, InvalidTransition, NotFound
 
 MAX_COMMENT = 5_000
+log = logging.getLogger(__name__)
+#: Sent after a submission, return or acceptance is committed, with `assessment` and `action`
+#: (reports/kept.py renders the reports ahead of time).  A receiver that fails is logged and
+#: never undoes or fails the transition.
+transitioned = Namespace().signal("assessment-transitioned")
 
 
 def start_assessment(user: User, cycle: Cycle, iso3: str) -> tuple[Assessment, bool]:
@@ -102,9 +110,20 @@ def _transition(
     if declaration is not None:
         db.session.flush()  # the event's id, for the declaration signed with it (one commit for both)
         record_declaration(assessment, event.id, user, declaration, now)
+    notifications.on_transition(user, assessment, action, to, comment)  # sent once this commits
     db.session.commit()
     db.session.refresh(assessment)
+    _after_transition(assessment, action)
     return event
+
+
+def _after_transition(assessment: Assessment, action: str) -> None:
+    """Tell the receivers of `transitioned`; the transition is committed whatever they do."""
+    for receiver in transitioned.receivers_for(assessment):
+        try:
+            receiver(assessment, action=action)
+        except Exception:  # noqa: BLE001 - a hook must never fail the transition
+            log.exception("after %s of assessment %s: %r failed", action, assessment.id, receiver)
 
 
 def unanswered_items(assessment: Assessment, catalogue: Catalogue | None = None) -> list[str]:
@@ -227,6 +246,7 @@ def add_comment(user: User, assessment: Assessment, item: str, body: str) -> Com
         )
     )
     bump_version(assessment, now)  # a comment changes what the assessment's pages show
+    notifications.on_comment(user, assessment, item, text)  # sent once this commits
     db.session.commit()
     return comment
 

@@ -13,21 +13,20 @@ import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from flask import current_app
 from flask_babel import gettext as _
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, select
 
 from .. import auth
 from ..catalogue_store import catalogue_for
 from ..db import db
 from ..models import Answer, Assessment, Assignment, Role, SectionReview, SectionState, User, utcnow
+from . import notifications
 from .access import EDITABLE, assigned_items, can_edit, status_word
+from .accounts import Invitation, send_invitation
 from .answers import bump_version, clean_text
 from .errors import Forbidden, InvalidAnswer, InvalidTransition, NotFound
 
 MAX_NOTE = 2_000
-INVITATION_DAYS = 14
 
 
 # --------------------------------------------------------------------------
@@ -58,49 +57,12 @@ def _require_open(assessment: Assessment) -> None:
 
 
 # --------------------------------------------------------------------------
-# Invitations: a signed, single-use link that sets the password
+# Invitations: the link that sets the password is services.accounts'
 # --------------------------------------------------------------------------
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="thbq-invitation")
-
-
-def invitation_token(user: User) -> str:
-    """Return a link token that lets the invited person set their password, once.
-
-    It holds the account's id and a fingerprint of its current password hash: setting
-    the password changes the hash, so the link then no longer works.
-    """
-    return str(_serializer().dumps({"u": user.id, "p": user.password_hash[-16:]}))
-
-
-def invited_user(token: str) -> User:
-    """Return the account an invitation link is for, or raise NotFound (expired, used, forged)."""
-    try:
-        data = _serializer().loads(token, max_age=INVITATION_DAYS * 86_400)
-    except SignatureExpired:
-        raise NotFound(_("This invitation has expired: ask your focal point for a new one.")) from None
-    except BadSignature:
-        raise NotFound(_("This invitation link is not valid.")) from None
-    user = db.session.get(User, data.get("u")) if isinstance(data, dict) else None
-    if user is None or not user.active or user.password_hash[-16:] != data.get("p"):
-        raise NotFound(_("This invitation link is not valid any more: it was used already."))
-    return user
-
-
-def accept_invitation(token: str, password: str) -> User:
-    """Set the invited person's password (checked against the policy); the link is then spent."""
-    user = invited_user(token)
-    auth.check_password_policy(password, user.email, user.name)
-    user.password_hash = auth.hash_password(password)
-    user.password_changed_at = utcnow()
-    db.session.commit()
-    return user
-
-
-def invite_contributor(focal: User, assessment: Assessment, email: str, name: str = "") -> tuple[User, str]:
-    """Create (or find) a contributor of the focal point's country; return it and an invitation token.
+def invite_contributor(focal: User, assessment: Assessment, email: str, name: str = "") -> Invitation:
+    """Create (or find) a contributor of the focal point's country and e-mail them an invitation.
 
     An address that belongs to any other account is refused with the same words
     whatever that account is, so the form reveals nothing about other countries.
@@ -110,7 +72,9 @@ def invite_contributor(focal: User, assessment: Assessment, email: str, name: st
     existing = auth.find_user(address)
     if existing is not None:
         if existing.role == Role.CONTRIBUTOR and existing.country_iso3 == assessment.country_iso3:
-            return existing, invitation_token(existing)
+            if existing.invitation_accepted_at is not None:
+                return Invitation(user=existing, link="", emailed=False)
+            return send_invitation(existing, focal)
         raise InvalidAnswer(
             _("%(email)s cannot be invited as a contributor of your country.", email=address),
             errors={"email": _("This address cannot be invited as a contributor of your country.")},
@@ -125,7 +89,7 @@ def invite_contributor(focal: User, assessment: Assessment, email: str, name: st
         )
     except auth.AccountError as error:
         raise InvalidAnswer(str(error), errors={error.field or "email": str(error)}) from None
-    return user, invitation_token(user)
+    return send_invitation(user, focal)
 
 
 def contributors_of(country_iso3: str) -> list[User]:
@@ -186,6 +150,7 @@ def assign(focal: User, assessment: Assessment, contributor: User, section: str,
     )
     db.session.add(assignment)
     bump_version(assessment, utcnow())  # what a contributor's pages show changed
+    notifications.on_assigned(focal, assessment, contributor, section, item)  # sent once this commits
     db.session.commit()
     return assignment
 
@@ -391,6 +356,8 @@ def send_back(focal: User, assessment: Assessment, section: str, note: str) -> S
     if len(text) > MAX_NOTE:
         message = _("Keep the note under %(max)s characters.", max=f"{MAX_NOTE:,}")
         raise InvalidAnswer(message, errors={"note": message})
+    if section in catalogue_for(assessment.cycle).section_by_id:
+        notifications.on_sent_back(focal, assessment, section, text)  # committed with the state, sent after
     return _set_state(focal, assessment, section, SectionState.SENT_BACK, text)
 
 
@@ -423,13 +390,11 @@ __all__ = [
     "AssignedWork",
     "Forbidden",
     "MyWork",
-    "accept_invitation",
     "approve",
     "assign",
     "can_manage",
     "contributors_of",
     "invite_contributor",
-    "invited_user",
     "is_focal_point",
     "mark_ready",
     "my_assignments",

@@ -120,6 +120,9 @@ def init_app(app: Flask) -> None:
     from . import evidence  # evidence files (views/evidence.py)
 
     app.register_blueprint(evidence.bp)
+    from . import notifications  # notifications (views/notifications.py)
+
+    app.register_blueprint(notifications.bp)
 
     @app.errorhandler(ServiceError)
     def _service_error(error: ServiceError) -> ResponseReturnValue:

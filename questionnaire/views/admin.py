@@ -8,11 +8,13 @@ from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from wtforms import Field
 
-from .. import auth, services
+from .. import auth, services, two_factor
 from ..db import db
-from ..forms import CycleForm, DueDateForm, SelectChoice, UserForm
+from ..forms import AccountForm, CycleForm, DueDateForm, SelectChoice, UserForm
 from ..models import Country, User
+from ..services import accounts
 from .common import login_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -30,32 +32,128 @@ def _country_choices() -> list[SelectChoice]:
     return [SelectChoice("", _("— none —"))] + [SelectChoice(c.iso3, f"{c.name} ({c.iso3})") for c in countries]
 
 
+def _search() -> dict[str, str]:
+    """The account search's criteria, from the query string."""
+    return {name: (request.args.get(name) or "").strip()[:200] for name in ("q", "role", "country", "state")}
+
+
+def _page_number() -> int:
+    raw = request.args.get("page", "1")
+    return int(raw) if raw.isdigit() and len(raw) < 6 else 1
+
+
 @bp.route("/users", methods=["GET", "POST"])
 def users() -> ResponseReturnValue:
-    """List accounts and create new ones."""
+    """Find accounts, and invite new people by e-mail."""
     form = UserForm()
     form.country.choices = _country_choices()
+    link = None
+    status = 200
     if form.validate_on_submit():
         try:
-            user = auth.create_user(
+            invitation = accounts.invite_user(
                 form.email.data or "",
-                form.password.data or "",
                 form.role.data or "",
                 form.country.data or None,
                 name=form.name.data or "",
+                by=current_user,
             )
         except auth.AccountError as error:
-            fields = {"country": form.country, "password": form.password, "role": form.role}
-            field = fields.get(error.field, form.email)
-            field.errors = [str(error)]
+            invite_fields: dict[str, Field] = {"country": form.country, "role": form.role}
+            invite_fields.get(error.field, form.email).errors = [str(error)]
         else:
-            flash(_("The account %(email)s was created.", email=user.email), "success")
-            return redirect(url_for(".users"))
-    accounts = list(db.session.scalars(select(User).order_by(User.role, User.email)))
-    status = 400 if form.errors else 200
+            if invitation.emailed:
+                flash(_("%(email)s was invited: the invitation is on its way.", email=invitation.user.email), "success")
+                return redirect(url_for(".account", user_id=invitation.user.id))
+            flash(
+                _(
+                    "The account %(email)s was made. E-mail is not set up on this platform: "
+                    "send the invitation link below to them yourself.",
+                    email=invitation.user.email,
+                ),
+                "success",
+            )
+            link = invitation.link
+            form = UserForm(formdata=None)
+            form.country.choices = _country_choices()
+    if form.errors:
+        status = 400
+    criteria = _search()
+    found = accounts.search_accounts(
+        criteria["q"], criteria["role"], criteria["country"], criteria["state"], _page_number()
+    )
     return render_template(
-        "admin/users.html", form=form, accounts=accounts, token_counts=auth.active_token_counts()
+        "admin/users.html", form=form, found=found, criteria=criteria, link=link, countries=_country_choices()
     ), status
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+def account(user_id: int) -> ResponseReturnValue:
+    """One account: change its name, role and country; its invitation, tokens and second factor."""
+    user = db.get_or_404(User, user_id)
+    form = AccountForm(obj=user if request.method == "GET" else None)
+    form.country.choices = _country_choices()
+    if request.method == "GET":
+        form.country.data = user.country_iso3 or ""
+    status = 200
+    if form.validate_on_submit():
+        try:
+            accounts.update_account(user, current_user, form.name.data or "", form.role.data or "", form.country.data)
+        except auth.AccountError as error:
+            fields: dict[str, Field] = {"country": form.country, "role": form.role}
+            fields.get(error.field, form.name).errors = [str(error)]
+            db.session.rollback()
+        else:
+            flash(_("The account %(email)s was changed.", email=user.email), "success")
+            return redirect(url_for(".account", user_id=user.id))
+    if form.errors:
+        status = 400
+    return render_template(
+        "admin/account.html",
+        user=user,
+        form=form,
+        tokens=auth.active_token_counts().get(user.id, 0),
+        second_factor=two_factor.enrolled(user),
+        second_factor_required=two_factor.required(user),
+        invitation_pending=user.invited_at is not None and user.invitation_accepted_at is None,
+    ), status
+
+
+@bp.route("/users/<int:user_id>/invitation", methods=["POST"])
+def resend_invitation(user_id: int) -> ResponseReturnValue:
+    """Send a new invitation link to an account that has not chosen its password yet."""
+    user = db.get_or_404(User, user_id)
+    try:
+        invitation = accounts.resend_invitation(user, current_user)
+    except services.InvalidAnswer as error:
+        flash(error.message, "error")
+        return redirect(url_for(".account", user_id=user.id))
+    if invitation.emailed:
+        flash(_("A new invitation was sent to %(email)s.", email=user.email), "success")
+        return redirect(url_for(".account", user_id=user.id))
+    flash(
+        _(
+            "E-mail is not set up on this platform: send the invitation link below to %(email)s yourself.",
+            email=user.email,
+        ),
+        "success",
+    )
+    return render_template("admin/invitation_link.html", user=user, link=invitation.link)
+
+
+@bp.route("/users/<int:user_id>/second-factor/reset", methods=["POST"])
+def reset_second_factor(user_id: int) -> ResponseReturnValue:
+    """Remove an account's second factor (a lost phone): it sets up a new one at its next sign-in."""
+    user = db.get_or_404(User, user_id)
+    if user.id == current_user.id:
+        flash(_("You cannot reset your own second factor: ask another admin."), "error")
+        return redirect(url_for(".account", user_id=user.id))
+    two_factor.reset(user)
+    flash(
+        _("The second factor of %(email)s was removed and the account signed out everywhere.", email=user.email),
+        "success",
+    )
+    return redirect(url_for(".account", user_id=user.id))
 
 
 @bp.route("/users/<int:user_id>/active", methods=["POST"])
@@ -66,12 +164,12 @@ def set_active(user_id: int) -> ResponseReturnValue:
         auth.set_active(user, request.form.get("active") == "1", current_user)
     except auth.AccountError as error:
         flash(str(error), "error")
-        return redirect(url_for(".users"))
+        return redirect(url_for(".account", user_id=user.id))
     flash(
         _("%(email)s is now %(state)s.", email=user.email, state=_("active") if user.active else _("inactive")),
         "success",
     )
-    return redirect(url_for(".users"))
+    return redirect(url_for(".account", user_id=user.id))
 
 
 @bp.route("/users/<int:user_id>/password", methods=["POST"])
@@ -92,7 +190,7 @@ def reset_password(user_id: int) -> ResponseReturnValue:
             ),
             "success",
         )
-    return redirect(url_for(".users"))
+    return redirect(url_for(".account", user_id=user.id))
 
 
 @bp.route("/users/<int:user_id>/tokens/revoke", methods=["POST"])
@@ -109,7 +207,7 @@ def revoke_tokens(user_id: int) -> ResponseReturnValue:
         ),
         "success",
     )
-    return redirect(url_for(".users"))
+    return redirect(url_for(".account", user_id=user.id))
 
 
 @bp.route("/cycles", methods=["GET", "POST"])

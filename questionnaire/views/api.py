@@ -24,7 +24,7 @@ from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from .. import api_schemas as schemas
-from .. import auth, openapi, services
+from .. import auth, openapi, services, two_factor
 from ..catalogue import Catalogue
 from ..catalogue_store import catalogue_for, current_catalogue
 from ..catalogue_texts import LANGUAGES, data_in_language
@@ -103,6 +103,10 @@ def _authenticate() -> Response | None:
         return _unauthorized(
             _("This API token is not valid: it is unknown or revoked, or its account is deactivated."),
             "invalid_token",
+        )
+    if two_factor.must_enrol(user):
+        return error_response(
+            403, _("This account must set up its second factor (under Account, in the browser) before using the API.")
         )
     g.api_user = user
     # Answer in the language of the token's account before the browser's (refresh: choose it again).
@@ -294,6 +298,23 @@ def cycle_participation(cycle: str) -> Response:
 
     found = services.find_cycle(cycle)
     return reply(schemas.Participation.of(participation.participation(_user(), found)))
+
+
+# Technical assistance requested (reviewers and admins; others 403).
+@bp.get("/cycles/<cycle>/assistance")
+def cycle_assistance(cycle: str) -> Response:
+    """Return the technical assistance the countries of a cycle requested, filtered by region and kind."""
+    from ..services import assistance
+
+    unknown = sorted(set(request.args) - {"region", "kind"})
+    if unknown:
+        message = _("Unknown query parameter: use region and kind only.")
+        raise ApiError(422, message, errors={name[:40]: message for name in unknown[:10]})
+    found = services.find_cycle(cycle)
+    region = request.args.get("region") or None
+    kind = request.args.get("kind") or None
+    demand = assistance.assistance_demand(_user(), found, region, kind)
+    return reply(schemas.AssistanceDemand.of(demand, assistance.labels(found), region, kind))
 
 
 @bp.post("/cycles/<cycle>/countries/<iso3>/assessment")

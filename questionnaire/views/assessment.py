@@ -588,7 +588,7 @@ def _render_section(
         in_team,  # the country's internal review is shown to its team only
         tuple(i.id for i in items) if contributor else None,  # a contributor sees only their items
     )
-    page_key = (key, current_user.role, request.full_path)
+    page_key = (key, current_user.role, request.full_path, current_user.unread_notifications)  # the header's count
     whole_page = cacheable and not session.get("_flashes")
     if whole_page:
         parts = page_cache.get(page_key)

@@ -8,14 +8,15 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+from wtforms import EmailField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, Length, Optional
 
 from .. import services
-from ..auth import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, AccountError
+from ..auth import AccountError
 from ..catalogue_store import catalogue_for
+from ..forms import NewPasswordForm
 from ..models import Assessment
-from ..services import team
+from ..services import accounts, team
 from .common import login_required
 
 bp = Blueprint("team", __name__)
@@ -41,19 +42,6 @@ class AssignForm(FlaskForm):
 
 class NoteForm(FlaskForm):
     note = TextAreaField(_l("Note to the contributors"), validators=[Optional(), Length(max=team.MAX_NOTE)])
-
-
-class PasswordForm(FlaskForm):
-    password = PasswordField(
-        _l("Choose a password"),
-        validators=[
-            DataRequired(_l("Enter a password.")),
-            Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH),
-        ],
-    )
-    confirm = PasswordField(
-        _l("The same password again"), validators=[EqualTo("password", _l("The two passwords differ."))]
-    )
 
 
 def _focal_assessment(cycle: str, iso3: str) -> Assessment:
@@ -118,16 +106,28 @@ def invite(cycle: str, iso3: str) -> ResponseReturnValue:
     if not form.validate():
         return _render(assessment, invite=form, status=422)
     try:
-        user, token = team.invite_contributor(current_user, assessment, form.email.data or "", form.name.data or "")
+        invitation = team.invite_contributor(current_user, assessment, form.email.data or "", form.name.data or "")
     except services.InvalidAnswer as error:
         form.email.errors = [error.errors.get("email", error.message)]
         return _render(assessment, invite=form, status=422)
-    link = url_for("team.accept_invitation", token=token, _external=True)
+    email = invitation.user.email
+    if not invitation.link:
+        flash(_("%(email)s is a contributor of your country already and has set a password.", email=email), "info")
+        return _render(assessment)
+    if invitation.emailed:
+        flash(
+            _("%(email)s is a contributor of your country. An invitation was e-mailed to them.", email=email), "success"
+        )
+        return _render(assessment)
     flash(
-        _("%(email)s is a contributor of your country. Send them the invitation link below.", email=user.email),
+        _(
+            "%(email)s is a contributor of your country. E-mail is not set up on this platform: "
+            "send them the invitation link below yourself.",
+            email=email,
+        ),
         "success",
     )
-    return _render(assessment, link=link)
+    return _render(assessment, link=invitation.link)
 
 
 @bp.route("/cycles/<cycle>/countries/<iso3>/team/assign", methods=["POST"])
@@ -238,13 +238,13 @@ def assigned() -> ResponseReturnValue:
 def accept_invitation(token: str) -> ResponseReturnValue:
     """Set a password from an invitation link, then sign in."""
     try:
-        user = team.invited_user(token)
+        user = accounts.invited_user(token)
     except services.NotFound as error:
         return render_template("team/invitation.html", problem=error.message), 404
-    form = PasswordForm()
+    form = NewPasswordForm()
     if form.validate_on_submit():
         try:
-            team.accept_invitation(token, form.password.data or "")
+            accounts.accept_invitation(token, form.password.data or "")
         except AccountError as error:
             form.password.errors = [str(error)]
         else:

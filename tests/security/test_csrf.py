@@ -82,6 +82,51 @@ ROUTES |= {
     "evidence.upload": (f"{A}/items/CL-1/evidence", "fra@example.org", {"file": "PDF", "title": "x"}),
     "evidence.delete": (f"{A}/evidence/{{evidence}}/delete", "fra@example.org", {}),
 }
+# Accounts (views/auth.py, views/admin.py): asking for a reset link only sends an e-mail, and the second
+# step of signing in without a first one only sends back to the first: nothing stored changes (below).
+ROUTES |= {
+    "auth.password_reset": ("/password-reset", "", {"email": "deu@example.org"}),
+    "auth.reset_password": (
+        "/password-reset/{reset}",
+        "",
+        {"password": "a long enough password", "confirm": "a long enough password"},
+    ),
+    "auth.second_factor": ("/login/second-factor", "", {"code": "123456"}),
+    "auth.two_factor_setup": ("/account/two-factor", "fra@example.org", {"code": "{fra_code}"}),
+    "auth.new_recovery_codes": (
+        "/account/two-factor/recovery-codes",
+        "reviewer@example.org",
+        {"recovery-code": "{reviewer_code}"},
+    ),
+    "auth.remove_two_factor": (
+        "/account/two-factor/remove",
+        "reviewer@example.org",
+        {"remove-code": "{reviewer_code}"},
+    ),
+    "admin.account": (
+        "/admin/users/{victim}",
+        "admin@example.org",
+        {"name": "New name", "role": "reviewer", "country": ""},
+    ),
+    "admin.resend_invitation": ("/admin/users/{invited}/invitation", "admin@example.org", {}),
+    "admin.reset_second_factor": ("/admin/users/{reviewer_id}/second-factor/reset", "admin@example.org", {}),
+}
+NOTHING_STORED = ("main.set_language", "auth.password_reset", "auth.second_factor")
+# Notifications (views/notifications.py): {notification} is France's focal point's, unread.
+ROUTES |= {
+    "notifications.read": ("/notifications/{notification}/read", "fra@example.org", {}),
+    "notifications.read_all": ("/notifications/read-all", "fra@example.org", {}),
+    "notifications.settings": ("/account/notifications", "fra@example.org", {"notify_by": "daily"}),
+}
+
+
+def _notification(user: Any) -> int:
+    """Give France's focal point an unread notification; return its id."""
+    from questionnaire.services import notifications
+
+    (row,) = notifications.notify([user], notifications.DUE, {"cycle": "2026", "country": "FRA", "days": 7}, "/")
+    db.session.commit()
+    return int(row.id)
 
 
 def _evidence(user: Any, assessment: Any) -> int:
@@ -102,7 +147,8 @@ def world(app, users, cycle, monkeypatch) -> dict[str, Any]:  # type: ignore[no-
     services.add_comment(users["fra"], france, "CL-2", "A note on CL-2.")  # a thread to mark resolved
     from questionnaire.services import team
 
-    contributor, invitation = team.invite_contributor(users["fra"], france, "contrib@example.org")
+    invited = team.invite_contributor(users["fra"], france, "contrib@example.org")
+    contributor, invitation = invited.user, invited.link.rsplit("/", 1)[-1]
     assignment = team.assign(users["fra"], france, contributor, "law-enforcement")
     ita_user = add_user("ita@example.org", "respondent", "ITA")
     ita, _ = services.start_assessment(ita_user, cycle, "ITA")
@@ -121,6 +167,34 @@ def world(app, users, cycle, monkeypatch) -> dict[str, Any]:  # type: ignore[no-
         "assignment": assignment.id,
         "invitation": invitation,
         "evidence": _evidence(users["fra"], france),  # evidence files
+        "notification": _notification(users["fra"]),  # notifications
+        **_accounts(users),  # accounts and two-factor sign-in
+    }
+
+
+def _accounts(users: dict[str, Any]) -> dict[str, Any]:
+    """A reviewer with a second factor, France's focal point half-way through setting one up, an account
+    invited that has not chosen its password, and a password reset link for Germany's focal point."""
+    import time
+
+    import pyotp
+
+    from questionnaire import two_factor
+    from questionnaire.services import accounts
+
+    from ..conftest import enrol
+
+    enrol(users["reviewer"])
+    reviewer = pyotp.TOTP(users["reviewer"].totp_secret)
+    step = int(time.time() // reviewer.interval)
+    pending = pyotp.TOTP(two_factor.begin_enrolment(users["fra"]))
+    return {
+        # The reviewer signs in with this step's code; the form's confirmation takes the next one.
+        "reviewer_code": reviewer.generate_otp(step + 1),
+        "fra_code": pending.now(),
+        "reviewer_id": users["reviewer"].id,
+        "invited": accounts.invite_user("invited@example.org", "reviewer").user.id,
+        "reset": accounts.link_token(users["deu"], "reset"),
     }
 
 
@@ -137,6 +211,21 @@ def fingerprint() -> dict[str, Any]:
         str(r) for r in db.session.execute(select(Base.metadata.tables["api_token"].c.revoked_at)).scalars()
     )
     state["hashes"] = sorted(db.session.execute(select(Base.metadata.tables["user_account"].c.password_hash)).scalars())
+    state["recovery_codes"] = sorted(
+        db.session.execute(select(Base.metadata.tables["recovery_code"].c.code_hash)).scalars()
+    )
+    accounts = Base.metadata.tables["user_account"]
+    state["accounts"] = sorted(
+        str(row)
+        for row in db.session.execute(
+            select(accounts.c.name, accounts.c.role, accounts.c.invited_at, accounts.c.totp_enrolled_at)
+        )
+    )
+    notification, user = Base.metadata.tables["notification"], Base.metadata.tables["user_account"]
+    state["notifications_read"] = db.session.scalar(
+        select(func.count()).select_from(notification).where(notification.c.read_at.is_not(None))
+    )
+    state["notify_by"] = sorted(db.session.execute(select(user.c.notify_by)).scalars())
     return state
 
 
@@ -220,7 +309,7 @@ def test_with_the_right_token_it_works(make_client, world, endpoint) -> None:  #
     before = fingerprint()
     response = client.post(path.format(**world), data={**_form(data, world), "csrf_token": _token(client, email)})
     assert response.status_code in (200, 302), response.status_code
-    if endpoint not in ("main.set_language",):  # the language lives in the session only
+    if endpoint not in NOTHING_STORED:  # the language lives in the session only; see ROUTES
         assert fingerprint() != before
 
 

@@ -141,7 +141,8 @@ def world(app, users, cycle, monkeypatch):  # type: ignore[no-untyped-def]
         "job_id": job.id,
         "recommendation_id": 1,
         "assignment_id": 1,  # the team page's routes
-        "token": "not-an-invitation",  # /invitations/<token>
+        "token": "not-an-invitation",  # /invitations/<token>, /password-reset/<token>
+        "notification_id": 1,  # /notifications/<id>/read
         "evidence": _evidence(users["fra"]),  # evidence files: France's, on CL-1 (the API's and the pages' names)
         "file_id": _evidence(users["fra"]),
         "kind": "scores",

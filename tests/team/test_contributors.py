@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from questionnaire import auth, services
 from questionnaire.db import db
 from questionnaire.models import Answer, Assessment, SectionReview, User
-from questionnaire.services import team
+from questionnaire.services import accounts, team
 
 from ..conftest import PASSWORD  # type: ignore[import-not-found]  # noqa: TID252
 
@@ -28,8 +28,9 @@ def world(app, users, cycle, make_client) -> dict[str, Any]:  # type: ignore[no-
     """France started, a contributor of the interior ministry assigned 'law-enforcement' and the item VP-1."""
     france, _ = services.start_assessment(users["fra"], cycle, "FRA")
     germany, _ = services.start_assessment(users["deu"], cycle, "DEU")
-    contributor, token = team.invite_contributor(users["fra"], france, INTERIOR, "Interior ministry")
-    team.accept_invitation(token, PASSWORD)
+    invited = team.invite_contributor(users["fra"], france, INTERIOR, "Interior ministry")
+    contributor = invited.user
+    accounts.accept_invitation(invited.link.rsplit("/", 1)[-1], PASSWORD)
     team.assign(users["fra"], france, contributor, "law-enforcement")
     team.assign(users["fra"], france, contributor, "victims", "VP-1")
     client = make_client()
@@ -287,7 +288,7 @@ def test_a_bad_invitation_is_refused_beside_its_field_and_nothing_is_made(world)
 
 
 def test_two_different_passwords_keep_the_invitation_usable(world, users, make_client) -> None:  # type: ignore[no-untyped-def]
-    _, token = team.invite_contributor(users["fra"], world["france"], "justice@example.org")
+    token = team.invite_contributor(users["fra"], world["france"], "justice@example.org").link.rsplit("/", 1)[-1]
     anonymous = make_client()
     path = f"/invitations/{token}"
     refused = anonymous.post_form(path, {"password": PASSWORD, "confirm": PASSWORD + "x"}, page=path)
