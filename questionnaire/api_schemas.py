@@ -41,7 +41,7 @@ from . import models as orm
 from . import services
 from .catalogue_store import catalogue_for
 from .models import Status
-from .services import participation
+from .services import assistance, participation
 from .services.answers import (
     MAX_ASSISTANCE,
     MAX_DESCRIPTION,
@@ -848,6 +848,73 @@ class Participation(_Closed):
                     late=line.late,
                 )
                 for line in view.countries
+            ],
+        )
+
+
+# ---------------------------------------------------------------------------
+# Technical assistance requested (services.assistance)
+# ---------------------------------------------------------------------------
+
+
+class AssistanceRequest(_Closed):
+    model_config = ConfigDict(json_schema_extra={"description": "One answer asking for technical assistance."})
+
+    iso3: str
+    country: str = Field(description="The country's name in the reader's language.")
+    region: str = Field(description="UN M49 region, in English.")
+    section: str = Field(description="The id of the item's section in the catalogue.")
+    section_title: str = Field(description="The section's title in the reader's language.")
+    item: str = Field(description="The checklist item's id.")
+    obligations: list[str] = Field(description="The ids of the clauses (obligations) the item assesses.")
+    kind: str = Field(description="An id of the catalogue's `assistance_kinds`.")
+    kind_label: str = Field(description="The kind's label in the reader's language.")
+    description: str = Field(description="The assistance needed, as the country described it.")
+
+
+class AssistanceDemand(_Closed):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "description": "The technical assistance countries requested in a cycle, filtered as asked, with "
+            "totals. Only submitted, returned and accepted assessments count, never drafts."
+        }
+    )
+
+    cycle: str
+    region: str | None = Field(description="The region filter applied, or null for all.")
+    kind: str | None = Field(description="The kind filter applied, or null for all.")
+    countries: int = Field(ge=0, description="Countries with at least one request.")
+    by_kind: dict[str, int] = Field(description="Requests per kind id: every kind of the catalogue, in its order.")
+    by_section: dict[str, int] = Field(description="Requests per section id: every section, in its order.")
+    by_region: dict[str, int] = Field(description="Requests per region that asked.")
+    requests: list[AssistanceRequest]
+
+    @classmethod
+    def of(
+        cls, demand: assistance.AssistanceDemand, names: assistance.Labels, region: str | None, kind: str | None
+    ) -> AssistanceDemand:
+        return cls(
+            cycle=demand.cycle,
+            region=region,
+            kind=kind,
+            countries=demand.countries,
+            by_kind=demand.by_kind,
+            by_section=demand.by_section,
+            by_region=demand.by_region,
+            requests=[
+                AssistanceRequest(
+                    iso3=r.iso3,
+                    country=r.country,
+                    region=r.region,
+                    section=r.section,
+                    section_title=names.sections.get(r.section, r.section),
+                    item=r.item,
+                    obligations=list(r.obligations),
+                    kind=r.kind,
+                    kind_label=names.kinds.get(r.kind, r.kind),
+                    description=r.description,
+                )
+                for r in demand.requests
             ],
         )
 

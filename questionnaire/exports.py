@@ -41,6 +41,8 @@ from .catalogue import Catalogue
 from .catalogue_store import catalogue_for
 from .db import db
 from .models import Answer, Assessment, Cycle, User
+from .services.assistance import AssistanceDemand
+from .services.assistance import labels as assistance_labels
 from .services.participation import STATUSES, Participation, status_label
 from .services.scores import scores_of_many
 
@@ -506,6 +508,86 @@ def export_participation(view: Participation, fmt: str) -> Export:
     else:
         content = write_json([table], facts)
     return Export(content, FORMATS[fmt], filename(view.cycle, PARTICIPATION, fmt))
+
+
+# --------------------------------------------------------------------------
+# Technical assistance requested (services.assistance)
+# --------------------------------------------------------------------------
+
+ASSISTANCE = "assistance"
+ASSISTANCE_FORMATS = ("csv", "xlsx")
+ASSISTANCE_COLUMNS = [
+    "country",
+    "country_name",
+    "region",
+    "section",
+    "section_title",
+    "item",
+    "obligations",
+    "kind",
+    "kind_label",
+    "description",
+]
+
+
+def assistance_table(cycle: Cycle, demand: AssistanceDemand) -> Table:
+    """Return one row per answer asking for assistance; the country's own text is neutralised by the writers."""
+    names = assistance_labels(cycle)
+    descriptions = {
+        "country": _("ISO 3166-1 alpha-3 code"),
+        "country_name": _("Country"),
+        "region": _("UN M49 region"),
+        "section": _("Section id"),
+        "section_title": _("Section"),
+        "item": _("Checklist item"),
+        "obligations": _("The clauses (obligations) the item assesses, by id, separated by spaces"),
+        "kind": _(
+            "Kind of assistance: %(kinds)s", kinds=", ".join(f"{k} = {label}" for k, label in names.kinds.items())
+        ),
+        "kind_label": _("Kind of assistance"),
+        "description": _("The assistance needed, as the country described it"),
+    }
+    table = Table(ASSISTANCE, list(ASSISTANCE_COLUMNS), descriptions=descriptions)
+    for asked in demand.requests:
+        record: dict[str, Any] = {
+            "country": asked.iso3,
+            "country_name": asked.country,
+            "region": asked.region,
+            "section": asked.section,
+            "section_title": names.sections.get(asked.section, asked.section),
+            "item": asked.item,
+            "obligations": " ".join(asked.obligations),
+            "kind": asked.kind,
+            "kind_label": names.kinds.get(asked.kind, asked.kind),
+            "description": asked.description,
+        }
+        table.records.append(record)
+        table.rows.append([record[c] for c in ASSISTANCE_COLUMNS])
+    return table
+
+
+def export_assistance(cycle: Cycle, demand: AssistanceDemand, fmt: str) -> Export:
+    """Build the assistance requested in a cycle (as filtered) in 'csv' or 'xlsx'.
+
+    Text a country typed (the description) may begin like a formula: `write_csv`
+    and `write_xlsx` neutralise it (`starts_like_formula`), as in every export.
+    """
+    if fmt not in ASSISTANCE_FORMATS:
+        raise ValueError(f"unknown format '{fmt}': use csv or xlsx")
+    table = assistance_table(cycle, demand)
+    facts: dict[str, str] = {
+        "cycle": cycle.code,
+        "edition": cycle.edition_hash,
+        "generated_at": _time(datetime.now(UTC)),
+        "requests": str(len(demand.requests)),
+        "countries": str(demand.countries),
+        **{f"kind:{k}": str(n) for k, n in demand.by_kind.items()},
+        **{f"section:{k}": str(n) for k, n in demand.by_section.items()},
+        **{f"region:{k}": str(n) for k, n in demand.by_region.items()},
+        "statuses": _("submitted, returned and accepted assessments (never drafts)"),
+    }
+    content = write_csv(table) if fmt == "csv" else write_xlsx([table], facts)
+    return Export(content, FORMATS[fmt], filename(cycle, ASSISTANCE, fmt))
 
 
 # --------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from pydantic_core import core_schema
 from . import api_schemas as schemas
 from .catalogue import _ID as CATALOGUE_ID
 from .services.access import CYCLE_CODE
+from .services.assistance import REGIONS as ASSISTANCE_REGIONS
 
 API_PREFIX = "/api/v1"
 API_VERSION = "1.0.0"
@@ -64,6 +65,7 @@ RESPONSE_MODELS: tuple[type[BaseModel], ...] = (
     schemas.Scores,
     schemas.Comparison,
     schemas.Participation,
+    schemas.AssistanceDemand,  # technical assistance requested (services.assistance)
     schemas.History,
     schemas.Comment,
     schemas.CommentList,
@@ -320,6 +322,39 @@ def _paths() -> dict[str, Any]:
                 description=(
                     "For reviewers and admins; anyone else gets 403. A draft is private to its country: a "
                     "country with a draft and one that has not started are both `not_submitted`, with no dates."
+                ),
+            )
+        },
+        # Technical assistance requested in a cycle (reviewers and admins).
+        f"{API_PREFIX}/cycles/{{cycle}}/assistance": {
+            "get": _operation(
+                "getAssistance",
+                "The technical assistance countries requested in a cycle, by kind, section and clause",
+                {200: _ok("Every request, with totals per kind, section and region.", schemas.AssistanceDemand)},
+                parameters=[
+                    _param("cycle"),
+                    {
+                        "name": "region",
+                        "in": "query",
+                        "required": False,
+                        "description": "Only the countries of this UN M49 region (its English name).",
+                        "schema": {"type": "string", "enum": list(ASSISTANCE_REGIONS)},
+                        "example": "Africa",
+                    },
+                    {
+                        "name": "kind",
+                        "in": "query",
+                        "required": False,
+                        "description": "Only requests of this kind: an id of the catalogue's `assistance_kinds`.",
+                        "schema": {"type": "string"},
+                        "example": "training",
+                    },
+                ],
+                errors=(403, 404, 422),
+                description=(
+                    "For reviewers and admins; anyone else gets 403. Only submitted, returned and accepted "
+                    "assessments count, never drafts. An unknown region or kind, or any other query parameter, is "
+                    "refused with 422, naming it."
                 ),
             )
         },

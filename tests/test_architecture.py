@@ -33,6 +33,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "questionnaire.forms",
             "questionnaire.openapi",
             "questionnaire.api_schemas",
+            "questionnaire.charts",
         ),
     ),
     ("services", ("questionnaire.services",)),
@@ -40,6 +41,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         "data",
         (
             "questionnaire.auth",
+            "questionnaire.two_factor",
+            "questionnaire.mail",
             "questionnaire.models",
             "questionnaire.catalogue",
             "questionnaire.catalogue_store",

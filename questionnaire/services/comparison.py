@@ -18,6 +18,7 @@ from typing import Any, cast
 from sqlalchemy import select
 
 import scoring
+from scoring.rounding import round1
 
 from ..catalogue_store import catalogue_for
 from ..db import db
@@ -134,3 +135,57 @@ def means_summary(comparison: dict[str, Any]) -> dict[str, Any]:
 def reviewable_comparison(cycle: Cycle) -> dict[str, Any]:
     """Compare every assessment of the cycle that reached the reviewers (submitted, returned, accepted)."""
     return compare_cycle(cycle, visible_assessments(None, cycle))
+
+
+TREND_CYCLES = 10  # the most cycles a country's trend shows, the given one last
+
+
+def trends(
+    cycle: Cycle, assessments: list[Assessment], limit: int = TREND_CYCLES
+) -> dict[str, list[tuple[str, float | None]]]:
+    """Return each country's overall score in the cycles up to this one (oldest first), by country code.
+
+    A country's point in an earlier cycle is its submitted, returned or accepted
+    assessment there, scored on that cycle's edition; a cycle where it has none
+    is left out of its line.  One SQL statement when kept (the cycles' assessments
+    with their versions), one more when something changed (the changed
+    assessments' answers), whatever the number of countries and cycles.
+    """
+    countries = sorted({a.country_iso3 for a in assessments})
+    if not countries:
+        return {}
+    rows = db.session.execute(
+        select(
+            Cycle.code,
+            Cycle.opened_at,
+            Cycle.edition_hash,
+            Assessment.id,
+            Assessment.country_iso3,
+            Assessment.version,
+            Assessment.updated_at,
+        )
+        .join(Assessment.cycle)
+        .where(
+            Cycle.opened_at <= cycle.opened_at,
+            Assessment.country_iso3.in_(countries),
+            Assessment.status.in_([s.value for s in REVIEWABLE]),
+        )
+    ).all()
+    cycles = sorted({(r.opened_at, r.code) for r in rows})[-limit:]
+    wanted = {code for _, code in cycles}
+    rows = [r for r in rows if r.code in wanted]
+    key = ("trends", tuple(sorted((r.code, r.country_iso3, *state_key(r.id, r.version, r.updated_at)) for r in rows)))
+    kept = memo().comparisons.get(key)
+    if kept is not None:
+        return cast(dict[str, list[tuple[str, float | None]]], kept)
+    scored = scored_many([ScoreRef(r.id, r.version, r.updated_at, r.edition_hash) for r in rows])
+    order = {code: n for n, (_, code) in enumerate(cycles)}
+    lines: dict[str, list[tuple[int, str, float | None]]] = {}
+    for r in rows:
+        overall = scored[r.id].result.overall
+        lines.setdefault(r.country_iso3, []).append(
+            (order[r.code], r.code, round1(overall) if overall is not None else None)
+        )
+    found = {iso3: [(code, score) for _, code, score in sorted(points)] for iso3, points in lines.items()}
+    memo().comparisons.put(key, found)
+    return found

@@ -25,7 +25,7 @@ from ..catalogue_store import catalogue_for
 from ..db import db
 from ..models import Assessment, Country, Cycle, Status
 from .access import REVIEWABLE
-from .comparison import compare_cycle
+from .comparison import compare_cycle, trends
 from .scores import load_answers, scores_of_many
 
 STATUSES = [s.value for s in REVIEWABLE]
@@ -116,6 +116,29 @@ class SectionRef:
 
 
 @dataclass(frozen=True)
+class BandCount:
+    """How many of the countries shown fall in a band (`id` None: no score)."""
+
+    id: str | None
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Spread:
+    """The spread of one area's scores over the countries shown: five numbers (None without scores)."""
+
+    id: str  # "overall" or a section id
+    title: str
+    count: int
+    low: float | None
+    q1: float | None
+    median: float | None
+    q3: float | None
+    high: float | None
+
+
+@dataclass(frozen=True)
 class ComparisonTable:
     """The comparison of a cycle, filtered and sorted as asked, with the means of every visible country."""
 
@@ -136,6 +159,9 @@ class ComparisonTable:
     sort: str
     direction: str
     selected: list[str]
+    distribution: list[BandCount]  # the rows shown by band, highest band first, then no score
+    spreads: list[Spread]  # overall, then each section, over the rows shown
+    trends: dict[str, list[tuple[str, float | None]]]  # country → (cycle, overall), oldest first
 
 
 def sort_columns(catalogue: Catalogue) -> dict[str, bool]:
@@ -209,6 +235,43 @@ def bands_highest_first(bands: Iterable[Band]) -> list[Band]:
     return sorted(bands, key=lambda b: b.min_score, reverse=True)
 
 
+def quartiles(values: Sequence[float]) -> tuple[float, float, float, float, float] | None:
+    """Return min, lower quartile, median, upper quartile and max (quartiles interpolated, as
+    spreadsheets' QUARTILE.INC), or None for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+
+    def at(fraction: float) -> float:
+        position = fraction * (len(ordered) - 1)
+        low = int(position)
+        high = min(low + 1, len(ordered) - 1)
+        return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+    return ordered[0], at(0.25), at(0.5), at(0.75), ordered[-1]
+
+
+def spreads(rows: Sequence[CompareRow], sections: Sequence[SectionRef], overall: str) -> list[Spread]:
+    """Return the five-number summary of the overall score and of each section over the rows."""
+    areas = [("overall", overall, [r.overall for r in rows])]
+    areas += [(s.id, s.title, [r.sections.get(s.id, (None, None))[0] for r in rows]) for s in sections]
+    found = []
+    for area, title, given in areas:
+        values = [v for v in given if v is not None]
+        five = quartiles(values)
+        found.append(Spread(area, title, len(values), *(five or (None, None, None, None, None))))
+    return found
+
+
+def distribution(rows: Sequence[CompareRow], bands: Sequence[Band], none_label: str) -> list[BandCount]:
+    """Count the rows in each band, highest first, then those without a score."""
+    counts: dict[str | None, int] = {}
+    for row in rows:
+        counts[row.band] = counts.get(row.band, 0) + 1
+    found = [BandCount(b.id, b.label, counts.get(b.id, 0)) for b in bands_highest_first(bands)]
+    return [*found, BandCount(None, none_label, counts.get(None, 0))]
+
+
 def comparison_table(
     cycle: Cycle,
     assessments: Sequence[Assessment],
@@ -236,6 +299,7 @@ def comparison_table(
     direction = direction if direction in ("asc", "desc") else default_direction
     shown = [r for r in rows if (not region or r.region == region) and (not status_filter or r.status == status_filter)]
     band_order = {b.id: n for n, b in enumerate(sorted(catalogue.bands, key=lambda b: b.min_score))}
+    sections = [SectionRef(s.id, s.title) for s in catalogue.sections]
     regional = [
         RegionalMean(m["region"], _means(m["means"]), sum(1 for r in rows if r.region == m["region"]))
         for m in data["regional_means"]
@@ -246,7 +310,7 @@ def comparison_table(
         rows=sort_rows(shown, sort, direction, band_order),
         total=len(rows),
         members=int(db.session.scalar(select(func.count()).select_from(Country)) or 0),
-        sections=[SectionRef(s.id, s.title) for s in catalogue.sections],
+        sections=sections,
         sort_columns=columns,
         global_means=_means(data["global_means"]),
         regional_means=regional,
@@ -258,6 +322,9 @@ def comparison_table(
         sort=sort,
         direction=direction,
         selected=[c.upper() for c in selected],
+        distribution=distribution(shown, catalogue.bands, _("No score")),
+        spreads=spreads(shown, sections, _("Overall")),
+        trends=trends(cycle, list(assessments)),
     )
 
 

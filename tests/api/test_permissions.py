@@ -100,6 +100,11 @@ MATRIX: dict[tuple[str, str], tuple[str, object, dict[str, dict[str, int]]]] = {
         None,
         {s: row(401, 403, 403, 200, 200) for s in STATES},
     ),
+    ("GET", "/api/v1/cycles/<cycle>/assistance"): (
+        "/api/v1/cycles/2026/assistance",
+        None,
+        {s: row(401, 403, 403, 200, 200) for s in STATES},
+    ),
     ("POST", f"{COUNTRY}/assessment"): (
         "assessment",
         None,

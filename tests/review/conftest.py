@@ -37,8 +37,12 @@ def build_cycle(
     status: str | Callable[[str], str] = "submitted",
     seed: int = 1,
     strength: Callable[[str], float] | None = None,
+    assistance: Callable[[str, str], str | None] | None = None,
 ) -> Cycle:
-    """Open a cycle; give each country an assessment in that status, every item answered."""
+    """Open a cycle; give each country an assessment in that status, every item answered.
+
+    `assistance(iso3, item)` names the kind of assistance an answer asks for (None: none).
+    """
     cycle = services.create_cycle(code, f"Self-assessment {code}")
     catalogue = current_catalogue()
     rng = random.Random(f"{code}-{seed}")
@@ -68,6 +72,7 @@ def build_cycle(
         for item in catalogue.items:
             pick = min(len(RATINGS) - 1, max(0, int((1 - level) * len(RATINGS) + rng.uniform(-1, 1))))
             rating = RATINGS[pick]
+            kind = assistance(iso3, item.id) if assistance else None
             answers.append(
                 {
                     "assessment_id": ids[iso3],
@@ -76,8 +81,8 @@ def build_cycle(
                     "description": f"{iso3} practice for {item.id}: {rating}.",
                     "legal_references": [f"Act {rng.randint(1, 99)}"],
                     "evidence_links": [],
-                    "assistance_kind": None,
-                    "assistance_description": "",
+                    "assistance_kind": kind,
+                    "assistance_description": f"{iso3} needs {kind} for {item.id}." if kind else "",
                     "justification": "",
                     "version": 1,
                     "updated_at": now,

@@ -202,7 +202,7 @@ def test_sort_links_keep_the_filters_and_turn_the_current_column_around(reviewer
 def test_global_means_and_regional_means_come_from_the_comparison(reviewer, eight) -> None:  # type: ignore[no-untyped-def]
     data = comparison()
     html = reviewer.get("/cycles/2026/compare").get_data(as_text=True)
-    footer = html.split("Global mean")[1].split("</tr>")[0]
+    footer = html.split('<th scope="row" class="sticky-col">Global mean')[1].split("</tr>")[0]
     for mean in data["global_means"]:
         assert f">{fmt(mean['score'])}<" in footer
     overall = next(m["score"] for m in data["global_means"] if m["id"] == "overall")

@@ -30,7 +30,18 @@ PAGES = [
     "/cycles/{cycle}/compare/countries?country={first}&country={second}",
     "/cycles/{cycle}/participation",
     "/cycles/{cycle}/export/participation.csv",
+    # The secretariat's view: the assistance requested (the comparison above has its map and charts).
+    "/cycles/{cycle}/assistance",
+    "/cycles/{cycle}/assistance?region=Europe&kind=training",
+    "/cycles/{cycle}/assistance/export.csv",
+    "/cycles/{cycle}/assistance/export.xlsx",
 ]
+
+
+def asked(iso3: str, item: str) -> str | None:
+    """Some answers of every country ask for assistance."""
+    number = sum(map(ord, iso3 + item))
+    return ("legislative", "training", "data")[number % 3] if number % 4 == 0 else None
 
 
 @contextmanager
@@ -67,15 +78,18 @@ def test_statements_are_the_same_for_10_and_for_100_countries(reviewer, world) -
     codes = countries(100)
     # Each pair of cycles stands alone: 2026b's previous cycle is 2025b.
     world("2025a", codes[:10], status="accepted")
-    world("2026a", codes[:10])
+    world("2026a", codes[:10], assistance=asked)
     small = measure(reviewer, "2026a", codes)
     world("2025b", codes, status="accepted", seed=3)
-    world("2026b", codes, seed=4)
+    world("2026b", codes, seed=4, assistance=asked)
     large = measure(reviewer, "2026b", codes)
     print("statements (nothing kept, all kept):", small)
     assert large == small, {page: (small[page], large[page]) for page in PAGES if small[page] != large[page]}
     for page, (cold, warm) in small.items():
         assert cold <= 12 and warm <= 8, (page, cold, warm)
-    # and the work really was there: 100 countries are listed
+    # and the work really was there: 100 countries are listed, drawn and asking for assistance
     html = reviewer.get("/cycles/2026b/compare").get_data(as_text=True)
     assert html.count('name="country" value=') == 100
+    assert html.count('class="map-country map-band--') + html.count('class="map-marker map-band--') >= 100
+    html = reviewer.get("/cycles/2026b/assistance").get_data(as_text=True)
+    assert html.count('<tbody id="requests-') == 100
