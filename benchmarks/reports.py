@@ -7,6 +7,9 @@
    string in this process with the same options.  Target: within 1.3×.
 2. The meeting pack of a cycle with one process, then with two.
    Target: a speed-up of 1.7× or better (on a machine with two free cores).
+3. A kept report's download (reports/kept.py: the page a reviewer opens, through the test
+   client: access check, digest, kept bytes) against rendering the same PDF afresh on
+   demand (`?now=1`).  Target: at least 20× faster.
 
 It builds the demo database in a temporary folder, so it touches nothing else.
 Times are medians of --repeat runs, all measured in this run.
@@ -17,6 +20,7 @@ from __future__ import annotations
 import argparse
 import io
 import os
+import re
 import secrets
 import statistics
 import sys
@@ -63,6 +67,7 @@ def main() -> None:
     parser.add_argument("--pack-repeat", type=int, default=2, help="runs of each meeting-pack measurement")
     parser.add_argument("--cycle", default="2025", help="demo cycle for the meeting pack (2025: 12 countries)")
     parser.add_argument("--country", default="NGA", help="country of the single report")
+    parser.add_argument("--only-kept", action="store_true", help="measure only the kept report's download (3.)")
     args = parser.parse_args()
 
     from pypdf import PdfReader
@@ -81,6 +86,7 @@ def main() -> None:
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'demo.db'}",
             "REPORT_TIMEOUT_SECONDS": 600,
             "REPORT_CONCURRENCY": 2,  # two renderers even where fewer cores are free
+            "KEEP_REPORTS": False,  # the demo's transitions would queue every report; kept ones are measured below
         }
     )
     with app.app_context():
@@ -89,6 +95,9 @@ def main() -> None:
         assessment = services.find_assessment(args.cycle, args.country)
         assert assessment is not None, f"{args.country} has no assessment in {args.cycle}"
         print(f"cores available: {available_cores()}; load average: {os.getloadavg()[0]:.2f}")
+        if args.only_kept:
+            kept_downloads(app, args.cycle, args.country, args.repeat)
+            return
 
         with documents.rendering("en"):
             # Warm both paths once (fonts, templates, the fork server).
@@ -145,6 +154,50 @@ def main() -> None:
             f"parallel loop before and after (load average now {os.getloadavg()[0]:.2f}); "
             f"the pack reached {speedup / max(ceilings):.0%} of that"
         )
+
+        kept_downloads(app, args.cycle, args.country, args.repeat)
+
+
+def kept_downloads(app: object, cycle_code: str, country: str, repeat: int) -> None:
+    """Measure a kept report's download against rendering it afresh, in the same run."""
+    from sqlalchemy import delete
+
+    from questionnaire import services
+    from questionnaire.db import db
+    from questionnaire.models import KeptReport
+    from questionnaire.reports import content, kept
+
+    app.config["KEEP_REPORTS"] = True  # type: ignore[attr-defined]
+    assessment = services.find_assessment(cycle_code, country)
+    assert assessment is not None
+    kept.keep(assessment.id, audiences=[content.REVIEWER], languages=["en"], formats=[kept.PDF])
+    client = app.test_client()  # type: ignore[attr-defined]
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page)
+    assert token, "no CSRF token on the sign-in page"
+    signed_in = client.post(
+        "/login", data={"email": "reviewer@demo.test", "password": "demo-password", "csrf_token": token.group(1)}
+    )
+    assert signed_in.status_code == 302, signed_in.status_code
+    url = f"/cycles/{cycle_code}/countries/{country}/report.pdf"
+    assert client.get(url).status_code == 200  # warm
+    served, fresh = [], []
+    for _ in range(repeat):
+        db.session.execute(delete(KeptReport))  # nothing kept: the link that makes it now renders it
+        db.session.commit()
+        started = time.perf_counter()
+        response = client.get(url + "?now=1")  # renders afresh, as before kept reports, and keeps it
+        fresh.append(time.perf_counter() - started)
+        assert response.status_code == 200 and response.data.startswith(b"%PDF")
+        started = time.perf_counter()
+        response = client.get(url)  # the kept copy
+        served.append(time.perf_counter() - started)
+        assert response.status_code == 200 and response.data.startswith(b"%PDF")
+    ratio = _median(fresh) / _median(served)
+    print(f"\na kept report's download ({country} {cycle_code}, reviewer, en), median of {repeat}:")
+    print(f"  kept copy:        {_median(served) * 1000:.1f} ms")
+    print(f"  rendered afresh:  {_median(fresh) * 1000:.0f} ms")
+    print(f"  ratio: {ratio:.0f}x faster  (target >= 20x) {'OK' if ratio >= 20 else 'MISSED'}")
 
 
 if __name__ == "__main__":

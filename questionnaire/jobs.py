@@ -1,4 +1,4 @@
-"""Background work started from the browser: meeting packs.
+"""Background work: meeting packs started from the browser, and country reports kept ahead of time.
 
 With REDIS_URL set, jobs go to an RQ queue (REPORT_QUEUE, default "reports")
 and a worker started with `questionnaire worker` runs them, so any number of
@@ -8,12 +8,18 @@ in the `job` table, which is what the browser polls, and the finished pack is
 one ZIP file in the instance folder.
 
 Only the reviewer who started a job, or an admin, may see or download it.
+
+Country reports (reports/kept.py) go the same way: to the same RQ queue with
+REDIS_URL, else to one background thread per web process that renders them one
+assessment after the other (a second request for an assessment already waiting
+is dropped: the job reads the assessment as it is when it runs).
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import queue as queues
 import shutil
 import tempfile
 import threading
@@ -26,8 +32,8 @@ from flask import Flask, current_app, has_app_context
 from sqlalchemy import select, update
 
 from .db import db
-from .models import Cycle, Job, User, utcnow
-from .services import NotFound
+from .models import Cycle, Job, MeetingPackRegion, User, utcnow
+from .services import NotFound, lifecycle
 
 log = logging.getLogger(__name__)
 
@@ -98,27 +104,35 @@ def result_file(job: Job) -> Path | None:
     return path if path.is_file() else None
 
 
-def start_meeting_pack(user: User, cycle: Cycle, language: str = "en") -> tuple[Job, bool]:
-    """Queue a meeting pack for the cycle, written in `language`; return (job, created).
+def region_of(job: Job) -> str:
+    """Return the region a meeting pack is limited to, "" for all."""
+    found = db.session.get(MeetingPackRegion, job.id)
+    return found.region if found is not None else ""
 
-    A reviewer who already has a pack of this cycle in that language queued or
-    running gets that one back instead of a second: the work is heavy and the
-    result the same.
+
+def start_meeting_pack(user: User, cycle: Cycle, language: str = "en", region: str = "") -> tuple[Job, bool]:
+    """Queue a meeting pack for the cycle, written in `language`, of one region or all; return (job, created).
+
+    A reviewer who already has a pack of this cycle in that language and region
+    queued or running gets that one back instead of a second: the work is heavy
+    and the result the same.
     """
-    active = db.session.scalar(
-        select(Job)
-        .where(
-            Job.user_id == user.id,
-            Job.cycle_id == cycle.id,
-            Job.kind == MEETING_PACK,
-            Job.language == language,
-            Job.status.in_(ACTIVE),
+    active_jobs = list(
+        db.session.scalars(
+            select(Job)
+            .where(
+                Job.user_id == user.id,
+                Job.cycle_id == cycle.id,
+                Job.kind == MEETING_PACK,
+                Job.language == language,
+                Job.status.in_(ACTIVE),
+            )
+            .order_by(Job.created_at.desc())
         )
-        .order_by(Job.created_at.desc())
-        .limit(1)
     )
-    if active is not None and expire_if_stale(active).status in ACTIVE:
-        return active, False
+    for active in active_jobs:
+        if region_of(active) == region and expire_if_stale(active).status in ACTIVE:
+            return active, False
     job = Job(
         id=str(uuid.uuid4()),
         kind=MEETING_PACK,
@@ -130,6 +144,8 @@ def start_meeting_pack(user: User, cycle: Cycle, language: str = "en") -> tuple[
         language=language,
     )
     db.session.add(job)
+    if region:
+        db.session.add(MeetingPackRegion(job_id=job.id, region=region))
     db.session.commit()
     try:
         dispatch(job.id)
@@ -220,6 +236,8 @@ def run_job(job_id: str) -> str:
             work,
             language=job.language or (user.locale if user is not None else None),
             progress=lambda done, total: _update(job_id, done=done, total=total),
+            region=region_of(job),
+            user=user,
         )
         if not result.files:
             _finish(job_id, FAILED, error=_failures(result.failures) or "Nothing was produced.")
@@ -242,12 +260,146 @@ def _failures(failures: list[tuple[str, str]]) -> str:
 
 
 def run_worker(burst: bool = False) -> None:
-    """Run an RQ worker on REDIS_URL's REPORT_QUEUE inside the current app context."""
+    """Run an RQ worker on REDIS_URL's queues inside the current app context: REPORT_QUEUE (meeting packs,
+    kept reports) and MAIL_QUEUE (e-mail and the hourly reminders, questionnaire/mail.py)."""
     from redis import Redis
     from rq import Queue, Worker
+
+    from . import mail
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     connection = Redis.from_url(app.config["REDIS_URL"])
     app.extensions["jobs_worker_pid"] = os.getpid()
-    queue = Queue(app.config.get("REPORT_QUEUE") or DEFAULT_QUEUE, connection=connection)
-    Worker([queue], connection=connection).work(burst=burst)
+    names = dict.fromkeys(
+        [app.config.get("REPORT_QUEUE") or DEFAULT_QUEUE, app.config.get("MAIL_QUEUE") or mail.DEFAULT_QUEUE]
+    )
+    Worker([Queue(name, connection=connection) for name in names], connection=connection).work(burst=burst)
+
+
+# --------------------------------------------------------------------------
+# Country reports kept ahead of time (reports/kept.py)
+# --------------------------------------------------------------------------
+
+ReportTask = tuple[int, tuple[str, ...], tuple[str, ...]]  # assessment id, audiences, languages
+
+
+class _ReportThread:
+    """One background thread of this process rendering kept reports, fed by a queue without repeats."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._queue: queues.Queue[ReportTask] = queues.Queue()
+        self._waiting: set[ReportTask] = set()
+        self._thread: threading.Thread | None = None
+        self._busy = 0
+
+    def put(self, app: Flask, task: ReportTask) -> None:
+        with self._lock:
+            if task in self._waiting:
+                return
+            self._waiting.add(task)
+            self._busy += 1
+            self._queue.put(task)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, args=(app,), name="kept-reports", daemon=True)
+                self._thread.start()
+
+    def _run(self, app: Flask) -> None:
+        while True:
+            try:
+                task = self._queue.get(timeout=30)
+            except queues.Empty:
+                with self._lock:
+                    if self._queue.empty():
+                        self._thread = None
+                        return
+                continue
+            with self._lock:
+                self._waiting.discard(task)
+            try:
+                with app.app_context():
+                    try:
+                        _keep(task)
+                    finally:
+                        db.session.remove()
+            except Exception:
+                log.exception("kept reports of assessment %s failed", task[0])
+            finally:
+                with self._lock:
+                    self._busy -= 1
+
+    def idle(self) -> bool:
+        with self._lock:
+            return self._busy == 0
+
+
+_report_thread = _ReportThread()
+
+
+def _keep(task: ReportTask) -> int:
+    from .reports.kept import keep
+
+    assessment_id, audiences, languages = task
+    return keep(assessment_id, audiences=audiences or None, languages=languages or None)
+
+
+def enqueue_reports(assessment_id: int, audiences: list[str] | None = None, languages: list[str] | None = None) -> None:
+    """Queue the rendering of an assessment's kept reports: to RQ with REDIS_URL, else to this process's thread.
+
+    Raises JobQueueUnavailable when Redis does not take it.
+    """
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    task: ReportTask = (assessment_id, tuple(audiences or ()), tuple(languages or ()))
+    url = app.config.get("REDIS_URL")
+    if not url:
+        _report_thread.put(app, task)
+        return
+    from redis import Redis
+    from redis.exceptions import RedisError
+    from rq import Queue
+
+    try:
+        queue = Queue(app.config.get("REPORT_QUEUE") or DEFAULT_QUEUE, connection=Redis.from_url(url))
+        queue.enqueue(
+            "questionnaire.jobs.run_kept_reports",
+            assessment_id,
+            list(task[1]),
+            list(task[2]),
+            job_timeout=pack_timeout(),
+            result_ttl=600,
+            failure_ttl=7 * 24 * 3600,
+        )
+    except RedisError as error:
+        log.error("could not queue the reports of assessment %s: %s", assessment_id, error)
+        raise JobQueueUnavailable("The job queue (Redis) is not reachable.") from error
+
+
+def run_kept_reports(assessment_id: int, audiences: list[str], languages: list[str]) -> int:
+    """Render an assessment's kept reports (the function RQ workers call); return how many were rendered."""
+    if not has_app_context():
+        raise RuntimeError("run kept reports with `questionnaire worker`, which gives the jobs the application")
+    if current_app.extensions.get("jobs_worker_pid") not in (None, os.getpid()):
+        db.engine.dispose(close=False)
+    return _keep((assessment_id, tuple(audiences), tuple(languages)))
+
+
+def reports_idle() -> bool:
+    """Tell whether this process's report thread has nothing queued or running (tests and benchmarks wait on it)."""
+    return _report_thread.idle()
+
+
+def on_transition(assessment: Any, action: str = "") -> None:
+    """Queue the reports of an assessment just submitted, returned or accepted (never fails the transition)."""
+    from .reports import content, kept
+
+    if not kept.keepable(assessment):
+        return
+    first = kept.FIRST_READER.get(action, content.REVIEWER)
+    audiences = [first] + [a for a in content.AUDIENCES if a != first]
+    try:
+        enqueue_reports(assessment.id, audiences=audiences, languages=kept.kept_languages())
+    except Exception:  # noqa: BLE001 - the transition is committed; a report can still be rendered on demand
+        log.exception("reports of assessment %s not queued after %s", assessment.id, action)
+
+
+lifecycle.transitioned.connect(on_transition)

@@ -562,3 +562,41 @@ class ReminderSent(Base):
     country_iso3: Mapped[str] = mapped_column(ForeignKey("country.iso3"))
     days_before: Mapped[int] = mapped_column(Integer)
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class KeptReport(Base):
+    """A country's gap report rendered ahead of time (reports/kept.py), one per reader, language and format.
+
+    The bytes live in the database, not in the instance folder: the web processes and the
+    `questionnaire worker` processes that render them may run on different machines with
+    only the database in common, a copy is written in the same transaction as the digest
+    that says what it was made from, and it goes with its assessment (and with backups).
+    `digest` names everything the report depends on (the assessment's version, the means
+    beside it, the catalogue edition and its translation, the templates); a copy whose
+    digest is not the current one is never served.
+    """
+
+    __tablename__ = "kept_report"
+    __table_args__ = (UniqueConstraint("assessment_id", "audience", "language", "format"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), index=True)
+    assessment_version: Mapped[int] = mapped_column(Integer)
+    digest: Mapped[str] = mapped_column(String(64))
+    audience: Mapped[str] = mapped_column(String(10))  # "country" or "reviewer" (reports.content.AUDIENCES)
+    language: Mapped[str] = mapped_column(String(10))
+    format: Mapped[str] = mapped_column(String(4))  # "pdf" or "html"
+    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending, ready or failed
+    content: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True, deferred=True)
+    size: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class MeetingPackRegion(Base):
+    """The region a meeting pack (a `Job`) is limited to; a pack without a row covers every region."""
+
+    __tablename__ = "meeting_pack_region"
+
+    job_id: Mapped[str] = mapped_column(ForeignKey("job.id", ondelete="CASCADE"), primary_key=True)
+    region: Mapped[str] = mapped_column(String(40))

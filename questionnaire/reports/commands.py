@@ -103,11 +103,12 @@ def report_command(cycle: str, country: str, output: Path, audience: str, lang: 
     "one per processor core unless set).",
 )
 @click.option("--lang", default=None, help="Language of the reports (default: the platform's).")
+@click.option("--region", default="", help="Only the countries of this region (UN M49 name, e.g. 'Western Europe').")
 @with_appcontext
-def meeting_pack_command(cycle: str, out_dir: Path, processes: int | None, lang: str | None) -> None:
+def meeting_pack_command(cycle: str, out_dir: Path, processes: int | None, lang: str | None, region: str) -> None:
     """Write every submitted or accepted country's gap report and the comparison as PDFs."""
     from .. import services
-    from .pack import available_cores, build_meeting_pack, pack_assessments
+    from .pack import available_cores, build_meeting_pack, pack_assessments, regions_of
 
     try:
         found = services.find_cycle(cycle)
@@ -115,11 +116,16 @@ def meeting_pack_command(cycle: str, out_dir: Path, processes: int | None, lang:
         _fail(error.message)
         return
     language = _language(lang)
+    if region:
+        regions = regions_of(found)
+        if region not in regions:
+            known = ", ".join(regions) or "none yet"
+            _fail(f"--region {region}: no country of that region has submitted in cycle {found.code} ({known})")
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         _fail(f"{out_dir}: {error.strerror or error}")
-    countries = pack_assessments(found)
+    countries = pack_assessments(found, region)
     if not countries:
         click.echo(
             f"note: no assessment of cycle {found.code} is submitted or accepted; the pack holds only the comparison",
@@ -140,11 +146,12 @@ def meeting_pack_command(cycle: str, out_dir: Path, processes: int | None, lang:
             bar.update(done - shown)
             shown = done
 
-        result = build_meeting_pack(found, out_dir, workers=workers, progress=advance, language=language)
+        result = build_meeting_pack(found, out_dir, workers=workers, progress=advance, language=language, region=region)
     elapsed = time.perf_counter() - started
     click.echo(
         f"wrote {len(result.files)} PDF files to {out_dir} in {elapsed:.1f} s "
-        f"({result.workers} process{'es' if result.workers != 1 else ''})"
+        f"({result.workers} process{'es' if result.workers != 1 else ''}"
+        f"{f', {result.reused} kept report(s) reused' if result.reused else ''})"
     )
     if result.failures:
         for label, why in result.failures:

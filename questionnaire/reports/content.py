@@ -12,13 +12,14 @@ their scores.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 from unicodedata import bidirectional
 from urllib.parse import urlsplit
 
 from ..catalogue import AssistanceKind, Band, Catalogue, Instrument, Item, Obligation
+from ..services.review import CompareRow, ComparisonTable
 
 COUNTRY = "country"  # the country's own respondents
 REVIEWER = "reviewer"  # reviewers, admins and the operator
@@ -88,6 +89,23 @@ class GapEntry:
     core: bool
     critical: bool
     items: tuple[ItemAnswer, ...]
+    recommendations: tuple[RecommendationEntry, ...] = ()  # reviewers' on this obligation, made on this assessment
+
+    @property
+    def title(self) -> str:
+        """What the clause asks, in the report's language: the gap's title."""
+        return clause_title(self.obligation)
+
+    @property
+    def actions(self) -> tuple[str, ...]:
+        """The catalogue's recommended action of each item behind the gap, once each."""
+        return tuple(dict.fromkeys(a.item.action for a in self.items if a.item.action))
+
+
+def clause_title(obligation: Obligation) -> str:
+    """Return what a clause asks as a title: its text, capitalised, without the list's trailing punctuation."""
+    text = " ".join(obligation.text.split()).rstrip(" ;,:.؛،")
+    return text[:1].upper() + text[1:] if text else obligation.paragraph
 
 
 #: Why a country's report withholds a mean.
@@ -393,6 +411,9 @@ def build_country_report(
             catalogue, item_id, answers.get(item_id), comments.get(item_id, ()), (evidence or {}).get(item_id, ())
         )
 
+    made_here = tuple(
+        recommendation_entry(r) for r in recommendations if r.recommendation.assessment_id == assessment.id
+    )
     gaps = []
     for gap in scores.get("gaps", []):
         obligation = catalogue.obligation_by_id[gap["obligation"]]
@@ -408,6 +429,7 @@ def build_country_report(
                 core=gap["core"],
                 critical=gap["critical"],
                 items=tuple(answer_of(i) for i in gap["items"] if i in catalogue.item_by_id),
+                recommendations=tuple(r for r in made_here if r.obligation_id == obligation.id),
             )
         )
 
@@ -458,9 +480,7 @@ def build_country_report(
         ),
         unsupported=tuple(answer_of(i) for i in flags.get("unsupported", []) if i in catalogue.item_by_id),
         instruments=catalogue.instruments,
-        recommendations=tuple(
-            recommendation_entry(r) for r in recommendations if r.recommendation.assessment_id == assessment.id
-        ),
+        recommendations=made_here,
         earlier_recommendations=tuple(
             recommendation_entry(r) for r in recommendations if r.recommendation.assessment_id != assessment.id
         ),
@@ -478,21 +498,6 @@ def build_country_report(
 # --------------------------------------------------------------------------
 # The comparison report of a meeting pack
 # --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ComparedCountry:
-    iso3: str
-    name: str
-    region: str
-    status: str
-    rank: int | None
-    overall: float | None
-    band: str | None
-    sections: Mapping[str, float | None]
-    gaps: int
-    critical_gaps: int
-    missing: int
 
 
 @dataclass(frozen=True)
@@ -515,6 +520,43 @@ class CommonGap:
 
 
 @dataclass(frozen=True)
+class BandShare:
+    """How many of the countries compared fall in a band (`band` None: not scored)."""
+
+    band: Band | None
+    count: int
+
+
+@dataclass(frozen=True)
+class Participation:
+    """Where the member countries (of the pack's region) stand: what the secretariat may know."""
+
+    members: int
+    not_submitted: int
+    submitted: int
+    returned: int
+    accepted: int
+    late: int
+    on_time: int
+    waiting: tuple[str, ...]  # the names of the countries that have not submitted
+
+    @property
+    def reached(self) -> int:
+        return self.submitted + self.returned + self.accepted
+
+
+@dataclass(frozen=True)
+class AssistanceSummary:
+    """The technical assistance the countries compared asked for (services.assistance), counted."""
+
+    requests: int
+    countries: int
+    by_kind: tuple[tuple[AssistanceKind, int], ...]  # every kind asked for, most asked first
+    by_section: tuple[tuple[str, int], ...]  # (section title, count), most asked first
+    by_region: tuple[tuple[str, int], ...]  # (region key, count), most asked first
+
+
+@dataclass(frozen=True)
 class ComparisonReport:
     cycle_code: str
     cycle_title: str
@@ -524,55 +566,95 @@ class ComparisonReport:
     translation: str  # the revision of that language's translation file ("" for English)
     generated_at: datetime
     sections: tuple[tuple[str, str], ...]  # (id, title)
-    countries: tuple[ComparedCountry, ...]
+    countries: tuple[CompareRow, ...]  # services.review's rows, highest overall score first
     global_means: RegionMeans
     regional_means: tuple[RegionMeans, ...]
     common_gaps: tuple[CommonGap, ...]
     bands: tuple[Band, ...]
     catalogue: Catalogue | None = field(default=None, repr=False, compare=False)  # in the report's language
+    region: str = ""  # the one region the pack covers; "" for all
+    previous_cycle: str | None = None  # the cycle the changes are measured against
+    distribution: tuple[BandShare, ...] = ()
+    participation: Participation | None = None
+    assistance: AssistanceSummary | None = None
+
+    def name_of(self, iso3: str) -> str:
+        """Return a compared country's name in the report's language (its code if it is not compared)."""
+        return next((row.name for row in self.countries if row.iso3 == iso3), iso3)
+
+    def band_by_id(self, band_id: str | None) -> Band | None:
+        """Return a band of the catalogue by its id (a row's band, which a core obligation may cap)."""
+        return next((b for b in self.bands if b.id == band_id), None)
+
+    def band_of(self, score: float | None) -> Band | None:
+        """Return the band a score falls in (the heat map's colour), None without a score."""
+        if score is None:
+            return None
+        return next((b for b in sorted(self.bands, key=lambda b: -b.min_score) if score >= b.min_score), None)
+
+
+def participation_of(summary: Any, countries: Sequence[Any]) -> Participation:
+    """Describe a `services.participation` summary and its countries (those not submitted are named)."""
+    return Participation(
+        members=summary.members,
+        not_submitted=summary.not_submitted,
+        submitted=summary.submitted,
+        returned=summary.returned,
+        accepted=summary.accepted,
+        late=summary.late,
+        on_time=summary.on_time,
+        waiting=tuple(c.name for c in countries if not c.reached_reviewers),
+    )
+
+
+def assistance_of(catalogue: Catalogue, demand: Any) -> AssistanceSummary:
+    """Count a `services.assistance.AssistanceDemand` by kind, section and region, most asked first."""
+
+    def ranked(counts: Mapping[str, int]) -> list[tuple[str, int]]:
+        return sorted(((k, n) for k, n in counts.items() if n), key=lambda kv: (-kv[1], kv[0]))
+
+    titles = {s.id: s.title for s in catalogue.sections}
+    return AssistanceSummary(
+        requests=len(demand.requests),
+        countries=demand.countries,
+        by_kind=tuple(
+            (catalogue.assistance_by_id[k], n) for k, n in ranked(demand.by_kind) if k in catalogue.assistance_by_id
+        ),
+        by_section=tuple((titles.get(k, k), n) for k, n in ranked(demand.by_section)),
+        by_region=tuple(ranked(demand.by_region)),
+    )
 
 
 def build_comparison_report(
     *,
     catalogue: Catalogue,
     cycle: Any,
-    comparison: Mapping[str, Any],
-    countries: Mapping[str, Any],
-    statuses: Mapping[str, str],
+    table: ComparisonTable,
     scores: Mapping[str, Mapping[str, Any]],
     generated_at: datetime,
     common_gaps: int = 15,
+    participation: Participation | None = None,
+    assistance: AssistanceSummary | None = None,
 ) -> ComparisonReport:
-    """Assemble the comparison of a cycle's countries (for reviewers: every mean is shown)."""
-    sections = tuple((s.id, s.title) for s in catalogue.sections)
-    rows = comparison.get("rows", [])
-    compared = tuple(
-        ComparedCountry(
-            iso3=row["country"],
-            name=countries[row["country"]].name,
-            region=row["region"],
-            status=statuses.get(row["country"], ""),
-            rank=row["rank"],
-            overall=row["overall"],
-            band=row["band"],
-            sections={s["id"]: s["score"] for s in row["sections"]},
-            gaps=row["gaps"],
-            critical_gaps=row["critical_gaps"],
-            missing=row["missing"],
-        )
-        for row in rows
-    )
+    """Assemble the comparison of a cycle's countries from the review table (for reviewers: every mean is shown).
 
-    def means(region: str, data: Sequence[Mapping[str, Any]], members: int) -> RegionMeans:
-        lookup = _mean_lookup(data)
-        return RegionMeans(region, members, lookup.get(OVERALL), {sid: lookup.get(sid) for sid, _ in sections})
+    `table` is `services.review.comparison_table`, already narrowed to the pack's region;
+    `scores` are the scores of its countries, by code (for the common gaps).
+    """
+    sections = tuple((s.id, s.title) for s in catalogue.sections)
+    rows = tuple(table.rows)
+
+    def means(region: str, data: Mapping[str, float | None], members: int) -> RegionMeans:
+        return RegionMeans(region, members, data.get(OVERALL), {sid: data.get(sid) for sid, _ in sections})
 
     regional = tuple(
-        means(entry["region"], entry["means"], sum(1 for r in rows if r["region"] == entry["region"]))
-        for entry in comparison.get("regional_means", [])
+        means(m.region, m.means, m.count) for m in table.regional_means if not table.region or m.region == table.region
     )
     tally: dict[str, list[tuple[str, Mapping[str, Any]]]] = {}
+    shown = {r.iso3 for r in rows}
     for iso3, data in scores.items():
+        if iso3 not in shown:
+            continue
         for gap in data.get("gaps", []):
             tally.setdefault(gap["obligation"], []).append((iso3, gap))
     ranked = sorted(
@@ -593,7 +675,7 @@ def build_comparison_report(
                 mean_score=round(sum(g["score"] for _, g in entries) / len(entries), 1),
             )
         )
-    return ComparisonReport(
+    report = ComparisonReport(
         cycle_code=cycle.code,
         cycle_title=cycle.title,
         edition=catalogue.hash,
@@ -603,9 +685,21 @@ def build_comparison_report(
         catalogue=catalogue,
         generated_at=generated_at,
         sections=sections,
-        countries=compared,
-        global_means=means("", comparison.get("global_means", []), len(rows)),
+        countries=rows,
+        global_means=means("", table.global_means, table.total),
         regional_means=regional,
         common_gaps=tuple(common),
         bands=catalogue.bands,
+        region=table.region,
+        previous_cycle=table.previous_cycle,
+        participation=participation,
+        assistance=assistance,
     )
+    by_band: dict[str | None, int] = {}
+    for row in rows:
+        band = report.band_of(row.overall)
+        by_band[band.id if band else None] = by_band.get(band.id if band else None, 0) + 1
+    shares = [BandShare(b, by_band.get(b.id, 0)) for b in sorted(catalogue.bands, key=lambda b: -b.min_score)]
+    if by_band.get(None):
+        shares.append(BandShare(None, by_band[None]))
+    return replace(report, distribution=tuple(shares))

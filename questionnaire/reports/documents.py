@@ -20,10 +20,11 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from .. import services
+from ..catalogue import Catalogue
 from ..catalogue_store import catalogue_for, translation
 from ..i18n import current_language, format_number, text_direction
-from ..models import Assessment, Cycle, Status, User
-from ..services import declarations, evidence, recommendations
+from ..models import Assessment, Cycle, Role, Status, User
+from ..services import declarations, evidence, participation, recommendations, review
 from . import chart, content
 from .methodology import methodology_html
 from .pdf import STATIC_PATH, Limits, render_pdf
@@ -73,20 +74,51 @@ def country_report(
     )
 
 
-def comparison_report(cycle: Cycle, comparison: dict[str, Any] | None = None) -> content.ComparisonReport:
-    """Gather the comparison of a cycle's reviewable assessments (for reviewers)."""
+def comparison_report(
+    cycle: Cycle, comparison: dict[str, Any] | None = None, region: str = "", user: User | None = None
+) -> content.ComparisonReport:
+    """Gather the comparison of a cycle's reviewable assessments (for reviewers), of one region or all.
+
+    The rows are `services.review.comparison_table`'s, as on the comparison page;
+    `comparison` is unused (kept for callers that computed it: the table's comparison is memoised).
+    """
     assessments = services.visible_assessments(None, cycle, with_scores=True)
-    if comparison is None:
-        comparison = services.compare_cycle(cycle, assessments)
-    return content.build_comparison_report(
-        catalogue=catalogue_for(cycle),
-        cycle=cycle,
-        comparison=comparison,
-        countries={a.country_iso3: a.country for a in assessments},
-        statuses={a.country_iso3: str(a.status) for a in assessments},
-        scores={a.country_iso3: services.scores_of(a) for a in assessments},
-        generated_at=datetime.now(UTC),
+    table = review.comparison_table(cycle, assessments, region=region)
+    shown = {row.iso3 for row in table.rows}
+    secretariat = user if user is not None and user.is_reviewer else User(role=Role.ADMIN)
+    known = participation.participation(secretariat, cycle)
+    members = [c for c in known.countries if not table.region or c.region == table.region]
+    by_status: dict[str, int] = {}
+    for country in members:
+        by_status[str(country.status)] = by_status.get(str(country.status), 0) + 1
+    summary = participation.ParticipationSummary(
+        members=len(members),
+        not_submitted=by_status.get(participation.NOT_SUBMITTED, 0),
+        submitted=by_status.get("submitted", 0),
+        returned=by_status.get("returned", 0),
+        accepted=by_status.get("accepted", 0),
+        late=sum(1 for c in members if c.late is True),
+        on_time=sum(1 for c in members if c.late is False),
     )
+    catalogue = catalogue_for(cycle)
+    return content.build_comparison_report(
+        catalogue=catalogue,
+        cycle=cycle,
+        table=table,
+        scores={a.country_iso3: services.scores_of(a) for a in assessments if a.country_iso3 in shown},
+        generated_at=datetime.now(UTC),
+        participation=content.participation_of(summary, members),
+        assistance=_assistance(catalogue, cycle, table.region),
+    )
+
+
+def _assistance(catalogue: Catalogue, cycle: Cycle, region: str) -> content.AssistanceSummary | None:
+    """Count the assistance asked for (services.assistance); None where that service is not there."""
+    try:
+        from ..services import assistance
+    except ImportError:  # pragma: no cover - the service arrives with the assistance page
+        return None
+    return content.assistance_of(catalogue, assistance.assistance_demand(None, cycle, region=region or None))
 
 
 # --------------------------------------------------------------------------
@@ -133,6 +165,7 @@ def _common(pdf: bool, standalone: bool) -> dict[str, Any]:
         "stylesheet": _stylesheet() if standalone else None,
         "report_direction": direction,
         "text_dir": lambda text: content.text_direction_of(text, direction),
+        "clause_title": content.clause_title,
         # The catalogue's phrases carry their language: English ones are isolated so they read
         # left to right (punctuation in place) inside a right-to-left report.
         "catalogue_attrs": Markup(  # noqa: S704  # nosec B704 - a language code of this module's list

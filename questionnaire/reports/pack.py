@@ -5,6 +5,11 @@ database and takes a few hundredths of a second); each PDF is then rendered
 in its own bounded child process (`pdf.render_pdf`), as many at a time as there
 are processor cores.  A report that fails is named in the result and the others
 are still written.
+
+A country report kept ahead of time (reports/kept.py) in the pack's language and
+still current is copied as it is, not rendered again; one the pack had to render
+is kept for the next reader.  A pack may cover one region: its countries'
+reports, and the comparison of those countries beside every region's means.
 """
 
 from __future__ import annotations
@@ -16,8 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import services
-from ..models import Assessment, Cycle
-from . import content, documents
+from ..i18n import current_language
+from ..models import Assessment, Cycle, User
+from . import content, documents, kept
 from .pdf import ReportRenderError, cores, render_pdf
 
 Progress = Callable[[int, int], None]
@@ -30,6 +36,7 @@ class PackResult:
     files: list[Path] = field(default_factory=list)
     failures: list[tuple[str, str]] = field(default_factory=list)
     workers: int = 1  # renderers that ran at once
+    reused: int = 0  # country reports copied from the kept ones instead of rendered
 
     @property
     def ok(self) -> bool:
@@ -41,9 +48,15 @@ def available_cores() -> int:
     return cores()
 
 
-def pack_assessments(cycle: Cycle) -> list[Assessment]:
-    """Return the assessments whose reports go into the pack (submitted or accepted)."""
-    return services.visible_assessments(None, cycle, documents.PACK_STATUSES, with_scores=True)
+def pack_assessments(cycle: Cycle, region: str = "") -> list[Assessment]:
+    """Return the assessments whose reports go into the pack (submitted or accepted), of one region or all."""
+    found = services.visible_assessments(None, cycle, documents.PACK_STATUSES, with_scores=True)
+    return [a for a in found if not region or (a.country.region or "—") == region]
+
+
+def regions_of(cycle: Cycle) -> list[str]:
+    """Return the regions of the countries whose assessments reached the reviewers, by name."""
+    return sorted({a.country.region or "—" for a in services.visible_assessments(None, cycle)}, key=str.casefold)
 
 
 def build_meeting_pack(
@@ -53,6 +66,8 @@ def build_meeting_pack(
     workers: int | None = None,
     progress: Progress | None = None,
     language: str | None = None,
+    region: str = "",
+    user: User | None = None,
 ) -> PackResult:
     """Write the comparison and every pack country's report as PDFs into `out_dir`.
 
@@ -61,7 +76,7 @@ def build_meeting_pack(
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    assessments = pack_assessments(cycle)
+    assessments = pack_assessments(cycle, region)
     total = len(assessments) + 1
     root, limits = documents.static_root(), documents.limits()
     # Never more than the renderers the process may run at once (REPORT_CONCURRENCY).
@@ -69,6 +84,7 @@ def build_meeting_pack(
     report_progress = progress or (lambda done, total: None)
     result = PackResult(workers=workers)
     pending: dict[Future[Path], str] = {}
+    keep_after: dict[str, tuple[Assessment, str, str]] = {}  # label → (assessment, language, digest)
     done = 0
     report_progress(0, total)
 
@@ -84,7 +100,11 @@ def build_meeting_pack(
         for future in finished:
             label = pending.pop(future)
             try:
-                result.files.append(future.result())
+                written = future.result()
+                result.files.append(written)
+                if label in keep_after:  # rendered here: keep it for the next reader
+                    assessment, lang, current = keep_after[label]
+                    kept.store(assessment, content.REVIEWER, lang, kept.PDF, current, kept.READY, written.read_bytes())
             except ReportRenderError as error:
                 result.failures.append((label, error.message))
             except OSError as error:
@@ -94,10 +114,26 @@ def build_meeting_pack(
 
     with documents.rendering(language), ThreadPoolExecutor(max_workers=workers) as executor:
         comparison = services.reviewable_comparison(cycle)
+        lang = current_language()
         jobs: list[tuple[str, Callable[[], str], Path]] = []
         # Longest first (a report's length follows its gaps), so that no long report is
         # left rendering alone at the end while the other cores sit idle.
         for assessment in sorted(assessments, key=lambda a: -len(services.scores_of(a)["gaps"])):
+            target = out / documents.report_filename(cycle.code, assessment.country_iso3)
+            copy = kept.kept_pdf(assessment, lang, comparison)
+            if copy is not None:
+                target.write_bytes(copy)
+                result.files.append(target)
+                result.reused += 1
+                done += 1
+                report_progress(done, total)
+                continue
+            if kept.keepable(assessment):
+                keep_after[assessment.country_iso3] = (
+                    assessment,
+                    lang,
+                    kept.digest(assessment, content.REVIEWER, lang, comparison),
+                )
             jobs.append(
                 (
                     assessment.country_iso3,
@@ -110,7 +146,9 @@ def build_meeting_pack(
         jobs.append(
             (
                 "comparison",
-                lambda: documents.comparison_report_html(documents.comparison_report(cycle, comparison), pdf=True),
+                lambda: documents.comparison_report_html(
+                    documents.comparison_report(cycle, comparison, region=region, user=user), pdf=True
+                ),
                 out / documents.comparison_filename(cycle.code),
             )
         )

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     flash,
@@ -24,9 +25,8 @@ from .. import jobs, services
 from ..db import db
 from ..i18n import current_language
 from ..models import Assessment, Cycle, Job
-from ..reports import documents
-from ..reports.content import CountryReport
-from ..reports.pack import pack_assessments
+from ..reports import documents, kept
+from ..reports.pack import pack_assessments, regions_of
 from ..reports.pdf import ReportRenderError
 from .common import error_page, login_required, private_download, reviewer_required
 
@@ -35,30 +35,55 @@ log = logging.getLogger(__name__)
 bp = Blueprint("reports", __name__)
 
 
-def _report_of(cycle: str, iso3: str) -> tuple[Assessment, CountryReport]:
-    """Return the assessment (access rules applied) and its report for the current user."""
-    assessment = services.assessment_for(current_user, cycle, iso3)
-    return assessment, documents.country_report(assessment, documents.audience_for(current_user))
-
-
 @bp.route("/cycles/<cycle>/countries/<iso3>/report")
 @login_required
 def report(cycle: str, iso3: str) -> ResponseReturnValue:
-    """Show a country's gap report in the browser (the same template as the PDF)."""
-    assessment, found = _report_of(cycle, iso3)
-    args: dict[str, Any] = {"cycle": assessment.cycle.code, "iso3": assessment.country_iso3}
-    toolbar = [
-        (_("Back to the assessment"), url_for("assessment.overview", **args)),
-        (_("Download as PDF"), url_for(".report_pdf", **args)),
-    ]
-    return documents.country_report_html(found, toolbar=toolbar)
+    """Show a country's gap report in the browser (the same template as the PDF).
+
+    A submitted, returned or accepted assessment's page is kept (reports/kept.py): the
+    kept copy is sent when it is current, else the page is made now and kept.
+    """
+    # Access first: nothing kept is looked at for someone who may not see the report.
+    assessment = services.assessment_for(current_user, cycle, iso3)
+    audience, language = documents.audience_for(current_user), current_language()
+    if not kept.keepable(assessment):
+        found = documents.country_report(assessment, audience)
+        return documents.country_report_html(found, toolbar=kept.toolbar_for(assessment))
+    copy = kept.find(assessment, audience, language, kept.HTML)
+    if copy.ready and copy.content is not None:
+        return _html(copy.content)
+    data = kept.render(assessment, audience, kept.HTML)
+    kept.store(assessment, audience, language, kept.HTML, copy.digest, kept.READY, data)
+    return _html(data)
+
+
+def _html(data: bytes) -> Response:
+    return Response(data, mimetype="text/html")
 
 
 @bp.route("/cycles/<cycle>/countries/<iso3>/report.pdf")
 @login_required
 def report_pdf(cycle: str, iso3: str) -> ResponseReturnValue:
-    """Send a country's gap report as a tagged PDF."""
-    assessment, found = _report_of(cycle, iso3)
+    """Send a country's gap report as a tagged PDF.
+
+    The kept copy is sent at once when it is current.  While it is being made, a page
+    says so and reloads itself (no script needed), with a link that makes it now; a
+    draft, or a report no queue would take, is made now as before.
+    """
+    assessment = services.assessment_for(current_user, cycle, iso3)
+    audience, language = documents.audience_for(current_user), current_language()
+    name = documents.report_filename(assessment.cycle.code, assessment.country_iso3)
+    keep = kept.keepable(assessment)
+    current = ""
+    if keep:
+        copy = kept.find(assessment, audience, language, kept.PDF)
+        current = copy.digest
+        if copy.ready and copy.content is not None:
+            return private_download(BytesIO(copy.content), "application/pdf", name, inline=True)
+        waiting = copy.state == kept.PENDING or (copy.state == "" and _ask(assessment, audience, language, current))
+        if waiting and request.args.get("now") != "1":
+            return _preparing(assessment)
+    found = documents.country_report(assessment, audience)
     try:
         pdf = documents.pdf_of(documents.country_report_html(found, pdf=True))
     except ReportRenderError as error:
@@ -69,8 +94,39 @@ def report_pdf(cycle: str, iso3: str) -> ResponseReturnValue:
             error.message,
         )
         return _render_failed(error)
-    name = documents.report_filename(assessment.cycle.code, assessment.country_iso3)
+    if keep:
+        kept.store(assessment, audience, language, kept.PDF, current, kept.READY, pdf)
     return private_download(BytesIO(pdf), "application/pdf", name, inline=True)
+
+
+def _ask(assessment: Assessment, audience: str, language: str, current: str) -> bool:
+    """Mark the PDF pending and queue its rendering; False when no queue would take it."""
+    kept.store(assessment, audience, language, kept.PDF, current, kept.PENDING)
+    try:
+        jobs.enqueue_reports(assessment.id, audiences=[audience], languages=[language])
+    except jobs.JobQueueUnavailable as error:
+        log.warning("report of assessment %s not queued: %s", assessment.id, error)
+        kept.store(assessment, audience, language, kept.PDF, current, kept.FAILED, error="queue unavailable")
+        return False
+    return True
+
+
+#: How often the page of a report being made reloads itself (seconds).
+PREPARING_REFRESH = 3
+
+
+def _preparing(assessment: Assessment) -> ResponseReturnValue:
+    """Say that the PDF is being made; the page reloads itself until it is there."""
+    args: dict[str, Any] = {"cycle": assessment.cycle.code, "iso3": assessment.country_iso3}
+    html = render_template(
+        "reports/preparing.html",
+        assessment=assessment,
+        refresh=PREPARING_REFRESH,
+        pdf_url=url_for(".report_pdf", **args),
+        now_url=url_for(".report_pdf", now="1", **args),
+        html_url=url_for(".report", **args),
+    )
+    return html, 202, {"Refresh": str(PREPARING_REFRESH)}
 
 
 def _render_failed(error: ReportRenderError) -> ResponseReturnValue:
@@ -116,7 +172,14 @@ def meeting_pack(cycle: str) -> ResponseReturnValue:
                 "error",
             )
             return redirect(url_for(".meeting_pack", cycle=found.code)), 303
-        job, created = jobs.start_meeting_pack(current_user, found, language)
+        region = request.form.get("region") or ""
+        if region and region not in regions_of(found):
+            flash(
+                _("“%(value)s” is not a region of this cycle's countries: choose one in the list.", value=region[:40]),
+                "error",
+            )
+            return redirect(url_for(".meeting_pack", cycle=found.code)), 303
+        job, created = jobs.start_meeting_pack(current_user, found, language, region)
         if job.status == jobs.FAILED:
             flash(job_error(job) or _("The meeting pack could not be started."), "error")
         elif created:
@@ -135,6 +198,8 @@ def meeting_pack(cycle: str) -> ResponseReturnValue:
         cycle=found,
         countries=pack_assessments(found),
         jobs=jobs.jobs_of(current_user, found),
+        regions=regions_of(found),
+        job_regions={job.id: jobs.region_of(job) for job in jobs.jobs_of(current_user, found)},
         languages=languages,
         chosen_language=current_language(),
     )

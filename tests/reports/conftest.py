@@ -137,6 +137,24 @@ def normalise(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+OBLIGATION_ID = re.compile(r"\b([a-z]+-[0-9]{4}\.[a-z0-9.\-]*[a-z0-9])\b")
+#: The heading of the method annex's table of gaps, the one place a report names obligations by id.
+PRIORITIES = "The priority of each gap in this report"
+
+
+def gap_ids(text: str) -> list[str]:
+    """Return the obligation ids of a report's gaps, in rank order, from the method annex's table."""
+    annex = text[text.rindex(PRIORITIES) :]
+    return OBLIGATION_ID.findall(annex[: annex.index("Annex B")] if "Annex B" in annex else annex)
+
+
+def gap_title(obligation_id: str) -> str:
+    """Return the title a gap is printed under: what its clause asks."""
+    from questionnaire.reports.content import clause_title
+
+    return normalise(clause_title(current_catalogue().obligation_by_id[obligation_id]))
+
+
 class Listener:
     """An HTTP server on 127.0.0.1 that records every request it gets (and answers them all)."""
 

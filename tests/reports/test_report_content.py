@@ -15,14 +15,16 @@ from questionnaire.models import Assessment
 from ..conftest import add_user
 from .conftest import (
     EXPECTED_GAPS,
+    OBLIGATION_ID,
+    PRIORITIES,
     REVIEWER_COMMENT,
+    gap_ids,
+    gap_title,
     make_assessment,
     normalise,
     page_texts,
     pdf_text,
 )
-
-OBLIGATION = re.compile(r"Obligation ([a-z]+-[0-9]{4}\.[a-z0-9.\-]*[a-z0-9])")
 
 
 def _pdf(client, url: str) -> bytes:  # type: ignore[no-untyped-def]
@@ -42,25 +44,47 @@ def test_the_constructed_assessment_has_the_gaps_worked_out_by_hand(submitted: A
 def test_the_pdf_lists_exactly_the_expected_gaps_in_order_with_their_clauses(client, submitted) -> None:  # type: ignore[no-untyped-def]
     client.login("reviewer@example.org")
     text = pdf_text(_pdf(client, "/cycles/2026/countries/FRA/report.pdf"))
-    assert OBLIGATION.findall(text) == EXPECTED_GAPS
+    assert gap_ids(text) == EXPECTED_GAPS
     catalogue = current_catalogue()
-    positions = [text.index(f"Obligation {ob}") for ob in EXPECTED_GAPS] + [len(text)]
+    body = text[
+        text.index("Gaps, ranked by priority Each gap") : text.index("Reviewers' recommendations Reviewers may")
+    ]
+    # Each gap is titled by what its clause asks, in rank order.
+    positions = [body.index(f"{n}. {gap_title(ob)}") for n, ob in enumerate(EXPECTED_GAPS, 1)] + [len(body)]
+    assert positions == sorted(positions)
     for number, obligation_id in enumerate(EXPECTED_GAPS):
         obligation = catalogue.obligation_by_id[obligation_id]
-        gap_text = text[positions[number] : positions[number + 1]]
-        assert normalise(obligation.text) in gap_text, f"clause of {obligation_id} missing from its gap"
+        gap_text = body[positions[number] : positions[number + 1]]
         instrument = catalogue.instrument_by_id[obligation.instrument]
-        assert normalise(instrument.title) in gap_text
+        assert f"Source: {normalise(instrument.body)}" in gap_text
         assert f"paragraph {obligation.paragraph}" in gap_text
         for item_id in obligation.items:
             item = catalogue.item_by_id[item_id]
             assert normalise(item.action) in gap_text, f"recommended action of {item_id} missing"
+            assert normalise(item.guidance)[:60] in gap_text, (
+                f"what full implementation of {item_id} looks like missing"
+            )
+            assert normalise(item.question) in gap_text
     # The country's own words and the reviewer's comment sit in the gap they belong to.
-    first_gap = text[positions[0] : positions[1]]
+    first_gap = body[positions[0] : positions[1]]
     assert "No specific offence yet; a bill is before parliament." in first_gap
     assert REVIEWER_COMMENT in first_gap
-    assert "Police Data Act, art. 12" in text[positions[1] : positions[2]]
-    assert "Not answered" in text[positions[2] : positions[3]]
+    assert "Police Data Act, art. 12" in body[positions[1] : positions[2]]
+    assert "Not answered" in body[positions[2] : positions[3]]
+
+
+def test_the_body_speaks_to_ministers_and_the_formula_is_in_the_annex(client, submitted) -> None:  # type: ignore[no-untyped-def]
+    """No internal ids, weights, shortfalls or priorities before the annexes; the annex has them all."""
+    client.login("reviewer@example.org")
+    text = pdf_text(_pdf(client, "/cycles/2026/countries/FRA/report.pdf"))
+    body = text[text.index("Summary Overall score") : text.index("Annex A: how the scores are calculated", 2000)]
+    assert OBLIGATION_ID.findall(body) == []
+    for word in ("shortfall", "Shortfall", "weight", "priority 300", "Obligation ", "CL-2", "IX-4", "CL-4", "IC-8"):
+        assert word not in body, f"{word!r} in the body of the report"
+    assert "Implementation: 0.0 out of 100" in body and "Implementation: 50.0 out of 100" in body
+    annex = text[text.index(PRIORITIES) :]
+    assert "Priority is the weight of the clause's verb times the shortfall" in annex
+    assert re.search(r"1 .*?ecosoc-2006\.2a 0\.0 100\.0 3 300\.0", annex)
 
 
 def test_the_pdf_summary_assistance_missing_and_unsupported_sections(client, submitted) -> None:  # type: ignore[no-untyped-def]
@@ -70,14 +94,15 @@ def test_the_pdf_summary_assistance_missing_and_unsupported_sections(client, sub
     assert f"{scores['overall']:.1f} / 100" in text
     summary = text[text.index("Overall score") :]
     assert re.search(r"Gaps 5 Critical gaps 2 Missing answers 1 Ratings without support 1", summary)
-    body = text[text.index("Gaps, ranked by priority A gap is") :]  # past the contents and summary
+    body = text[text.index("Gaps, ranked by priority Each gap") :]  # past the contents and summary
     assistance = body[body.index("Technical assistance requested") : body.index("Missing information")]
     assert "Data collection and research (1)" in assistance and "Help to extend the database nationwide." in assistance
     assert "Training and capacity building (1)" in assistance and "Trainers for the police academy." in assistance
+    items = current_catalogue().item_by_id
     missing = body[body.index("Missing information") : body.index("Ratings without support")]
-    assert "CL-4" in missing
-    unsupported = body[body.index("Ratings without support") : body.index("Annex A")]
-    assert "IC-8" in unsupported and "Fully implemented" in unsupported
+    assert normalise(items["CL-4"].question) in missing
+    unsupported = body[body.index("Ratings without support") : body.index("Annex A: how")]
+    assert normalise(items["IC-8"].question) in unsupported and "Fully implemented" in unsupported
     assert "Annex B: the catalogue edition" in text and current_catalogue().hash in text
 
 
@@ -187,7 +212,7 @@ def test_the_browser_page_is_the_same_template_with_a_toolbar(client, submitted)
     response = client.get("/cycles/2026/countries/fra/report")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert OBLIGATION.findall(normalise(re.sub(r"<[^>]+>", " ", html))) == EXPECTED_GAPS
+    assert gap_ids(normalise(re.sub(r"<[^>]+>", " ", html))) == EXPECTED_GAPS
     assert 'href="/cycles/2026/countries/FRA/report.pdf"' in html
     assert '<link rel="stylesheet" href="/static/css/report.css">' in html
     # The CSP allows no inline style or script: the page uses none.
@@ -208,9 +233,11 @@ def test_an_arabic_report_is_right_to_left_with_arabic_language_metadata(client,
     client.post_form("/language", {"lang": "ar", "next": "/"}, page="/")
     html = client.get("/cycles/2026/countries/FRA/report").get_data(as_text=True)
     assert '<html lang="ar" dir="rtl">' in html
-    # The catalogue's texts are in Arabic, each clause an unofficial translation with its English
-    # original one click away, marked English and left to right.
-    assert '<blockquote class="clause" lang="ar" dir="rtl">' in html
+    # The catalogue's texts are in Arabic, each gap titled by its clause, an unofficial translation
+    # with its English original one click away, marked English and left to right.
+    assert re.search(
+        r'<h3 class="gap__title" id="gap-1-title"><span class="gap__rank">1\.</span> <span lang="ar" dir="rtl">', html
+    )
     assert "ترجمة غير رسمية: عرض النص الإنكليزي الأصلي" in html and '<div lang="en" dir="ltr">' in html
     pdf = _pdf(client, "/cycles/2026/countries/FRA/report.pdf")
     reader = PdfReader(io.BytesIO(pdf))
@@ -314,7 +341,7 @@ def test_the_report_command_writes_pdf_or_html(app, submitted, tmp_path, suffix)
     assert f"wrote {target}: gap report of France, cycle 2026, 5 gaps" in result.output
     data = target.read_bytes()
     if suffix == ".pdf":
-        assert OBLIGATION.findall(pdf_text(data)) == EXPECTED_GAPS
+        assert gap_ids(pdf_text(data)) == EXPECTED_GAPS
     else:
         html = data.decode()
         assert "<style>" in html and "@page" in html  # a file that carries its own stylesheet

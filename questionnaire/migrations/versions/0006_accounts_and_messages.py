@@ -70,13 +70,9 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["cycle_id"], ["cycle.id"], name=op.f("fk_reminder_sent_cycle_id_cycle"), ondelete="CASCADE"
         ),
-        sa.ForeignKeyConstraint(
-            ["country_iso3"], ["country.iso3"], name=op.f("fk_reminder_sent_country_iso3_country")
-        ),
+        sa.ForeignKeyConstraint(["country_iso3"], ["country.iso3"], name=op.f("fk_reminder_sent_country_iso3_country")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_reminder_sent")),
-        sa.UniqueConstraint(
-            "cycle_id", "country_iso3", "days_before", name=op.f("uq_reminder_sent_cycle_id")
-        ),
+        sa.UniqueConstraint("cycle_id", "country_iso3", "days_before", name=op.f("uq_reminder_sent_cycle_id")),
     )
 
 
