@@ -141,7 +141,7 @@ def test_a_reviewer_compares_countries_filters_sorts_exports_and_views_side_by_s
         assert NUMBER.match(text) or text in ("—no score", "— no score"), cell
     bands = [rows.nth(i).locator("td").nth(1).inner_text() for i in range(rows.count())]
     assert all(b in "ABCDE" and b for b in bands), bands
-    assert page.locator(".legend__swatch").all_inner_texts()[:5] == ["A", "B", "C", "D", "E"]
+    assert page.locator(".legend__list li strong").all_inner_texts()[:5] == ["A", "B", "C", "D", "E"]
     for status in table.locator(".status").all_inner_texts():
         assert status.strip(" ✎➜↺✓") in ("Submitted", "Returned for changes", "Accepted")
 
