@@ -163,12 +163,21 @@ def _submitted_on(assessment, when: datetime) -> None:  # type: ignore[no-untype
 def build_demo() -> bool:
     """Create the demo data unless this database already has it; return whether it was created.
 
-    The history it makes notifies people in the platform, but e-mails nobody (even with MAIL_SERVER set).
+    The history it makes notifies people in the platform, but e-mails nobody (even with MAIL_SERVER set),
+    and renders no report ahead of time: the demo's reports are kept when first asked for, so the
+    demo starts without minutes of rendering behind it.
     """
+    from flask import current_app
+
     from .services import notifications
 
-    with notifications.quiet():
-        return _build_demo()
+    keeping = current_app.config.get("KEEP_REPORTS")
+    current_app.config["KEEP_REPORTS"] = False
+    try:
+        with notifications.quiet():
+            return _build_demo()
+    finally:
+        current_app.config["KEEP_REPORTS"] = keeping
 
 
 def _build_demo() -> bool:
