@@ -109,8 +109,9 @@ class Invitation:
     emailed: bool
 
 
-def _random_password() -> str:
-    return secrets.token_urlsafe(32) + "Aa1!"  # never told to anyone: the link sets the password
+def unusable_password() -> str:
+    """Return a password nobody is told, for an account whose owner will choose one from a link."""
+    return secrets.token_urlsafe(32) + "Aa1!"  # passes the policy; never told to anyone
 
 
 def send_invitation(user: User, by: User | None = None) -> Invitation:
@@ -143,7 +144,7 @@ def invite_user(
     email: str, role: str, country: str | None = None, name: str = "", by: User | None = None
 ) -> Invitation:
     """Create an account whose password its owner sets from an e-mailed link (admins and the command line)."""
-    user = auth.create_user(email, _random_password(), role, country, name=clean_text(name)[:200])
+    user = auth.create_user(email, unusable_password(), role, country, name=clean_text(name)[:200])
     return send_invitation(user, by)
 
 

@@ -9,7 +9,6 @@ country: reviewers never see assignments, states or notes.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -22,7 +21,7 @@ from ..db import db
 from ..models import Answer, Assessment, Assignment, Role, SectionReview, SectionState, User, utcnow
 from . import notifications
 from .access import EDITABLE, assigned_items, can_edit, status_word
-from .accounts import Invitation, send_invitation
+from .accounts import Invitation, send_invitation, unusable_password
 from .answers import bump_version, clean_text
 from .errors import Forbidden, InvalidAnswer, InvalidTransition, NotFound
 
@@ -82,7 +81,7 @@ def invite_contributor(focal: User, assessment: Assessment, email: str, name: st
     try:
         user = auth.create_user(
             address,
-            secrets.token_urlsafe(32) + "Aa1!",  # never told to anyone: the invitation sets the password
+            unusable_password(),  # the invitation sets the password
             Role.CONTRIBUTOR,
             assessment.country_iso3,
             name=clean_text(name)[:200],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,6 +24,21 @@ from .common import login_required
 bp = Blueprint("auth", __name__)
 
 
+def _guesses_per_account(
+    key: Callable[[], str], failed: Callable[[Any], bool], message: str
+) -> Callable[[Callable[..., ResponseReturnValue]], Callable[..., ResponseReturnValue]]:
+    """Limit wrong guesses at a secret (password, code) per account, as sign-in does: LOGIN_RATE_LIMIT
+    POSTs that `failed` counts, keyed by `key`."""
+    limit: Callable[[Callable[..., ResponseReturnValue]], Callable[..., ResponseReturnValue]] = auth.limiter.limit(
+        lambda: current_app.config["LOGIN_RATE_LIMIT"],
+        key_func=key,
+        methods=["POST"],
+        deduct_when=failed,
+        error_message=message,
+    )
+    return limit
+
+
 def safe_next(target: str | None) -> str:
     """Return a local path to go to after sign-in; never another site."""
     if not target:
@@ -36,13 +52,7 @@ def safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@auth.limiter.limit(
-    lambda: current_app.config["LOGIN_RATE_LIMIT"],
-    key_func=auth.login_key,
-    methods=["POST"],
-    deduct_when=auth.failed_login,
-    error_message="Too many sign-in attempts for this account.",
-)
+@_guesses_per_account(auth.login_key, auth.failed_login, "Too many sign-in attempts for this account.")
 @auth.limiter.limit(
     "30 per 15 minutes",
     methods=["POST"],
@@ -97,12 +107,8 @@ def _wrong_current_password(response: Any) -> bool:
 
 @bp.route("/account", methods=["GET", "POST"])
 @login_required
-@auth.limiter.limit(
-    lambda: current_app.config["LOGIN_RATE_LIMIT"],
-    key_func=_password_check_key,
-    methods=["POST"],
-    deduct_when=_wrong_current_password,
-    error_message="Too many wrong current passwords for this account.",
+@_guesses_per_account(
+    _password_check_key, _wrong_current_password, "Too many wrong current passwords for this account."
 )
 def account() -> ResponseReturnValue:
     """Show the user's account and let them change their password (which revokes their API tokens)."""
@@ -228,13 +234,7 @@ def _wrong_code(response: Any) -> bool:
 
 
 @bp.route("/login/second-factor", methods=["GET", "POST"])
-@auth.limiter.limit(
-    lambda: current_app.config["LOGIN_RATE_LIMIT"],
-    key_func=_second_factor_key,
-    methods=["POST"],
-    deduct_when=_wrong_code,
-    error_message="Too many wrong codes for this account.",
-)
+@_guesses_per_account(_second_factor_key, _wrong_code, "Too many wrong codes for this account.")
 def second_factor() -> ResponseReturnValue:
     """The second step of signing in: a code from the authenticator app, or a recovery code."""
     user = _pending_user()
